@@ -1,0 +1,396 @@
+"""The command-line surface (DESIGN.md, 'Command-line surface'), nothing else.
+
+Every user error becomes one line on stderr and exit code 2; --debug shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import EvalkitError
+
+DEFAULT_SUITES = "snake,seed"
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
+
+
+def _positive_float(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if x <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return x
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit 2 with one line and a hint (its default prints usage too)."""
+
+    def error(self, message: str):
+        self.exit(2, f"evalkit: error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="SQLite store (default: run.db in the config, $EVALKIT_DB, or .evalkit/evalkit.db)")
+    common.add_argument("--config", help="config file (default: ./evalkit.yaml when present)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    scoring = argparse.ArgumentParser(add_help=False)
+    scoring.add_argument("--sandbox", choices=["auto", "bwrap", "limits", "none"],
+                         help="isolation for model code (default auto: bubblewrap when usable, else limits)")
+    scoring.add_argument("--no-exec", action="store_true", help="static scores only: never run model code")
+    scoring.add_argument("--workers", type=_positive_int, help="scoring processes (default: CPU count)")
+    scoring.add_argument("--gate", metavar="RULES", help="gate rules file: run the gate after scoring")
+    scoring.add_argument("--baseline", help="baseline model for the report and gate (default: the first)")
+    scoring.add_argument("--candidate", help="candidate model for the report and gate (default: the second)")
+    scoring.add_argument("--markdown", metavar="F", help="with --gate: write the gate's Markdown here")
+    scoring.add_argument("--junit", metavar="F", help="with --gate: write the gate's JUnit XML here")
+    scoring.add_argument("--suites-dir", action="append", default=None, metavar="DIR",
+                         help="extra folder of suite YAML files (repeatable)")
+    scoring.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    p = _Parser(prog="evalkit", description="Did my fine-tune make the code better, and by how much?")
+    p.add_argument("--version", action="version", version=f"evalkit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    r = sub.add_parser("run", parents=[common, scoring], help="generate, score, report (and gate)")
+    r.add_argument("--models", required=True, type=_csv, help="aliases from the config or provider:model, comma-separated")
+    r.add_argument("--suite", type=_csv, help=f"suite(s), comma-separated (default: {DEFAULT_SUITES})")
+    r.add_argument("--samples", type=_positive_int, help="responses per task and model (default 1)")
+    r.add_argument("--out", help="report folder (default: reports/<run-id>/)")
+    r.add_argument("--concurrency", type=_positive_int, help="requests in flight per endpoint (default 4)")
+    r.add_argument("--timeout", type=_positive_float, help="seconds for one request (default 600)")
+    r.add_argument("--seed", type=int, help="base sampling seed; sample i uses seed+i (default 0)")
+    r.add_argument("--retries", type=int, default=3, help="retries on connection errors, 429 and 5xx (default 3)")
+
+    s = sub.add_parser("score", parents=[common, scoring], help="score pre-generated responses (JSONL)")
+    s.add_argument("--responses", required=True, help="JSONL file (model, task_id, sample, response) or a folder")
+    s.add_argument("--suite", type=_csv, help=f"suite(s) the task ids belong to (default: {DEFAULT_SUITES})")
+    s.add_argument("--models", type=_csv, help="only these models of the file, in this order")
+    s.add_argument("--out", help="report folder (default: reports/<run-id>/)")
+
+    rep = sub.add_parser("report", parents=[common], help="render a run's reports again from the store")
+    rep.add_argument("run", nargs="?", help="run id (default: the latest run)")
+    rep.add_argument("--out", help="report folder (default: reports/<run-id>/)")
+    rep.add_argument("--baseline")
+    rep.add_argument("--candidate")
+
+    g = sub.add_parser("gate", parents=[common], help="exit 0 pass / 1 regression / 2 error")
+    g.add_argument("--baseline", required=True)
+    g.add_argument("--candidate", required=True)
+    g.add_argument("--run", help="run id or report folder (default: the latest run)")
+    g.add_argument("--rules", help="gate rules YAML (default: built-in rules, see README)")
+    g.add_argument("--markdown", metavar="F", help="write the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)")
+    g.add_argument("--junit", metavar="F", help="write JUnit XML (one testcase per rule)")
+
+    e = sub.add_parser("exec", help="run one program in the sandbox and print its outcome")
+    e.add_argument("file")
+    e.add_argument("--timeout", type=_positive_float, help="wall-clock seconds (default 10)")
+    e.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    e.add_argument("--sandbox", choices=["auto", "bwrap", "limits", "none"], default="auto")
+    e.add_argument("--debug", action="store_true")
+
+    ss = sub.add_parser("setup-sandbox", help="prepare the environment generated programs run in (pygame...)")
+    ss.add_argument("--debug", action="store_true")
+
+    m = sub.add_parser("models", parents=[common], help="list configured models and whether each endpoint answers")
+    m.add_argument("--models", type=_csv, help="check these instead (aliases or provider:model)")
+
+    su = sub.add_parser("suites", help="list suites and their tasks")
+    su.add_argument("--suites-dir", action="append", default=None, metavar="DIR")
+    su.add_argument("--debug", action="store_true")
+
+    d = sub.add_parser("demo", help="the whole pipeline on bundled sample responses (no model server)")
+    d.add_argument("--out", help="report folder (default: reports/demo/)")
+    d.add_argument("--db", help="SQLite store (default: a fresh one inside the report folder)")
+    d.add_argument("--debug", action="store_true")
+    return p
+
+
+# ---- helpers shared by the commands --------------------------------------------------------------
+def _setting(args, config, name: str, default):
+    value = getattr(args, name, None)
+    if value is not None:
+        return value
+    return config.run.get(name, default) if config is not None else default
+
+
+def _open_store(args, config=None):
+    from .config import DEFAULT_DB
+    from .store import Store
+
+    path = args.db or (config.run.get("db") if config else None) or os.environ.get("EVALKIT_DB") or DEFAULT_DB
+    return Store(path)
+
+
+def _suites_dirs(args, config) -> list[Path]:
+    dirs = getattr(args, "suites_dir", None) or (config.run.get("suites_dir") if config else None) or []
+    if isinstance(dirs, str):
+        dirs = [dirs]
+    for d in dirs:
+        if not Path(d).is_dir():
+            raise EvalkitError(f"suites folder {d} does not exist")
+    return [Path(d) for d in dirs]
+
+
+def _finish(store, run_id: str, suites, args, config, out: str | None) -> int:
+    """Score, write the reports, print the summary, and gate when asked. Returns the exit code."""
+    from . import pipeline
+    from .report import write_reports
+
+    execute = not args.no_exec
+    sandbox_mode = _setting(args, config, "sandbox", "auto")
+    if execute:
+        store.update_run(run_id, sandbox=_isolation_level(sandbox_mode))
+    else:
+        store.update_run(run_id, sandbox="not executed (--no-exec)")
+    pipeline.score_run(store, run_id, suites, execute=execute, sandbox_mode=sandbox_mode,
+                       workers=args.workers, progress=not args.no_progress)
+    out_dir = Path(out or Path("reports") / run_id)
+    write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate)
+    _print_summary(store, run_id, args.baseline, args.candidate)
+    print(f"report: {out_dir / 'index.html'}")
+    rules = args.gate or (config.gate if config and isinstance(config.gate, str) else None)
+    if args.gate:
+        from .gate import run_gate
+
+        models = list((store.get_run(run_id) or {}).get("models", {}))
+        if len(models) < 2 and not (args.baseline and args.candidate):
+            raise EvalkitError("--gate needs two models (baseline and candidate)")
+        return run_gate(store=store, run=run_id, baseline=args.baseline or models[0],
+                        candidate=args.candidate or models[1], rules_path=rules,
+                        markdown_path=args.markdown, junit_path=args.junit)
+    return 0
+
+
+def _isolation_level(mode: str) -> str:
+    try:
+        from .sandbox import isolation_level
+    except ImportError:
+        return mode
+    return isolation_level(mode)
+
+
+def _print_summary(store, run_id: str, baseline: str | None, candidate: str | None) -> None:
+    from rich.console import Console
+
+    try:
+        from .report.terminal import summary_table
+    except ImportError:
+        return
+    Console().print(summary_table(store, run_id, baseline=baseline, candidate=candidate))
+
+
+# ---- commands -----------------------------------------------------------------------------------------
+def cmd_run(args) -> int:
+    from . import pipeline
+    from .config import load_config, resolve_models
+    from .generate import GenerationSettings
+    from .suites import load_suites
+
+    config = load_config(args.config)
+    models = resolve_models(args.models, config)
+    suites = load_suites(_setting(args, config, "suite", None) or config.run.get("suites") or _csv(DEFAULT_SUITES),
+                         _suites_dirs(args, config))
+    settings = GenerationSettings(
+        samples=int(_setting(args, config, "samples", 1)),
+        concurrency=int(_setting(args, config, "concurrency", 4)),
+        timeout=float(_setting(args, config, "timeout", 600)),
+        seed=_setting(args, config, "seed", 0),
+        retries=max(0, args.retries),
+        progress=not args.no_progress,
+    )
+    store = _open_store(args, config)
+    outcome = pipeline.generate_run(store, models, suites, settings, config)
+    gen = outcome.generation
+    run_id = outcome.run_id
+    print(f"run {run_id}: {gen.total} responses ({gen.cached} cached, {gen.sent} sent, {gen.failed} failed)")
+    if gen.ok == 0:
+        first = gen.errors[0] if gen.errors else "no response"
+        raise EvalkitError(f"every request failed ({first}); nothing to score")
+    code = _finish(store, run_id, suites, args, config, _setting(args, config, "out", None))
+    if gen.endpoints_down:
+        url, why = next(iter(gen.endpoints_down.items()))
+        raise EvalkitError(f"lost the connection to {url} ({why}); {gen.ok} of {gen.total} responses kept; "
+                           "rerun the same command to resume")
+    if gen.failed:
+        print(f"warning: {gen.failed} request(s) failed after retries and are marked as errors in the report "
+              f"(first: {gen.errors[0]}); rerun the same command to retry them", file=sys.stderr)
+    return code
+
+
+def cmd_score(args) -> int:
+    from . import pipeline
+    from .config import load_config
+    from .suites import load_suites
+
+    config = load_config(args.config)
+    dirs = _suites_dirs(args, config)
+    names = args.suite or config.run.get("suites") or _csv(DEFAULT_SUITES)
+    store = _open_store(args, config)
+    run_id = pipeline.import_responses(store, args.responses, names, models=args.models, suites_dirs=dirs)
+    print(f"run {run_id}: imported {args.responses}")
+    return _finish(store, run_id, load_suites(names, dirs), args, config, args.out)
+
+
+def _resolve_run(store, run: str | None) -> str:
+    run_id = run or store.latest_run_id()
+    if run_id is None:
+        raise EvalkitError(f"no runs in {store.path}; start one with `evalkit run` (or pass --db)")
+    if store.get_run(run_id) is None:
+        raise EvalkitError(f"run {run_id!r} not found in {store.path}; list runs with `evalkit report --help`")
+    return run_id
+
+
+def cmd_report(args) -> int:
+    from .config import load_config
+    from .report import write_reports
+
+    store = _open_store(args, load_config(args.config))
+    run_id = _resolve_run(store, args.run)
+    out_dir = Path(args.out or Path("reports") / run_id)
+    write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate)
+    print(f"report: {out_dir / 'index.html'}")
+    return 0
+
+
+def cmd_gate(args) -> int:
+    from .config import load_config
+    from .gate import run_gate
+
+    config = load_config(args.config)
+    rules = args.rules or (config.gate if isinstance(config.gate, str) else None)
+    store = None if (args.run and Path(args.run).is_dir()) else _open_store(args, config)
+    return run_gate(store=store, run=args.run, baseline=args.baseline, candidate=args.candidate,
+                    rules_path=rules, markdown_path=args.markdown, junit_path=args.junit)
+
+
+def cmd_exec(args) -> int:
+    from .sandbox import exec_command
+
+    return exec_command(args.file, args.timeout, args.json, args.sandbox)
+
+
+def cmd_setup_sandbox(args) -> int:
+    from .sandbox import setup_command
+
+    return setup_command()
+
+
+def cmd_models(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .config import load_config, resolve_models
+    from .generate import build_providers
+
+    config = load_config(args.config)
+    specs = resolve_models(args.models, config) if args.models else list(config.models.values())
+    if not specs:
+        raise EvalkitError("no models configured; write evalkit.yaml (see README) or pass --models provider:model")
+
+    async def check():
+        providers = build_providers(specs, timeout=10.0)
+        rows = []
+        try:
+            for m in specs:
+                p = providers[m.alias]
+                info = await p.endpoint_info()
+                if not info.reachable:
+                    rows.append((m, "no", "?", info.error or ""))
+                elif info.models is None:
+                    rows.append((m, "yes", "?", "the server does not list models"))
+                else:
+                    found = p.has_model(info.models)
+                    rows.append((m, "yes", "yes" if found else "no",
+                                 "" if found else "available: " + ", ".join(info.models[:8])))
+        finally:
+            for p in providers.values():
+                await p.aclose()
+        return rows
+
+    rows = asyncio.run(check())
+    table = Table(title="models")
+    for col in ("alias", "provider", "model", "base_url", "endpoint answers", "model exists", "note"):
+        table.add_column(col)
+    for m, up, exists, note in rows:
+        table.add_row(m.alias, m.provider, m.model, m.base_url or "-", up, exists, note)
+    Console(width=200).print(table)
+    return 0
+
+
+def cmd_suites(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .suites import discover, load_suites
+
+    dirs = _suites_dirs(args, None)
+    table = Table(title="suites")
+    for col in ("suite", "version", "task", "language", "tests", "tags"):
+        table.add_column(col)
+    for name in discover(dirs):
+        for s in load_suites([name], dirs):
+            tasks = s.tasks if len(s.tasks) <= 12 else s.tasks[:3]
+            for t in tasks:
+                table.add_row(s.name, s.version, t.id, t.language, str(len(t.tests)), ",".join(t.tags))
+            if len(s.tasks) > len(tasks):
+                table.add_row(s.name, s.version, f"... {len(s.tasks)} tasks in all", "", "", "")
+    Console(width=160).print(table)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.out, args.db)
+
+
+COMMANDS = {
+    "run": cmd_run, "score": cmd_score, "report": cmd_report, "gate": cmd_gate, "exec": cmd_exec,
+    "setup-sandbox": cmd_setup_sandbox, "models": cmd_models, "suites": cmd_suites, "demo": cmd_demo,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except EvalkitError as exc:
+        if args.debug:
+            raise
+        print(f"evalkit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("evalkit: interrupted; everything that finished is in the store: rerun the same command to resume",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the promise is: never a bare traceback
+        if args.debug:
+            raise
+        print(f"evalkit: internal error: {type(exc).__name__}: {exc}; rerun with --debug and report it",
+              file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

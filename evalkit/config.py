@@ -1,0 +1,159 @@
+"""evalkit.yaml -> typed settings (models, run defaults, gate rules).
+
+```yaml
+models:
+  base:
+    provider: ollama               # ollama | openai | replay
+    model: qwen3-vl:8b
+    base_url: http://localhost:11434
+    params: {temperature: 0.2, max_tokens: 4096}
+  tuned:
+    provider: openai
+    model: qwen3-vl-8b-code
+    base_url: http://localhost:8000/v1
+    api_key_env: OPENAI_API_KEY    # the key is read from this variable, never stored
+    stream: true                   # default; false sends non-streaming requests
+run:                               # defaults for `evalkit run` flags
+  suites: [snake]
+  samples: 1
+  concurrency: 4
+  timeout: 600
+  seed: 0
+  suites_dir: [my_suites]
+  db: .evalkit/evalkit.db
+  sandbox: auto
+gate: gate.yaml                    # or the rules inline (see docs/report-and-gate.md)
+```
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import EvalkitError
+from .providers import PROVIDERS, default_base_url
+
+DEFAULT_CONFIG = "evalkit.yaml"
+DEFAULT_DB = ".evalkit/evalkit.db"
+_MODEL_KEYS = {"provider", "model", "base_url", "api_key_env", "params", "stream", "timeout", "concurrency"}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    alias: str
+    provider: str
+    model: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    params: dict = field(default_factory=dict, hash=False)
+    stream: bool = True
+    timeout: float | None = None
+    concurrency: int | None = None
+
+    def api_key(self) -> str | None:
+        """Read the key at the moment of use; a named but unset variable is a user error."""
+        if not self.api_key_env:
+            return None
+        value = os.environ.get(self.api_key_env)
+        if not value:
+            raise EvalkitError(f"model {self.alias!r}: environment variable {self.api_key_env} is not set; "
+                               f"export {self.api_key_env}=... or remove api_key_env from the config")
+        return value
+
+    def public(self) -> dict:
+        """What runs and reports may show: no key, only the variable's name."""
+        return {"provider": self.provider, "model": self.model, "base_url": self.base_url,
+                "api_key_env": self.api_key_env, "params": self.params, "stream": self.stream}
+
+
+@dataclass
+class Config:
+    models: dict[str, ModelSpec] = field(default_factory=dict)
+    run: dict = field(default_factory=dict)
+    gate: dict | str | None = None
+    path: Path | None = None
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Load the given file, or ./evalkit.yaml when present, or an empty config."""
+    explicit = path is not None
+    p = Path(path) if path else Path(DEFAULT_CONFIG)
+    if not p.exists():
+        if explicit:
+            raise EvalkitError(f"config file {p} not found; pass an existing file to --config")
+        return Config()
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise EvalkitError(f"{p}:{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the file") from exc
+    if not isinstance(data, dict):
+        raise EvalkitError(f"{p}: expected a mapping with `models:` at top level")
+    raw_models = data.get("models") or {}
+    if not isinstance(raw_models, dict):
+        raise EvalkitError(f"{p}: `models` must map aliases to settings (see README, 'Configuration')")
+    models = {alias: _model_from_dict(str(alias), spec, p) for alias, spec in raw_models.items()}
+    run = data.get("run") or {}
+    if not isinstance(run, dict):
+        raise EvalkitError(f"{p}: `run` must be a mapping of flag defaults")
+    return Config(models=models, run=run, gate=data.get("gate"), path=p)
+
+
+def _model_from_dict(alias: str, spec: object, where: Path) -> ModelSpec:
+    if not isinstance(spec, dict):
+        raise EvalkitError(f"{where}: model {alias!r} must be a mapping with provider and model")
+    unknown = set(spec) - _MODEL_KEYS
+    if unknown:
+        raise EvalkitError(f"{where}: model {alias!r} has unknown keys {sorted(unknown)}; "
+                           f"allowed: {', '.join(sorted(_MODEL_KEYS))}")
+    provider = str(spec.get("provider", ""))
+    if provider not in PROVIDERS:
+        raise EvalkitError(f"{where}: model {alias!r}: provider must be one of {', '.join(PROVIDERS)}")
+    if not spec.get("model"):
+        raise EvalkitError(f"{where}: model {alias!r} needs `model:` (the name the server knows)")
+    params = spec.get("params") or {}
+    if not isinstance(params, dict):
+        raise EvalkitError(f"{where}: model {alias!r}: `params` must be a mapping")
+    return ModelSpec(
+        alias=alias,
+        provider=provider,
+        model=str(spec["model"]),
+        base_url=(str(spec["base_url"]).rstrip("/") if spec.get("base_url") else default_base_url(provider)),
+        api_key_env=spec.get("api_key_env"),
+        params=params,
+        stream=bool(spec.get("stream", True)),
+        timeout=float(spec["timeout"]) if spec.get("timeout") else None,
+        concurrency=int(spec["concurrency"]) if spec.get("concurrency") else None,
+    )
+
+
+def resolve_models(names: list[str], config: Config) -> list[ModelSpec]:
+    """`--models` entries: a config alias, or provider:model (ollama:qwen3-vl:8b, replay:file.jsonl)."""
+    out = []
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        if name in config.models:
+            out.append(config.models[name])
+            continue
+        provider, sep, model = name.partition(":")
+        if sep and provider in PROVIDERS and model:
+            out.append(ModelSpec(alias=name, provider=provider, model=model, base_url=default_base_url(provider),
+                                 api_key_env="OPENAI_API_KEY" if provider == "openai" and
+                                 os.environ.get("OPENAI_API_KEY") else None))
+            continue
+        known = ", ".join(sorted(config.models)) or "none configured"
+        raise EvalkitError(f"unknown model {name!r}: not an alias in the config ({known}) and not "
+                           "provider:model (e.g. ollama:qwen3-vl:8b, openai:my-model, replay:responses.jsonl)")
+    if not out:
+        raise EvalkitError("no models given; use --models base,tuned (aliases from evalkit.yaml) or provider:model")
+    aliases = [m.alias for m in out]
+    if len(set(aliases)) != len(aliases):
+        raise EvalkitError("a model is named twice in --models")
+    return out

@@ -1,0 +1,203 @@
+"""The stages glued in their one direction: suites -> generate -> store -> score -> report (-> gate).
+
+cli.py parses flags and calls these; nothing here parses flags.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .config import Config, ModelSpec
+from .errors import EvalkitError
+from .generate import GenerationResult, GenerationSettings, build_providers, generate, preflight
+from .providers.replay import read_jsonl
+from .store import Store
+from .suites import Suite, Task, load_suites
+
+err_console = Console(stderr=True)
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+def suites_info(suites: list[Suite]) -> dict:
+    return {s.name: {"version": s.version, "digest": s.digest, "tasks": len(s.tasks)} for s in suites}
+
+
+def all_tasks(suites: list[Suite]) -> list[Task]:
+    return [t for s in suites for t in s.tasks]
+
+
+# ---- generation ------------------------------------------------------------------------------------
+@dataclass
+class RunOutcome:
+    run_id: str
+    generation: GenerationResult | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+async def _generate_async(store: Store, run_id: str, models: list[ModelSpec], tasks: list[Task],
+                          settings: GenerationSettings) -> GenerationResult:
+    providers = build_providers(models, settings.timeout)
+    try:
+        details = await preflight(models, providers)
+        snapshot = {m.alias: {**m.public(), **details.get(m.alias, {})} for m in models}
+        store.update_run(run_id, models_json=snapshot)
+        digests = {alias: d.get("digest") for alias, d in details.items()}
+        return await generate(store, run_id, models, tasks, providers, digests, settings)
+    finally:
+        for p in providers.values():
+            await p.aclose()
+
+
+def generate_run(store: Store, models: list[ModelSpec], suites: list[Suite], settings: GenerationSettings,
+                 config: Config | None = None, run_id: str | None = None) -> RunOutcome:
+    run_id = run_id or new_run_id()
+    store.create_run(run_id, evalkit_version=__version__,
+                     config={"samples": settings.samples, "seed": settings.seed, "timeout": settings.timeout,
+                             "concurrency": settings.concurrency,
+                             "config_file": str(config.path) if config and config.path else None},
+                     suites=suites_info(suites), models={m.alias: m.public() for m in models})
+    gen = asyncio.run(_generate_async(store, run_id, models, all_tasks(suites), settings))
+    store.update_run(run_id, status="generated")
+    return RunOutcome(run_id, gen)
+
+
+def import_responses(store: Store, path: str | Path, suite_names: Iterable[str], run_id: str | None = None,
+                     models: Iterable[str] | None = None, suites_dirs: Iterable[Path] = ()) -> str:
+    """Read a responses JSONL (model, task_id, sample, response) into a new run, keeping model order."""
+    suites = load_suites(list(suite_names), suites_dirs)
+    tasks = {t.id: t for t in all_tasks(suites)}
+    records = read_jsonl(path)
+    wanted = list(models) if models else None
+    order: list[str] = []
+    for rec in records:
+        name = str(rec["model"])
+        if (wanted is None or name in wanted) and name not in order:
+            order.append(name)
+    if wanted:
+        missing = [m for m in wanted if m not in order]
+        if missing:
+            raise EvalkitError(f"{path} has no responses for {', '.join(missing)}")
+        order = wanted
+    unknown = sorted({str(r["task_id"]) for r in records} - set(tasks))
+    if unknown:
+        raise EvalkitError(f"{path}: task ids {', '.join(unknown[:5])} are not in suite(s) "
+                           f"{', '.join(s.name for s in suites)}; pass the right --suite")
+    run_id = run_id or new_run_id()
+    store.create_run(run_id, evalkit_version=__version__, config={"responses": str(path)},
+                     suites=suites_info(suites),
+                     models={m: {"provider": "replay", "model": m, "base_url": None, "source": str(path)}
+                             for m in order})
+    for rec in records:
+        name = str(rec["model"])
+        if name not in order:
+            continue
+        task = tasks[str(rec["task_id"])]
+        key = f"replay:{Path(path).resolve()}:{name}:{task.suite}:{task.id}:{rec['sample']}:" + \
+              _short_hash(rec["response"] + str(rec.get("thinking")))
+        store.save_and_link(run_id, name, {
+            "cache_key": key, "provider": "replay", "base_url": None, "model": name, "suite": task.suite,
+            "task_id": task.id, "sample": rec["sample"], "text": rec["response"], "thinking": rec.get("thinking"),
+            "latency_s": rec.get("latency_s"), "completion_tokens": rec.get("completion_tokens"),
+            "finish_reason": "stop",
+        })
+    store.update_run(run_id, status="generated")
+    return run_id
+
+
+def _short_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+# ---- scoring -----------------------------------------------------------------------------------------
+def _score_one(task: Task, text: str, thinking: str | None, execute: bool, sandbox_mode: str):
+    from .scorers import score_response
+
+    return score_response(task, text, thinking, execute=execute, sandbox_mode=sandbox_mode)
+
+
+def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool = True, sandbox_mode: str = "auto",
+              workers: int | None = None, progress: bool = True) -> int:
+    """Score every response of the run that has no scores from this scorer version; returns how many.
+
+    Responses stream from the store and at most a few per worker are in flight, so memory stays flat.
+    """
+    from .scorers import SCORER_VERSION
+
+    version = f"{SCORER_VERSION}:{'exec' if execute else 'static'}"
+    tasks = {(t.suite, t.id): t for t in all_tasks(suites)}
+    done = store.scored_response_ids(version)
+    todo = [r for r in store.iter_run_responses(run_id)
+            if r["error"] is None and r["id"] not in done and (r["slot_suite"], r["slot_task"]) in tasks]
+    if not todo:
+        return 0
+    workers = workers or max(1, min(os.cpu_count() or 1, len(todo)))
+    bar = Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err_console, disable=not progress)
+    seen: set[int] = set()
+    with bar:
+        bar_id = bar.add_task("score", total=len(todo))
+        pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+        try:
+            pending = {}
+            queue = iter(todo)
+
+            def submit_next() -> bool:
+                for r in queue:
+                    if r["id"] in seen:  # the same cached response can fill several slots
+                        bar.update(bar_id, advance=1)
+                        continue
+                    seen.add(r["id"])
+                    task = tasks[(r["slot_suite"], r["slot_task"])]
+                    args = (task, r["text"], r["thinking"], execute, sandbox_mode)
+                    fut = pool.submit(_score_one, *args) if pool else _Done(_score_one(*args))
+                    pending[fut] = r["id"]
+                    return True
+                return False
+
+            for _ in range(workers * 2):
+                if not submit_next():
+                    break
+            while pending:
+                fut = next(iter(pending)) if not pool else _first_done(pending)
+                rid = pending.pop(fut)
+                store.save_scores(rid, fut.result(), version)
+                bar.update(bar_id, advance=1)
+                submit_next()
+        finally:
+            if pool:
+                pool.shutdown(cancel_futures=True)
+    store.update_run(run_id, status="scored", finished_at=time.time())
+    return len(seen)
+
+
+class _Done:
+    """A finished 'future' for the in-process path (workers=1): same loop, no pool."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def result(self):
+        return self._value
+
+
+def _first_done(pending: dict):
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+    return next(iter(done))

