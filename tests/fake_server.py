@@ -260,6 +260,9 @@ class FakeModelServer:
                         self.wfile.flush()
                         self.connection.shutdown(2)
                         return
+                    if fault == "early_done" and i == len(pieces) // 2:  # llama.cpp's interrupt_requests
+                        self._chunk(b"data: [DONE]\n\n")
+                        return self._end_stream()
                     event({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
                 event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
                 if (body.get("stream_options") or {}).get("include_usage"):

@@ -61,7 +61,8 @@ def test_errors_are_classified(server, kind):
                             ("drop", "connection")]:
         server.faults = [fault]
         with pytest.raises(ProviderError) as info:
-            complete(kind, url, model, True)
+            # a streamed OpenAI answer cut short is asked again unstreamed (next test), so test unstreamed
+            complete(kind, url, model, kind == "ollama")
         assert info.value.kind == expected, fault
     assert info.value.retryable
 
@@ -82,3 +83,13 @@ def test_unreachable_endpoint_is_reported_not_raised():
 
     info = asyncio.run(go())
     assert not info.reachable and info.error
+
+
+def test_stream_cut_short_is_asked_again_without_streaming(server):
+    """llama.cpp sends [DONE] early (no finish_reason) when another request waits: never keep a cut answer."""
+    for fault in ("early_done", "garbage"):
+        server.chat_bodies.clear()
+        server.faults = [fault]
+        c = complete("openai", server.url + "/v1", "tuned", True)
+        assert c.finish_reason == "stop" and c.text.endswith("Call `answer()`.\n")
+        assert [b["stream"] for b in server.chat_bodies] == [True, False]

@@ -100,58 +100,70 @@ class OpenAIProvider(Provider):
         return native, extra
 
     async def complete(self, request: Request) -> Completion:
-        native, extra = self._split_params(request.params)
         start = time.perf_counter()
         try:
-            if not self.stream:
-                resp = await self._client.chat.completions.create(
-                    model=self.model, messages=request.messages, stream=False, extra_body=extra or None, **native
-                )
-                if not resp.choices:
-                    raise ProviderError(f"malformed response from {self.base_url}: no choices", "malformed")
-                choice = resp.choices[0]
-                usage = resp.usage
-                return Completion(
-                    text=choice.message.content or "",
-                    thinking=_reasoning(choice.message),
-                    latency_s=time.perf_counter() - start,
-                    prompt_tokens=usage.prompt_tokens if usage else None,
-                    completion_tokens=usage.completion_tokens if usage else None,
-                    finish_reason=choice.finish_reason,
-                )
-            stream = await self._client.chat.completions.create(
-                model=self.model, messages=request.messages, stream=True,
-                stream_options={"include_usage": True}, extra_body=extra or None, **native,
-            )
-            text, thinking = [], []
-            ttft = finish = usage = None
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    usage = chunk.usage
-                for choice in chunk.choices or ():
-                    delta = choice.delta
-                    piece = (delta.content or "") if delta else ""
-                    think = _reasoning(delta) if delta else None
-                    if ttft is None and (piece or think):
-                        ttft = time.perf_counter() - start
-                    text.append(piece)
-                    if think:
-                        thinking.append(think)
-                    if choice.finish_reason:
-                        finish = choice.finish_reason
-            if finish is None:
-                raise ProviderError(f"stream from {self.base_url} ended without a finish reason", "malformed")
-            return Completion(
-                text="".join(text),
-                thinking="".join(thinking) or None,
-                latency_s=time.perf_counter() - start,
-                ttft_s=ttft,
-                prompt_tokens=usage.prompt_tokens if usage else None,
-                completion_tokens=usage.completion_tokens if usage else None,
-                finish_reason=finish,
-            )
+            if self.stream:
+                done = await self._streamed(request, start)
+                if done is not None:
+                    return done
+                # llama.cpp's server ends a stream early with [DONE] when another request is waiting
+                # (interrupt_requests): the answer is cut short, so ask again without streaming.
+            return await self._plain(request, start)
         except Exception as exc:  # noqa: BLE001 - re-raised as a classified ProviderError
             raise _classify(exc, self.base_url) from exc
+
+    async def _plain(self, request: Request, start: float) -> Completion:
+        native, extra = self._split_params(request.params)
+        resp = await self._client.chat.completions.create(
+            model=self.model, messages=request.messages, stream=False, extra_body=extra or None, **native
+        )
+        if not resp.choices:
+            raise ProviderError(f"malformed response from {self.base_url}: no choices", "malformed")
+        choice = resp.choices[0]
+        usage = resp.usage
+        return Completion(
+            text=choice.message.content or "",
+            thinking=_reasoning(choice.message),
+            latency_s=time.perf_counter() - start,
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
+            finish_reason=choice.finish_reason,
+        )
+
+    async def _streamed(self, request: Request, start: float) -> Completion | None:
+        """The streamed answer, or None when the stream ended without a finish reason (cut short)."""
+        native, extra = self._split_params(request.params)
+        stream = await self._client.chat.completions.create(
+            model=self.model, messages=request.messages, stream=True,
+            stream_options={"include_usage": True}, extra_body=extra or None, **native,
+        )
+        text, thinking = [], []
+        ttft = finish = usage = None
+        async for chunk in stream:
+            if chunk.usage is not None:
+                usage = chunk.usage
+            for choice in chunk.choices or ():
+                delta = choice.delta
+                piece = (delta.content or "") if delta else ""
+                think = _reasoning(delta) if delta else None
+                if ttft is None and (piece or think):
+                    ttft = time.perf_counter() - start
+                text.append(piece)
+                if think:
+                    thinking.append(think)
+                if choice.finish_reason:
+                    finish = choice.finish_reason
+        if finish is None:
+            return None
+        return Completion(
+            text="".join(text),
+            thinking="".join(thinking) or None,
+            latency_s=time.perf_counter() - start,
+            ttft_s=ttft,
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
+            finish_reason=finish,
+        )
 
     async def aclose(self) -> None:
         await self._client.close()
