@@ -313,27 +313,28 @@ def cmd_models(args) -> int:
         rows = []
         try:
             for m in specs:
-                p = providers[m.alias]
-                info = await p.endpoint_info()
-                if not info.reachable:
-                    rows.append((m, "no", "?", info.error or ""))
-                elif info.models is None:
-                    rows.append((m, "yes", "?", "the server does not list models"))
-                else:
-                    found = p.has_model(info.models)
-                    rows.append((m, "yes", "yes" if found else "no",
-                                 "" if found else "available: " + ", ".join(info.models[:8])))
+                for p in providers[m.alias]:
+                    info = await p.endpoint_info()
+                    if not info.reachable:
+                        rows.append((m, p, "no", "?", info.error or ""))
+                    elif info.models is None:
+                        rows.append((m, p, "yes", "?", "the server does not list models"))
+                    else:
+                        found = p.has_model(info.models)
+                        rows.append((m, p, "yes", "yes" if found else "no",
+                                     "" if found else "available: " + ", ".join(info.models[:8])))
         finally:
-            for p in providers.values():
-                await p.aclose()
+            for ps in providers.values():
+                for p in ps:
+                    await p.aclose()
         return rows
 
     rows = asyncio.run(check())
     table = Table(title="models")
     for col in ("alias", "provider", "model", "base_url", "endpoint answers", "model exists", "note"):
         table.add_column(col)
-    for m, up, exists, note in rows:
-        table.add_row(m.alias, m.provider, m.model, m.base_url or "-", up, exists, note)
+    for m, p, up, exists, note in rows:
+        table.add_row(m.alias, m.provider, m.model, p.base_url or "-", up, exists, note)
     Console(width=200).print(table)
     return 0
 

@@ -53,6 +53,11 @@ class ModelSpec:
     stream: bool = True
     timeout: float | None = None
     concurrency: int | None = None
+    replicas: tuple[str, ...] = ()   # more base URLs serving the same model (round-robin scale-out)
+
+    @property
+    def base_urls(self) -> tuple[str | None, ...]:
+        return (self.base_url, *self.replicas)
 
     def api_key(self) -> str | None:
         """Read the key at the moment of use; a named but unset variable is a user error."""
@@ -66,8 +71,11 @@ class ModelSpec:
 
     def public(self) -> dict:
         """What runs and reports may show: no key, only the variable's name."""
-        return {"provider": self.provider, "model": self.model, "base_url": self.base_url,
-                "api_key_env": self.api_key_env, "params": self.params, "stream": self.stream}
+        out = {"provider": self.provider, "model": self.model, "base_url": self.base_url,
+               "api_key_env": self.api_key_env, "params": self.params, "stream": self.stream}
+        if self.replicas:
+            out["replicas"] = list(self.replicas)
+        return out
 
 
 @dataclass
@@ -119,11 +127,18 @@ def _model_from_dict(alias: str, spec: object, where: Path) -> ModelSpec:
     params = spec.get("params") or {}
     if not isinstance(params, dict):
         raise EvalkitError(f"{where}: model {alias!r}: `params` must be a mapping")
+    urls = spec.get("base_url") or [default_base_url(provider)]
+    if isinstance(urls, str):
+        urls = [urls]
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls if u is not None):
+        raise EvalkitError(f"{where}: model {alias!r}: `base_url` must be a URL or a list of URLs")
+    urls = [u.rstrip("/") if u else u for u in urls]
     return ModelSpec(
         alias=alias,
         provider=provider,
         model=str(spec["model"]),
-        base_url=(str(spec["base_url"]).rstrip("/") if spec.get("base_url") else default_base_url(provider)),
+        base_url=urls[0],
+        replicas=tuple(urls[1:]),
         api_key_env=spec.get("api_key_env"),
         params=params,
         stream=bool(spec.get("stream", True)),

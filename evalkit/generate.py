@@ -11,6 +11,7 @@ import hashlib
 import json
 import random
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -58,34 +59,36 @@ def request_params(spec: ModelSpec, sample: int, seed: int | None) -> dict:
 
 def cache_key(spec: ModelSpec, digest: str | None, messages: list[dict], params: dict, sample: int) -> str:
     blob = json.dumps(
-        {"provider": spec.provider, "base_url": spec.base_url, "model": spec.model, "digest": digest,
-         "messages": messages, "params": params, "sample": sample},
+        {"provider": spec.provider, "base_url": spec.base_url if not spec.replicas else list(spec.base_urls),
+         "model": spec.model, "digest": digest, "messages": messages, "params": params, "sample": sample},
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def build_providers(models: list[ModelSpec], timeout: float) -> dict[str, Provider]:
-    return {
-        m.alias: make_provider(m.provider, m.model, m.base_url, timeout=m.timeout or timeout, stream=m.stream,
-                               api_key=m.api_key())
-        for m in models
-    }
+def build_providers(models: list[ModelSpec], timeout: float) -> dict[str, list[Provider]]:
+    """One provider per base URL of each model (several when the model has replicas)."""
+    out = {}
+    for m in models:
+        key = m.api_key()
+        out[m.alias] = [make_provider(m.provider, m.model, url, timeout=m.timeout or timeout, stream=m.stream,
+                                      api_key=key) for url in m.base_urls]
+    return out
 
 
-async def preflight(models: list[ModelSpec], providers: dict[str, Provider]) -> dict[str, dict]:
+async def preflight(models: list[ModelSpec], providers: dict[str, list[Provider]]) -> dict[str, dict]:
     """Check every endpoint answers and knows its model; return per-alias details (digest...)."""
     details: dict[str, dict] = {}
     for m in models:
-        p = providers[m.alias]
-        info = await p.endpoint_info()
-        if not info.reachable:
-            raise EvalkitError(p.unreachable_hint())
-        if info.models is not None and not p.has_model(info.models):
-            avail = ", ".join(info.models[:12]) or "none"
-            hint = f"`ollama pull {m.model}`" if m.provider == "ollama" else "check the model name"
-            raise EvalkitError(f"model {m.model!r} not found at {p.base_url} (available: {avail}); {hint}")
-        details[m.alias] = await p.model_details()
+        for p in providers[m.alias]:
+            info = await p.endpoint_info()
+            if not info.reachable:
+                raise EvalkitError(p.unreachable_hint())
+            if info.models is not None and not p.has_model(info.models):
+                avail = ", ".join(info.models[:12]) or "none"
+                hint = f"`ollama pull {m.model}`" if m.provider == "ollama" else "check the model name"
+                raise EvalkitError(f"model {m.model!r} not found at {p.base_url} (available: {avail}); {hint}")
+        details[m.alias] = await providers[m.alias][0].model_details()
     return details
 
 
@@ -107,18 +110,24 @@ async def _complete_with_retries(provider: Provider, req: Request, s: Generation
             await asyncio.sleep(min(delay, 60.0) * (1 + 0.25 * random.random()))
 
 
+@dataclass
+class _Job:
+    model: ModelSpec
+    task: Task
+    sample: int
+    messages: list[dict]
+    params: dict
+    key: str
+
+
 async def generate(store: Store, run_id: str, models: list[ModelSpec], tasks: list[Task],
-                   providers: dict[str, Provider], digests: dict[str, str | None],
+                   providers: dict[str, list[Provider]], digests: dict[str, str | None],
                    settings: GenerationSettings, console: Console | None = None) -> GenerationResult:
+    """Send every request the store cannot answer; `concurrency` workers per endpoint pull from a
+    per-model queue, so replicas of one model share its work and a faster replica takes more."""
     result = GenerationResult()
-    semaphores: dict[str, asyncio.Semaphore] = {}
-    down: dict[str, str] = result.endpoints_down
-    jobs = []
-    per_model_total: dict[str, int] = {}
+    queues: dict[str, deque[_Job]] = {m.alias: deque() for m in models}
     for m in models:
-        key_endpoint = m.base_url or m.alias
-        semaphores.setdefault(key_endpoint, asyncio.Semaphore(m.concurrency or settings.concurrency))
-        per_model_total[m.alias] = 0
         for task in tasks:
             messages = task.messages()
             for sample in range(settings.samples):
@@ -129,46 +138,74 @@ async def generate(store: Store, run_id: str, models: list[ModelSpec], tasks: li
                 if hit is not None:
                     store.link(run_id, m.alias, task.suite, task.id, sample, hit["id"])
                     result.cached += 1
-                    continue
-                per_model_total[m.alias] += 1
-                jobs.append((m, task, sample, messages, params, key, key_endpoint))
+                else:
+                    queues[m.alias].append(_Job(m, task, sample, messages, params, key))
 
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("errors {task.fields[errors]}"), TextColumn("{task.fields[tps]} tok/s"), TimeElapsedColumn(),
-        console=console or Console(stderr=True), disable=not settings.progress or not jobs,
+        console=console or Console(stderr=True),
+        disable=not settings.progress or not any(queues.values()),
     )
-    bars = {alias: progress.add_task(alias, total=n, errors=0, tps="-") for alias, n in per_model_total.items()}
-    tokens = {alias: 0 for alias in per_model_total}
+    bars = {m.alias: progress.add_task(m.alias, total=len(queues[m.alias]), errors=0, tps="-") for m in models}
+    tokens = {m.alias: 0 for m in models}
+    errors = {m.alias: 0 for m in models}
+    # one cap per server URL, shared by every model it serves (base and tuned on one Ollama)
+    endpoint_caps: dict[str, asyncio.Semaphore] = {}
     started = time.perf_counter()
 
-    async def one(m: ModelSpec, task: Task, sample: int, messages, params, key, endpoint):
-        async with semaphores[endpoint]:
-            if endpoint in down:
-                result.skipped += 1
-                return
-            req = Request(messages=messages, params=params, task_id=task.id, sample=sample)
-            rec = {"cache_key": key, "provider": m.provider, "base_url": m.base_url, "model": m.model,
-                   "digest": digests.get(m.alias), "suite": task.suite, "task_id": task.id, "sample": sample,
-                   "params": params}
-            try:
-                comp, attempts = await _complete_with_retries(providers[m.alias], req, settings)
-                rec.update(text=comp.text, thinking=comp.thinking, latency_s=comp.latency_s, ttft_s=comp.ttft_s,
-                           prompt_tokens=comp.prompt_tokens, completion_tokens=comp.completion_tokens,
-                           finish_reason=comp.finish_reason, attempts=attempts)
-                tokens[m.alias] += comp.completion_tokens or 0
-            except ProviderError as exc:
-                rec.update(error=str(exc), attempts=getattr(exc, "attempts", 1))
-                result.failed += 1
-                result.errors.append(f"{m.alias} {task.id}#{sample}: {exc}")
-                if exc.kind == "connection":
-                    down.setdefault(endpoint, str(exc))
-                progress.update(bars[m.alias], errors=sum(1 for e in result.errors if e.startswith(m.alias + " ")))
-            result.sent += 1
-            store.save_and_link(run_id, m.alias, rec)
-            elapsed = max(time.perf_counter() - started, 1e-6)
-            progress.update(bars[m.alias], advance=1, tps=f"{tokens[m.alias] / elapsed:.0f}")
+    def store_result(job: _Job, provider: Provider, comp=None, attempts: int = 1,
+                     exc: ProviderError | None = None) -> None:
+        m = job.model
+        rec = {"cache_key": job.key, "provider": m.provider, "base_url": provider.base_url, "model": m.model,
+               "digest": digests.get(m.alias), "suite": job.task.suite, "task_id": job.task.id,
+               "sample": job.sample, "params": job.params}
+        if exc is None:
+            rec.update(text=comp.text, thinking=comp.thinking, latency_s=comp.latency_s, ttft_s=comp.ttft_s,
+                       prompt_tokens=comp.prompt_tokens, completion_tokens=comp.completion_tokens,
+                       finish_reason=comp.finish_reason, attempts=attempts)
+            tokens[m.alias] += comp.completion_tokens or 0
+        else:
+            rec.update(error=str(exc), attempts=getattr(exc, "attempts", 1))
+            result.failed += 1
+            errors[m.alias] += 1
+            result.errors.append(f"{m.alias} {job.task.id}#{job.sample}: {exc}")
+        result.sent += 1
+        store.save_and_link(run_id, m.alias, rec)
+        elapsed = max(time.perf_counter() - started, 1e-6)
+        progress.update(bars[m.alias], advance=1, errors=errors[m.alias], tps=f"{tokens[m.alias] / elapsed:.0f}")
 
+    alive: dict[str, set[str]] = {m.alias: {p.base_url for p in providers[m.alias]} for m in models}
+
+    async def worker(m: ModelSpec, provider: Provider, cap: asyncio.Semaphore) -> None:
+        queue = queues[m.alias]
+        while queue and provider.base_url in alive[m.alias]:
+            job = queue.popleft()
+            async with cap:
+                if provider.base_url in result.endpoints_down:
+                    queue.appendleft(job)  # another replica (or the final tally) takes it
+                    return
+                req = Request(messages=job.messages, params=job.params, task_id=job.task.id, sample=job.sample)
+                try:
+                    comp, attempts = await _complete_with_retries(provider, req, settings)
+                    store_result(job, provider, comp, attempts)
+                except ProviderError as exc:
+                    if exc.kind == "connection":
+                        result.endpoints_down.setdefault(provider.base_url, str(exc))
+                        alive[m.alias].discard(provider.base_url)
+                        if alive[m.alias]:  # a replica is still up: it takes this request
+                            queue.appendleft(job)
+                            return
+                    store_result(job, provider, exc=exc)
+
+    workers = []
+    for m in models:
+        for p in providers[m.alias]:
+            cap = endpoint_caps.setdefault(p.base_url, asyncio.Semaphore(m.concurrency or settings.concurrency))
+            workers += [worker(m, p, cap) for _ in range(m.concurrency or settings.concurrency)]
     with progress:
-        await asyncio.gather(*(one(*job) for job in jobs))
+        await asyncio.gather(*workers)
+    result.skipped = sum(len(q) for q in queues.values())
+    if all(alive[m.alias] for m in models):
+        result.endpoints_down.clear()  # a replica went down but its work was done elsewhere
     return result

@@ -58,8 +58,9 @@ async def _generate_async(store: Store, run_id: str, models: list[ModelSpec], ta
         digests = {alias: d.get("digest") for alias, d in details.items()}
         return await generate(store, run_id, models, tasks, providers, digests, settings)
     finally:
-        for p in providers.values():
-            await p.aclose()
+        for replicas in providers.values():
+            for p in replicas:
+                await p.aclose()
 
 
 def generate_run(store: Store, models: list[ModelSpec], suites: list[Suite], settings: GenerationSettings,

@@ -106,3 +106,18 @@ def test_endpoint_down_mid_run_keeps_finished_work(server, store, mini):
     kept = [r for r in store.run_results(out.run_id) if r["error"] is None]
     assert len(kept) == 3 and gen.ok == 3
     assert gen.skipped == 8 - 3 - 1
+
+
+def test_replicas_share_the_work_and_cover_for_a_dead_one(store, mini):
+    from fake_server import FakeModelServer
+
+    with FakeModelServer(latency=0.05) as a, FakeModelServer(latency=0.05) as b:
+        spec = ModelSpec("tuned", "openai", "tuned", a.url + "/v1", replicas=(b.url + "/v1",))
+        out = pipeline.generate_run(store, [spec], mini, settings(samples=6, concurrency=2))
+        assert out.generation.sent == 12 and a.chat_requests > 0 and b.chat_requests > 0
+        assert a.chat_requests + b.chat_requests == 12
+        a.stop_after = a.chat_requests + 1  # replica a dies on its next request
+        out = pipeline.generate_run(store, [spec], mini, settings(samples=12, concurrency=2, retries=0))
+        gen = out.generation
+        assert gen.failed == 0 and gen.ok == 24 and not gen.endpoints_down
+        assert len([r for r in store.run_results(out.run_id) if r["error"] is None]) == 24
