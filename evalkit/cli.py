@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="isolation for model code (default auto: bubblewrap when usable, else limits)")
     scoring.add_argument("--no-exec", action="store_true", help="static scores only: never run model code")
     scoring.add_argument("--workers", type=_positive_int, help="scoring processes (default: CPU count)")
+    scoring.add_argument("--executor", choices=["local", "ray"], default="local",
+                         help="where scoring runs: local processes, or a Ray cluster (pip install 'evalkit[ray]')")
+    scoring.add_argument("--ray-address", metavar="ADDR", help="with --executor ray: the cluster (default: start one)")
     scoring.add_argument("--gate", metavar="RULES", help="gate rules file: run the gate after scoring")
     scoring.add_argument("--baseline", help="baseline model for the report and gate (default: the first)")
     scoring.add_argument("--candidate", help="candidate model for the report and gate (default: the second)")
@@ -164,7 +167,8 @@ def _finish(store, run_id: str, suites, args, config, out: str | None) -> int:
     else:
         store.update_run(run_id, sandbox="not executed (--no-exec)")
     pipeline.score_run(store, run_id, suites, execute=execute, sandbox_mode=sandbox_mode,
-                       workers=args.workers, progress=not args.no_progress)
+                       workers=args.workers, progress=not args.no_progress, executor=args.executor,
+                       ray_address=args.ray_address)
     out_dir = Path(out or Path("reports") / run_id)
     write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate)
     _print_summary(store, run_id, args.baseline, args.candidate)

@@ -9,7 +9,6 @@ import asyncio
 import os
 import secrets
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -133,72 +132,39 @@ def _score_one(task: Task, text: str, thinking: str | None, execute: bool, sandb
 
 
 def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool = True, sandbox_mode: str = "auto",
-              workers: int | None = None, progress: bool = True) -> int:
+              workers: int | None = None, progress: bool = True, executor: str = "local",
+              ray_address: str | None = None) -> int:
     """Score every response of the run that has no scores from this scorer version; returns how many.
 
-    Responses stream from the store and at most a few per worker are in flight, so memory stays flat.
+    Responses stream from the store and only a few per worker are in flight, so memory stays flat.
     """
+    from .executors import execute as run_all
     from .scorers import SCORER_VERSION
 
     version = f"{SCORER_VERSION}:{'exec' if execute else 'static'}"
     tasks = {(t.suite, t.id): t for t in all_tasks(suites)}
     done = store.scored_response_ids(version)
-    todo = [r for r in store.iter_run_responses(run_id)
-            if r["error"] is None and r["id"] not in done and (r["slot_suite"], r["slot_task"]) in tasks]
+    todo: dict[int, tuple] = {}  # one entry per response: a cached response can fill several slots
+    for r in store.iter_run_responses(run_id):
+        key = (r["slot_suite"], r["slot_task"])
+        if r["error"] is None and r["id"] not in done and key in tasks:
+            todo.setdefault(r["id"], (tasks[key], r["id"]))
     if not todo:
         return 0
+
+    def items():
+        for rid, (task, _) in todo.items():
+            row = store.response_text(rid)  # read lazily: only the in-flight texts are in memory
+            yield rid, (task, row["text"], row["thinking"], execute, sandbox_mode)
+
     workers = workers or max(1, min(os.cpu_count() or 1, len(todo)))
     bar = Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=err_console, disable=not progress)
-    seen: set[int] = set()
     with bar:
         bar_id = bar.add_task("score", total=len(todo))
-        pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
-        try:
-            pending = {}
-            queue = iter(todo)
-
-            def submit_next() -> bool:
-                for r in queue:
-                    if r["id"] in seen:  # the same cached response can fill several slots
-                        bar.update(bar_id, advance=1)
-                        continue
-                    seen.add(r["id"])
-                    task = tasks[(r["slot_suite"], r["slot_task"])]
-                    args = (task, r["text"], r["thinking"], execute, sandbox_mode)
-                    fut = pool.submit(_score_one, *args) if pool else _Done(_score_one(*args))
-                    pending[fut] = r["id"]
-                    return True
-                return False
-
-            for _ in range(workers * 2):
-                if not submit_next():
-                    break
-            while pending:
-                fut = next(iter(pending)) if not pool else _first_done(pending)
-                rid = pending.pop(fut)
-                store.save_scores(rid, fut.result(), version)
-                bar.update(bar_id, advance=1)
-                submit_next()
-        finally:
-            if pool:
-                pool.shutdown(cancel_futures=True)
+        for rid, scores in run_all(_score_one, items(), executor=executor, workers=workers,
+                                   ray_address=ray_address):
+            store.save_scores(rid, scores, version)
+            bar.update(bar_id, advance=1)
     store.update_run(run_id, status="scored", finished_at=time.time())
-    return len(seen)
-
-
-class _Done:
-    """A finished 'future' for the in-process path (workers=1): same loop, no pool."""
-
-    def __init__(self, value):
-        self._value = value
-
-    def result(self):
-        return self._value
-
-
-def _first_done(pending: dict):
-    from concurrent.futures import FIRST_COMPLETED, wait
-
-    done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-    return next(iter(done))
+    return len(todo)

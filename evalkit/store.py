@@ -147,6 +147,7 @@ class Store:
         rec = {**rec}
         rec.setdefault("created_at", time.time())
         rec.setdefault("attempts", 1)
+        rec.setdefault("params_json", "{}")
         if rec.get("text") is None:
             rec["text"] = ""
         if "params" in rec:
@@ -173,6 +174,10 @@ class Store:
                 " DO UPDATE SET response_id = excluded.response_id, suite = excluded.suite",
                 (run_id, model, suite, task_id, sample, response_id),
             )
+
+    def response_text(self, response_id: int) -> dict:
+        row = self._conn.execute("SELECT text, thinking FROM responses WHERE id = ?", (response_id,)).fetchone()
+        return {"text": row[0], "thinking": row[1]}
 
     def save_and_link(self, run_id: str, model: str, rec: dict) -> int:
         rid = self.save_response(rec)
