@@ -28,7 +28,7 @@ fi
 
 extras="games"
 if [ "$DEV" = 1 ]; then
-  extras="dev,llama"
+  extras="dev,llama,ray"
   # llama.cpp compiles from source; portable flags keep the cached wheel usable on any x86-64 machine
   export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF}"
 fi
