@@ -57,3 +57,18 @@ def test_kill_9_then_resume(server, workdir):
                            text=True, timeout=120)
     assert fresh.returncode == 0, fresh.stderr
     assert texts(workdir / "db.sqlite") == texts(workdir / "fresh.sqlite")
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_what_finished(server, workdir):
+    server.latency = 0.15
+    write_config(workdir / "evalkit.yaml", server)
+    proc = subprocess.Popen(evalkit(workdir, "db.sqlite", "out1"), cwd=workdir, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while stored(workdir / "db.sqlite") < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted" in err and "rerun the same command to resume" in err and "Traceback" not in err
+    assert stored(workdir / "db.sqlite") >= 3
