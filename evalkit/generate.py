@@ -128,18 +128,20 @@ async def generate(store: Store, run_id: str, models: list[ModelSpec], tasks: li
     result = GenerationResult()
     queues: dict[str, deque[_Job]] = {m.alias: deque() for m in models}
     for m in models:
+        hits = []
         for task in tasks:
             messages = task.messages()
             for sample in range(settings.samples):
                 result.total += 1
                 params = request_params(m, sample, settings.seed)
                 key = cache_key(m, digests.get(m.alias), messages, params, sample)
-                hit = store.cached_response(key)
+                hit = store.cached_response_id(key)
                 if hit is not None:
-                    store.link(run_id, m.alias, task.suite, task.id, sample, hit["id"])
-                    result.cached += 1
+                    hits.append((task.suite, task.id, sample, hit))
                 else:
                     queues[m.alias].append(_Job(m, task, sample, messages, params, key))
+        store.link_many(run_id, m.alias, hits)
+        result.cached += len(hits)
 
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),

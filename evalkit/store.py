@@ -135,15 +135,18 @@ class Store:
         return [_run_dict(r) for r in self._conn.execute("SELECT * FROM runs ORDER BY created_at DESC")]
 
     # ---- responses ----------------------------------------------------------------------------
-    def cached_response(self, cache_key: str) -> dict | None:
-        """A successful response for this exact request, if one was stored (errors are retried)."""
+    def cached_response_id(self, cache_key: str) -> int | None:
+        """The id of a successful response to this exact request, if one was stored (errors are retried)."""
         row = self._conn.execute(
-            "SELECT * FROM responses WHERE cache_key = ? AND error IS NULL", (cache_key,)
+            "SELECT id FROM responses WHERE cache_key = ? AND error IS NULL", (cache_key,)
         ).fetchone()
-        return dict(row) if row else None
+        return row[0] if row else None
 
-    def save_response(self, rec: dict) -> int:
-        """Insert or replace (by cache_key) one response and commit at once; returns its id."""
+    def save_response(self, rec: dict, link: tuple[str, str] | None = None) -> int:
+        """Insert or replace (by cache_key) one response and commit at once; returns its id.
+
+        link=(run_id, model alias) also files it under that run's slot, in the same transaction.
+        """
         rec = {**rec}
         rec.setdefault("created_at", time.time())
         rec.setdefault("attempts", 1)
@@ -164,25 +167,34 @@ class Store:
             rid = cur.fetchone()[0]
             # a changed response invalidates the scores computed from the old text
             self._conn.execute("DELETE FROM scores WHERE response_id = ?", (rid,))
+            if link is not None:
+                self._link(link[0], link[1], rec["suite"], rec["task_id"], rec["sample"], rid)
         return rid
+
+    def _link(self, run_id: str, model: str, suite: str, task_id: str, sample: int, response_id: int) -> None:
+        self._conn.execute(
+            "INSERT INTO run_responses (run_id, model, suite, task_id, sample, response_id)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, model, task_id, sample)"
+            " DO UPDATE SET response_id = excluded.response_id, suite = excluded.suite",
+            (run_id, model, suite, task_id, sample, response_id),
+        )
 
     def link(self, run_id: str, model: str, suite: str, task_id: str, sample: int, response_id: int) -> None:
         with self._lock, self._conn:
-            self._conn.execute(
-                "INSERT INTO run_responses (run_id, model, suite, task_id, sample, response_id)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, model, task_id, sample)"
-                " DO UPDATE SET response_id = excluded.response_id, suite = excluded.suite",
-                (run_id, model, suite, task_id, sample, response_id),
-            )
+            self._link(run_id, model, suite, task_id, sample, response_id)
+
+    def link_many(self, run_id: str, model: str, slots: list[tuple[str, str, int, int]]) -> None:
+        """File many (suite, task_id, sample, response_id) slots in one transaction (cache hits)."""
+        with self._lock, self._conn:
+            for suite, task_id, sample, rid in slots:
+                self._link(run_id, model, suite, task_id, sample, rid)
 
     def response_text(self, response_id: int) -> dict:
         row = self._conn.execute("SELECT text, thinking FROM responses WHERE id = ?", (response_id,)).fetchone()
         return {"text": row[0], "thinking": row[1]}
 
     def save_and_link(self, run_id: str, model: str, rec: dict) -> int:
-        rid = self.save_response(rec)
-        self.link(run_id, model, rec["suite"], rec["task_id"], rec["sample"], rid)
-        return rid
+        return self.save_response(rec, link=(run_id, model))
 
     def run_slots(self, run_id: str) -> set[tuple[str, str, int]]:
         """(model alias, task_id, sample) slots of a run that hold a successful response."""

@@ -42,6 +42,7 @@ class FakeModelServer:
         self.chat_bodies: list[dict] = []
         self.auth_headers: list[str | None] = []
         self._lock = threading.Lock()
+        ThreadingHTTPServer.request_queue_size = 256  # many clients connect at once at the start of a run
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
