@@ -20,7 +20,7 @@ from . import __version__
 from .config import Config, ModelSpec
 from .errors import EvalkitError
 from .generate import GenerationResult, GenerationSettings, build_providers, generate, preflight
-from .providers.replay import read_jsonl
+from .providers.replay import iter_jsonl
 from .store import Store
 from .suites import Suite, Task, load_suites
 
@@ -77,43 +77,53 @@ def generate_run(store: Store, models: list[ModelSpec], suites: list[Suite], set
 
 def import_responses(store: Store, path: str | Path, suite_names: Iterable[str], run_id: str | None = None,
                      models: Iterable[str] | None = None, suites_dirs: Iterable[Path] = ()) -> str:
-    """Read a responses JSONL (model, task_id, sample, response) into a new run, keeping model order."""
+    """Read a responses JSONL (model, task_id, sample, response) into a new run, keeping model order.
+
+    Two streaming passes (check, then store in batches), so a file of any size fits in memory.
+    """
     suites = load_suites(list(suite_names), suites_dirs)
     tasks = {t.id: t for t in all_tasks(suites)}
-    records = read_jsonl(path)
     wanted = list(models) if models else None
     order: list[str] = []
-    for rec in records:
+    unknown: set[str] = set()
+    for rec in iter_jsonl(path):
         name = str(rec["model"])
         if (wanted is None or name in wanted) and name not in order:
             order.append(name)
+        if str(rec["task_id"]) not in tasks:
+            unknown.add(str(rec["task_id"]))
     if wanted:
         missing = [m for m in wanted if m not in order]
         if missing:
             raise EvalkitError(f"{path} has no responses for {', '.join(missing)}")
         order = wanted
-    unknown = sorted({str(r["task_id"]) for r in records} - set(tasks))
     if unknown:
-        raise EvalkitError(f"{path}: task ids {', '.join(unknown[:5])} are not in suite(s) "
+        raise EvalkitError(f"{path}: task ids {', '.join(sorted(unknown)[:5])} are not in suite(s) "
                            f"{', '.join(s.name for s in suites)}; pass the right --suite")
     run_id = run_id or new_run_id()
     store.create_run(run_id, evalkit_version=__version__, config={"responses": str(path)},
                      suites=suites_info(suites),
                      models={m: {"provider": "replay", "model": m, "base_url": None, "source": str(path)}
                              for m in order})
-    for rec in records:
+    source = Path(path).resolve()
+    batch: list[tuple[str, dict]] = []
+    for rec in iter_jsonl(path):
         name = str(rec["model"])
         if name not in order:
             continue
         task = tasks[str(rec["task_id"])]
-        key = f"replay:{Path(path).resolve()}:{name}:{task.suite}:{task.id}:{rec['sample']}:" + \
+        key = f"replay:{source}:{name}:{task.suite}:{task.id}:{rec['sample']}:" + \
               _short_hash(rec["response"] + str(rec.get("thinking")))
-        store.save_and_link(run_id, name, {
+        batch.append((name, {
             "cache_key": key, "provider": "replay", "base_url": None, "model": name, "suite": task.suite,
             "task_id": task.id, "sample": rec["sample"], "text": rec["response"], "thinking": rec.get("thinking"),
             "latency_s": rec.get("latency_s"), "completion_tokens": rec.get("completion_tokens"),
             "finish_reason": "stop",
-        })
+        }))
+        if len(batch) >= 500:
+            store.save_many(run_id, batch)
+            batch = []
+    store.save_many(run_id, batch)
     store.update_run(run_id, status="generated")
     return run_id
 

@@ -147,6 +147,16 @@ class Store:
 
         link=(run_id, model alias) also files it under that run's slot, in the same transaction.
         """
+        with self._lock, self._conn:
+            return self._upsert(rec, link)
+
+    def save_many(self, run_id: str, items: list[tuple[str, dict]]) -> None:
+        """Save (model alias, response) pairs of one run in a single transaction (imports)."""
+        with self._lock, self._conn:
+            for model, rec in items:
+                self._upsert(rec, (run_id, model))
+
+    def _upsert(self, rec: dict, link: tuple[str, str] | None) -> int:
         rec = {**rec}
         rec.setdefault("created_at", time.time())
         rec.setdefault("attempts", 1)
@@ -158,17 +168,16 @@ class Store:
         values = [rec.get(f) for f in RESPONSE_FIELDS]
         placeholders = ", ".join("?" for _ in RESPONSE_FIELDS)
         updates = ", ".join(f"{f}=excluded.{f}" for f in RESPONSE_FIELDS if f != "cache_key")
-        with self._lock, self._conn:
-            cur = self._conn.execute(
-                f"INSERT INTO responses ({', '.join(RESPONSE_FIELDS)}) VALUES ({placeholders})"
-                f" ON CONFLICT(cache_key) DO UPDATE SET {updates} RETURNING id",
-                values,
-            )
-            rid = cur.fetchone()[0]
-            # a changed response invalidates the scores computed from the old text
-            self._conn.execute("DELETE FROM scores WHERE response_id = ?", (rid,))
-            if link is not None:
-                self._link(link[0], link[1], rec["suite"], rec["task_id"], rec["sample"], rid)
+        cur = self._conn.execute(
+            f"INSERT INTO responses ({', '.join(RESPONSE_FIELDS)}) VALUES ({placeholders})"
+            f" ON CONFLICT(cache_key) DO UPDATE SET {updates} RETURNING id",
+            values,
+        )
+        rid = cur.fetchone()[0]
+        # a changed response invalidates the scores computed from the old text
+        self._conn.execute("DELETE FROM scores WHERE response_id = ?", (rid,))
+        if link is not None:
+            self._link(link[0], link[1], rec["suite"], rec["task_id"], rec["sample"], rid)
         return rid
 
     def _link(self, run_id: str, model: str, suite: str, task_id: str, sample: int, response_id: int) -> None:

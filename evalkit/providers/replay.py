@@ -7,39 +7,47 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import EvalkitError
 from .base import Completion, EndpointInfo, Provider, ProviderError, Request
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
-    """Records from a .jsonl file or every .jsonl file of a folder; one-line errors on bad input."""
+    return list(iter_jsonl(path))
+
+
+def iter_jsonl(path: str | Path) -> Iterator[dict]:
+    """Records from a .jsonl file or every .jsonl file of a folder, one at a time; one-line errors on bad input."""
     path = Path(path)
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     if not path.exists() or not files:
         raise EvalkitError(f"responses file {path} not found; give a .jsonl file or a folder of them")
-    records = []
     for f in files:
-        for lineno, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalkitError(f"{f}:{lineno}: not valid JSON ({exc.msg}); one JSON object a line") from exc
-            missing = [k for k in ("model", "task_id", "response") if k not in rec]
-            if not isinstance(rec, dict) or missing:
-                raise EvalkitError(f"{f}:{lineno}: missing {', '.join(missing) or 'fields'}; "
-                                   "each line needs model, task_id, sample, response")
-            if not isinstance(rec["response"], str):
-                raise EvalkitError(f"{f}:{lineno}: `response` must be a string")
-            rec.setdefault("sample", 0)
-            try:
-                rec["sample"] = int(rec["sample"])
-            except (TypeError, ValueError) as exc:
-                raise EvalkitError(f"{f}:{lineno}: `sample` must be an integer") from exc
-            records.append(rec)
-    return records
+        with open(f, encoding="utf-8") as handle:
+            yield from _records(f, handle)
+
+
+def _records(f: Path, handle) -> Iterator[dict]:
+    for lineno, line in enumerate(handle, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalkitError(f"{f}:{lineno}: not valid JSON ({exc.msg}); one JSON object a line") from exc
+        missing = [k for k in ("model", "task_id", "response") if k not in rec] if isinstance(rec, dict) else ["all"]
+        if missing:
+            raise EvalkitError(f"{f}:{lineno}: missing {', '.join(missing)} field(s); "
+                               "each line needs model, task_id, sample, response")
+        if not isinstance(rec["response"], str):
+            raise EvalkitError(f"{f}:{lineno}: `response` must be a string")
+        rec.setdefault("sample", 0)
+        try:
+            rec["sample"] = int(rec["sample"])
+        except (TypeError, ValueError) as exc:
+            raise EvalkitError(f"{f}:{lineno}: `sample` must be an integer") from exc
+        yield rec
 
 
 class ReplayProvider(Provider):
