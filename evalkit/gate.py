@@ -1,0 +1,329 @@
+"""The CI gate: rules per metric -> exit 0 (pass) / 1 (regression); usage problems raise EvalkitError (2).
+
+Rules file (YAML; every key optional, see docs/report-and-gate.md)::
+
+    metrics:                      # merged over the built-in DEFAULT_RULES, metric by metric
+      runs_ok:   {max_drop: 0.0, min: 0.8}
+      quality:   {max_drop: 0.10, require_significance: true}
+      code_prose_ratio: {max_rel_drop: 0.25}
+      thinking_lines: {enabled: false}
+    rollups:                      # optional rules on the 0-10 roll-ups
+      code_correctness: {max_drop: 0.5, min: 6}
+    defaults: {require_significance: false}   # applied to every rule that does not set the key
+    only_listed: false            # true: gate only the metrics listed here (no built-in rules)
+
+A rule fails when the candidate is worse than the baseline by more than the tolerance
+(``max_drop``, absolute, in the metric's own unit; or ``max_rel_drop`` x |baseline mean|; the larger
+when both are set), or when the candidate's mean is below ``min`` (above ``max``). With
+``require_significance`` the drop must also be beyond the tolerance for the whole 95% interval
+(its upper bound below -max_drop). "Worse" follows the metric's direction.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import compare as C
+from .errors import EvalkitError
+
+# Sensible for CI on a handful of samples per task: 5 points of a 0..1 rate is a real drop, a
+# 25% fall of the (unbounded) code:prose ratio is a real change of style.
+DEFAULT_RULES: dict[str, dict] = {
+    "syntax_ok": {"max_drop": 0.05},
+    "runs_ok": {"max_drop": 0.05},
+    "tests_pass": {"max_drop": 0.05},
+    "feature_completeness": {"max_drop": 0.05},
+    "claim_consistency": {"max_drop": 0.10},
+    "quality": {"max_drop": 0.05},
+    "code_prose_ratio": {"max_rel_drop": 0.25},
+}
+RULE_KEYS = {"max_drop", "max_rel_drop", "min", "max", "require_significance", "enabled"}
+EPS = 1e-9
+
+
+@dataclass
+class RuleOutcome:
+    name: str                   # metric, or "rollup:<name>"
+    rule: dict
+    status: str                 # pass | fail | skip | error
+    message: str
+    baseline: float | None = None
+    candidate: float | None = None
+    delta: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n_pairs: int = 0
+    worst_tasks: list[dict] = field(default_factory=list)
+    explicit: bool = False      # named in the rules file
+
+    def describe_rule(self) -> str:
+        parts = []
+        for k in ("max_drop", "max_rel_drop", "min", "max"):
+            if self.rule.get(k) is not None:
+                parts.append(f"{k} {self.rule[k]:g}")
+        if self.rule.get("require_significance"):
+            parts.append("significant only")
+        return ", ".join(parts) or "report only"
+
+
+@dataclass
+class GateResult:
+    run_id: str
+    baseline: str
+    candidate: str
+    outcomes: list[RuleOutcome]
+    rules_source: str
+
+    @property
+    def failed(self) -> list[RuleOutcome]:
+        return [o for o in self.outcomes if o.status == "fail"]
+
+    @property
+    def errors(self) -> list[RuleOutcome]:
+        return [o for o in self.outcomes if o.status == "error"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed and not self.errors
+
+
+# ---- rules --------------------------------------------------------------------------------------
+def load_rules(path: str | None) -> tuple[dict[str, dict], dict[str, dict], set[str], str]:
+    """(metric rules, roll-up rules, names listed explicitly, source description)."""
+    if path is None:
+        return {k: dict(v) for k, v in DEFAULT_RULES.items()}, {}, set(), "built-in defaults"
+    import yaml
+
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise EvalkitError(f"gate rules file {path} not found; pass --rules FILE or omit it for the defaults") from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise EvalkitError(f"cannot read gate rules {path}: {exc}".splitlines()[0]) from exc
+    if not isinstance(data, dict):
+        raise EvalkitError(f"gate rules {path}: expected a mapping with 'metrics:' (see docs/report-and-gate.md)")
+    unknown_top = set(data) - {"metrics", "rollups", "defaults", "only_listed"}
+    if unknown_top:
+        raise EvalkitError(f"gate rules {path}: unknown key(s) {', '.join(sorted(unknown_top))}; "
+                           "expected metrics, rollups, defaults, only_listed")
+    defaults = _check_rule(path, "defaults", data.get("defaults") or {})
+    listed = _section(path, data, "metrics")
+    rollups = _section(path, data, "rollups")
+    metrics = {} if data.get("only_listed") else {k: dict(v) for k, v in DEFAULT_RULES.items()}
+    for name, rule in listed.items():
+        metrics[name] = {**({} if rule.get("max_drop") is not None or rule.get("max_rel_drop") is not None
+                            else metrics.get(name, {})), **rule}
+    for rules in (metrics, rollups):
+        for name in rules:
+            rules[name] = {**defaults, **rules[name]}
+    explicit = set(listed) | {f"rollup:{n}" for n in rollups}
+    return metrics, rollups, explicit, str(path)
+
+
+def _section(path: str, data: dict, key: str) -> dict[str, dict]:
+    sec = data.get(key) or {}
+    if not isinstance(sec, dict):
+        raise EvalkitError(f"gate rules {path}: '{key}' must map names to rules")
+    return {str(k): _check_rule(path, f"{key}.{k}", v or {}) for k, v in sec.items()}
+
+
+def _check_rule(path: str, where: str, rule: Any) -> dict:
+    if not isinstance(rule, dict):
+        raise EvalkitError(f"gate rules {path}: {where} must be a mapping like {{max_drop: 0.05}}")
+    bad = set(rule) - RULE_KEYS
+    if bad:
+        raise EvalkitError(f"gate rules {path}: {where} has unknown key(s) {', '.join(sorted(bad))}; "
+                           f"allowed: {', '.join(sorted(RULE_KEYS))}")
+    for k in ("max_drop", "max_rel_drop", "min", "max"):
+        if rule.get(k) is not None and (isinstance(rule[k], bool) or not isinstance(rule[k], (int, float))):
+            raise EvalkitError(f"gate rules {path}: {where}.{k} must be a number")
+        if k in ("max_drop", "max_rel_drop") and rule.get(k) is not None and rule[k] < 0:
+            raise EvalkitError(f"gate rules {path}: {where}.{k} must be >= 0")
+    return dict(rule)
+
+
+# ---- evaluation ---------------------------------------------------------------------------------
+def evaluate_rule(name: str, rule: dict, *, higher_is_better: bool, baseline: float | None,
+                  candidate: float | None, delta: float | None, ci_low: float | None, ci_high: float | None,
+                  n_pairs: int, explicit: bool, worst: list[dict] | None = None) -> RuleOutcome:
+    out = RuleOutcome(name=name, rule=rule, status="pass", message="", baseline=baseline, candidate=candidate,
+                      delta=delta, ci_low=ci_low, ci_high=ci_high, n_pairs=n_pairs, worst_tasks=worst or [],
+                      explicit=explicit)
+    if rule.get("enabled") is False:
+        out.status, out.message = "skip", "disabled in the rules"
+        return out
+    if delta is None or candidate is None:
+        out.status = "error" if explicit else "skip"
+        out.message = (f"no paired scores for {name} (was it scored for both models?)")
+        return out
+    tol = 0.0
+    if rule.get("max_drop") is not None:
+        tol = float(rule["max_drop"])
+    if rule.get("max_rel_drop") is not None and baseline is not None:
+        tol = max(tol, float(rule["max_rel_drop"]) * abs(baseline))
+    has_tolerance = rule.get("max_drop") is not None or rule.get("max_rel_drop") is not None
+    worsening = -delta if higher_is_better else delta          # > 0: the candidate is worse
+    reasons = []
+    if has_tolerance:
+        if rule.get("require_significance"):
+            # the whole interval must lie beyond the tolerance
+            bound = (-ci_high if higher_is_better else ci_low) if ci_low is not None else None
+            if bound is not None and bound > tol + EPS:
+                reasons.append(f"{'dropped' if higher_is_better else 'rose'} by {abs(delta):.3g} with 95% CI "
+                               f"[{ci_low:+.3g}, {ci_high:+.3g}] entirely beyond the tolerance {tol:.3g}")
+        elif worsening > tol + EPS:
+            reasons.append(f"{'dropped' if higher_is_better else 'rose'} by {abs(delta):.3g} "
+                           f"({baseline:.3g} → {candidate:.3g}), more than the tolerance {tol:.3g}")
+    if rule.get("min") is not None and candidate < float(rule["min"]) - EPS:
+        reasons.append(f"candidate mean {candidate:.3g} is below the floor {rule['min']:g}")
+    if rule.get("max") is not None and candidate > float(rule["max"]) + EPS:
+        reasons.append(f"candidate mean {candidate:.3g} is above the ceiling {rule['max']:g}")
+    if reasons:
+        out.status, out.message = "fail", "; ".join(reasons)
+    else:
+        out.message = (f"Δ {delta:+.3g} within tolerance {tol:.3g}" if has_tolerance else f"Δ {delta:+.3g}")
+    return out
+
+
+def evaluate(cmp: C.Comparison, metric_rules: dict, rollup_rules: dict, explicit: set[str]) -> list[RuleOutcome]:
+    outcomes = []
+    for name, rule in metric_rules.items():
+        s = cmp.metric_stats.get(name)
+        if s is None:
+            outcomes.append(evaluate_rule(name, rule, higher_is_better=C.higher_is_better(name), baseline=None,
+                                          candidate=None, delta=None, ci_low=None, ci_high=None, n_pairs=0,
+                                          explicit=name in explicit))
+            continue
+        outcomes.append(evaluate_rule(
+            name, rule, higher_is_better=s.higher_is_better, baseline=s.baseline_mean, candidate=s.candidate_mean,
+            delta=s.delta, ci_low=s.ci_low, ci_high=s.ci_high, n_pairs=s.n_pairs, explicit=name in explicit,
+            worst=s.worst_tasks))
+    stats = {r.name: r for r in cmp.rollup_stats}
+    for name, rule in rollup_rules.items():
+        r = stats.get(name)
+        key = f"rollup:{name}"
+        outcomes.append(evaluate_rule(
+            key, rule, higher_is_better=True, baseline=r.baseline if r else None, candidate=r.candidate if r else None,
+            delta=r.delta if r else None, ci_low=r.ci_low if r else None, ci_high=r.ci_high if r else None,
+            n_pairs=0, explicit=True))
+    return outcomes
+
+
+# ---- inputs -------------------------------------------------------------------------------------
+def load_input(store, run: str | None) -> tuple[str, list[str], "C.pd.DataFrame"]:
+    """(run id, model order, long score table) from a store run or a report folder."""
+    if run is not None and Path(run).is_dir():
+        return _from_folder(Path(run))
+    if store is None:
+        raise EvalkitError(f"{run!r} is not a report folder and no store is open; pass --run RUN_ID or a folder "
+                           "with results.json")
+    run_id = run or store.latest_run_id()
+    if run_id is None:
+        raise EvalkitError(f"no runs in {store.path}; run `evalkit run` first or pass --run FOLDER")
+    info = store.get_run(run_id)
+    if info is None:
+        raise EvalkitError(f"run {run_id!r} not found in {store.path} (nor a folder of that name)")
+    df = C.scores_frame(store, run_id)
+    models = list(info.get("models") or {})
+    for m in df["model"].unique().tolist():
+        if m not in models:
+            models.append(m)
+    return run_id, models, df
+
+
+def _from_folder(folder: Path) -> tuple[str, list[str], Any]:
+    rj, sc = folder / "results.json", folder / "scores.csv"
+    if rj.is_file():
+        try:
+            data = json.loads(rj.read_text(encoding="utf-8"))
+            rows = data["results"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise EvalkitError(f"{rj} is not an evalkit results.json ({type(exc).__name__}); re-run `evalkit report`") from exc
+        df = C.frame_from_results(rows)
+        models = list(data.get("models") or (data.get("run") or {}).get("models") or [])
+        run_id = str(data.get("run_id") or folder.name)
+    elif sc.is_file():
+        recs = []
+        with open(sc, newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                if r.get("metric") in ("latency_s", "completion_tokens", "error"):
+                    continue  # generation facts, not scores
+                recs.append((r["model"], "", r["task_id"], int(r["sample"]), r["metric"], r["value"]))
+        df = C.frame_from_records(recs)
+        models, run_id = [], folder.name
+    else:
+        raise EvalkitError(f"{folder} has neither results.json nor scores.csv; pass a report folder written by "
+                           "`evalkit run`/`evalkit report`")
+    for m in df["model"].unique().tolist():
+        if m not in models:
+            models.append(m)
+    return run_id, models, df
+
+
+# ---- entry point --------------------------------------------------------------------------------
+def gate(df, run_id: str, models: list[str], baseline: str, candidate: str, rules_path: str | None,
+         *, n_boot: int = C.DEFAULT_BOOT) -> GateResult:
+    for name in (baseline, candidate):
+        if name not in models:
+            raise EvalkitError(f"model {name!r} is not in run {run_id} (models: {', '.join(models) or 'none'})")
+    if baseline == candidate:
+        raise EvalkitError("--baseline and --candidate name the same model")
+    metric_rules, rollup_rules, explicit, source = load_rules(rules_path)
+    if df.empty:
+        raise EvalkitError(f"run {run_id} has no scores; score it first (`evalkit run`/`evalkit score`)")
+    cmp = C.compare(df, baseline, candidate, models=models, n_boot=n_boot)
+    return GateResult(run_id=run_id, baseline=baseline, candidate=candidate,
+                      outcomes=evaluate(cmp, metric_rules, rollup_rules, explicit), rules_source=source)
+
+
+def run_gate(*, store, run: str | None, baseline: str, candidate: str, rules_path: str | None,
+             markdown_path: str | None, junit_path: str | None) -> int:
+    """Gate one run; print a short verdict; write Markdown/JUnit when asked. 0 pass, 1 regression."""
+    from .report.junit import gate_junit
+    from .report.markdown import gate_markdown
+
+    if not baseline or not candidate:
+        raise EvalkitError("the gate needs --baseline and --candidate")
+    run_id, models, df = load_input(store, run)
+    result = gate(df, run_id, models, baseline, candidate, rules_path)
+    for path, text in ((markdown_path, gate_markdown(result)), (junit_path, gate_junit(result))):
+        if path:
+            mode = "a" if _is_step_summary(path) else "w"  # other steps share $GITHUB_STEP_SUMMARY
+            try:
+                p = Path(path)
+                p.parent.mkdir(parents=True, exist_ok=True)
+                with open(p, mode, encoding="utf-8") as f:
+                    f.write(text)
+            except OSError as exc:
+                raise EvalkitError(f"cannot write {path}: {exc}") from exc
+    print(verdict_text(result))
+    if result.errors:
+        raise EvalkitError("; ".join(o.message for o in result.errors))
+    return 0 if result.passed else 1
+
+
+def _is_step_summary(path: str) -> bool:
+    env = os.environ.get("GITHUB_STEP_SUMMARY")
+    try:
+        return bool(env) and Path(path).resolve() == Path(env).resolve()
+    except OSError:
+        return False
+
+
+def verdict_text(result: GateResult) -> str:
+    checked = [o for o in result.outcomes if o.status in ("pass", "fail")]
+    head = (f"gate {'PASS' if result.passed else 'FAIL'}: {result.candidate} vs {result.baseline} "
+            f"(run {result.run_id}, {len(checked)} rules, {len(result.failed)} failed)")
+    lines = [head]
+    for o in result.failed:
+        worst = ", ".join(f"{w['task_id']} ({w['delta']:+.2f})" for w in o.worst_tasks[:3])
+        lines.append(f"  FAIL {o.name}: {o.message}" + (f"; worst tasks: {worst}" if worst else ""))
+    for o in result.errors:
+        lines.append(f"  ERROR {o.name}: {o.message}")
+    return "\n".join(lines)

@@ -1,0 +1,182 @@
+"""Reports written from a real store: files, numbers, escaping, odd scorer details, size and speed."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import time
+
+import pytest
+
+from evalkit.errors import EvalkitError
+from evalkit.report import write_reports
+from evalkit.report.terminal import summary_table
+from test_compare import build_store
+
+HOSTILE = (
+    "Here is the game.\n<script>document.title='pwned'</script>\n"
+    "<img src=x onerror=\"document.title='pwned-img'\">\n"
+    "```python\nprint('</code></pre><script>document.title=\"pwned-code\"</script>')\n"
+    "def broken(:\n    pass\n```\nDone </code> <b onclick=\"alert(1)\">bold</b>\n"
+)
+
+SYNTAX_ERR = {"error": {"block": 0, "line": 2, "column": 12, "message": "invalid syntax"},
+              "blocks": [{"index": 0, "language": "python", "status": "error", "start_line": 4}]}
+CLAIMS = {"claims": [
+    {"text": "Ice Shield skips 3 collisions", "kind": "feature", "verdict": "contradicted",
+     "evidence": [{"line": 88, "text": "self.reset()  # <b>always</b>"}], "reason": "collision resets unconditionally"},
+    {"text": "Arrow keys steer", "kind": "key", "verdict": "supported", "evidence": [{"line": 40, "text": "K_UP"}]},
+    "a bare string where a dict was expected",
+]}
+FEATURES = {"features": [
+    {"id": "shield", "name": "Ice Shield absorbs collisions", "found": False, "evidence": None, "source": "static"},
+    {"id": "grid", "name": "Grid-aligned movement", "found": True, "evidence": "CELL_SIZE", "source": "probe"},
+]}
+EXEC = {"status": "crashed", "exception_type": "AttributeError", "message": "'str' object has no attribute 'get'",
+        "stdout": "x" * 5000, "stderr": "Traceback (most recent call last):\n  ...\nAttributeError", "duration_s": 0.4,
+        "isolation": "bwrap", "probes": {"grid_alignment": {"ok": False, "detail": "head at 15,0 not on lattice"},
+                                         "alive": True}}
+
+
+def make_run(tmp_path, *, hostile=True, models=("base", "tuned")):
+    b, c = models
+    per = {
+        b: {("snake", s): {"syntax_ok": 0.0 if s == 0 else 1.0, "runs_ok": 0.0, "feature_completeness": 0.4,
+                           "claim_consistency": 0.5, "code_prose_ratio": 1.0, "quality": 0.5, "mystery_metric": 7.0}
+            for s in range(3)},
+        c: {("snake", s): {"syntax_ok": 1.0, "runs_ok": 1.0, "feature_completeness": 0.9, "claim_consistency": 1.0,
+                           "code_prose_ratio": 5.0, "quality": 0.8, "mystery_metric": None} for s in range(3)},
+    }
+    texts = {(b, "snake", 0): HOSTILE} if hostile else {}
+    details = {
+        (b, "snake", 0, "syntax_ok"): SYNTAX_ERR,
+        (b, "snake", 0, "claim_consistency"): CLAIMS,
+        (b, "snake", 0, "feature_completeness"): FEATURES,
+        (b, "snake", 0, "runs_ok"): EXEC,
+        (b, "snake", 1, "runs_ok"): {"probes": [{"name": "grid", "passed": True}, "weird", 3]},
+        (b, "snake", 2, "claim_consistency"): {"claims": "not-a-list"},
+        (b, "snake", 0, "mystery_metric"): {"nested": {"deep": [1, 2, {"x": "<script>"}]}},
+        (c, "snake", 1, "feature_completeness"): {"features": [None, 5, {"name": None}]},
+    }
+    return build_store(tmp_path / "db", per, texts=texts, details=details, suite="snake")
+
+
+def test_write_reports_files_and_numbers(tmp_path):
+    store = make_run(tmp_path)
+    out = write_reports(store, "run-1", tmp_path / "rep")
+    for name in ("index.html", "summary.md", "results.json", "scores.csv"):
+        assert (out / name).stat().st_size > 0, name
+    with open(out / "scores.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["model", "task_id", "sample", "metric", "value"]
+    keyed = {(r["model"], r["task_id"], r["sample"], r["metric"]): float(r["value"]) for r in rows}
+    assert keyed[("base", "snake", "0", "syntax_ok")] == 0.0
+    assert keyed[("tuned", "snake", "2", "code_prose_ratio")] == 5.0
+    assert keyed[("base", "snake", "0", "latency_s")] == 1.5 and keyed[("base", "snake", "0", "error")] == 0
+    assert ("tuned", "snake", "0", "mystery_metric") not in keyed           # None -> no row
+    assert len(rows) == len(set((r["model"], r["task_id"], r["sample"], r["metric"]) for r in rows))
+
+    res = json.loads((out / "results.json").read_text())
+    assert res["baseline"] == "base" and res["candidate"] == "tuned"
+    assert res["comparison"]["paired"]["runs_ok"]["delta"] == pytest.approx(1.0)
+    assert res["run"]["sandbox"] == "bwrap" and len(res["results"]) == 6
+
+    md = (out / "summary.md").read_text()
+    assert "| metric | base | tuned | change | 95% CI |" in md
+    assert "Feature completeness" in md and re.search(r"\| 1(\.0)?:1 \| 5(\.0)?:1 \|", md)
+    assert "<script>" not in md
+
+
+def test_html_escapes_model_output_and_renders_details(tmp_path):
+    store = make_run(tmp_path)
+    html = (write_reports(store, "run-1", tmp_path / "rep") / "index.html").read_text()
+    # no markup from the model survives
+    assert "<script>document.title" not in html
+    assert "onerror=\"document" not in html and "<b onclick" not in html
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in html
+    # exactly one script element: ours
+    assert len(re.findall(r"<script\b", html)) == 1
+    assert "Content-Security-Policy" in html and "sha256-" in html
+    assert "http" not in re.sub(r"http://127\.0\.0\.1:11434|http://www\.w3\.org/2000/svg|http-equiv", "", html)
+    # details rendered: syntax error marked at its line, claims with verdicts and evidence, features, execution
+    assert 'class="l err"' in html and "invalid syntax" in html and "column 12" in html
+    assert "Ice Shield skips 3 collisions" in html and "v-contradicted" in html and "L88:" in html
+    assert "self.reset()  # &lt;b&gt;always&lt;/b&gt;" in html
+    assert "✘ missing" in html and "Ice Shield absorbs collisions" in html
+    assert "AttributeError" in html and "more characters" in html          # stdout capped
+    assert "grid_alignment" in html and "mystery metric" in html
+    # header facts
+    assert "run-1" in html and "replay:base-model" in html and "sha256:base" in html and "bwrap" in html
+    assert 'id="rollup-table"' in html and "<svg" in html
+
+
+def test_demo_flag_says_illustrative(tmp_path):
+    store = make_run(tmp_path, hostile=False)
+    store.update_run("run-1", config_json={"demo": True})
+    out = write_reports(store, "run-1", tmp_path / "rep")
+    assert "illustrative responses written for the evalkit demo" in (out / "index.html").read_text()
+    assert "not outputs of real models" in (out / "summary.md").read_text()
+
+
+def test_baseline_candidate_choice_and_errors(tmp_path):
+    store = make_run(tmp_path, hostile=False)
+    out = write_reports(store, "run-1", tmp_path / "rep", baseline="tuned", candidate="base")
+    res = json.loads((out / "results.json").read_text())
+    assert res["baseline"] == "tuned" and res["comparison"]["paired"]["runs_ok"]["delta"] == pytest.approx(-1.0)
+    with pytest.raises(EvalkitError):
+        write_reports(store, "run-1", tmp_path / "rep2", baseline="nobody")
+    with pytest.raises(EvalkitError):
+        write_reports(store, "no-such-run", tmp_path / "rep3")
+
+
+def test_single_model_and_unscored_runs_render(tmp_path):
+    from evalkit.store import Store
+
+    store = Store(tmp_path / "db")
+    store.create_run("r1", evalkit_version="0.1.0", config={}, suites={}, models={"solo": {"provider": "replay"}})
+    store.save_and_link("r1", "solo", {"cache_key": "k", "provider": "replay", "model": "m", "suite": "s",
+                                       "task_id": "t", "sample": 0, "text": "no code at all <script>", "params": {},
+                                       "attempts": 1, "error": "timeout after 600 s"})
+    out = write_reports(store, "r1", tmp_path / "rep")
+    html = (out / "index.html").read_text()
+    assert "nothing to compare" in html and "timeout after 600 s" in html and "&lt;script&gt;" in html
+    assert "error,1" in (out / "scores.csv").read_text()
+
+
+def test_terminal_summary_table(tmp_path):
+    from rich.console import Console
+
+    store = make_run(tmp_path, hostile=False)
+    console = Console(record=True, width=140)
+    console.print(summary_table(store, "run-1"))
+    text = console.export_text()
+    assert "base → tuned" in text and "Feature completeness" in text and "runs ok" in text and "+1.00" in text
+
+
+def test_large_run_is_fast_and_small(tmp_path):
+    """2,000 responses with ~150-line programs render in seconds and stay under 15 MB."""
+    from evalkit.scorers.base import Score
+    from evalkit.store import Store
+
+    store = Store(tmp_path / "db")
+    store.create_run("big", evalkit_version="0.1.0", config={}, suites={"seed": {"version": "1"}},
+                     models={"base": {"provider": "replay"}, "tuned": {"provider": "replay"}})
+    prog = "\n".join(f"def f{i}(x):\n    return x * {i}  # step {i}\n" for i in range(50))
+    text = "Here is a long explanation.\n" * 20 + "```python\n" + prog + "\n```\nThat is all.\n"
+    for model in ("base", "tuned"):
+        for t in range(100):
+            for s in range(10):
+                rid = store.save_and_link("big", model, {
+                    "cache_key": f"{model}{t}{s}", "provider": "replay", "model": model, "suite": "seed",
+                    "task_id": f"task{t:03d}", "sample": s, "text": text + f"# {model} {t} {s}\n", "params": {},
+                    "attempts": 1})
+                store.save_scores(rid, [Score("syntax_ok", 1.0, {"blocks": []}), Score("runs_ok", float((t + s) % 3 > 0)),
+                                        Score("tests_pass", ((t * s) % 5) / 4), Score("quality", 0.7)], "1")
+    t0 = time.perf_counter()
+    out = write_reports(store, "big", tmp_path / "rep")
+    elapsed = time.perf_counter() - t0
+    size = (out / "index.html").stat().st_size
+    print(f"2000 responses: {elapsed:.1f} s, index.html {size / 1e6:.1f} MB")
+    assert size <= 15e6
+    assert elapsed <= 20  # target 5 s on an idle laptop; the CI box is shared, so leave headroom
