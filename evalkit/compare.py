@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
+
+from .passk import pass_at_k as _pass_at_k
+from .rollups import ROLLUP_LABELS, pooled_ratio, rollups
+from .rollups import format_ratio as _format_ratio
 
 COLUMNS = ["model", "suite", "task_id", "sample", "metric", "value"]
 
@@ -115,71 +119,25 @@ def mcnemar_exact(b: int, c: int) -> float:
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k; evalkit.passk when present (the execution work owns it)."""
-    try:
-        from .passk import pass_at_k as impl  # lazy: written by the execution worker
-    except ImportError:
-        impl = _pass_at_k_local
-    return float(impl(n, c, k))
+    return float(_pass_at_k(n, c, k))
 
 
-def _pass_at_k_local(n: int, c: int, k: int) -> float:
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
-
-
-# ---- roll-ups (0-10) ----------------------------------------------------------------------------
-def _rollup_impl() -> tuple[Callable[[dict], dict], Callable[[float | None], str]]:
-    try:
-        from . import rollups as mod  # lazy: written by the static-scoring worker
-        fn = mod.rollups
-    except (ImportError, AttributeError):
-        return _rollups_local, format_ratio_local
-    fmt = None
-    for name in ("format_ratio", "ratio_str", "fmt_ratio", "format_code_ratio"):
-        fmt = getattr(mod, name, None)
-        if callable(fmt):
-            break
-    return fn, (fmt if callable(fmt) else format_ratio_local)
-
-
-def _mean_of(means: dict, keys: list[str]) -> float | None:
-    vals = [means[k] for k in keys if means.get(k) is not None and not _isnan(means[k])]
-    return sum(vals) / len(vals) if vals else None
-
-
-def _rollups_local(means: dict[str, float | None]) -> dict[str, float | None]:
-    """Fallback used only while evalkit.rollups is absent (same keys, simpler mapping)."""
-    corr = _mean_of(means, ["syntax_ok", "runs_ok", "tests_pass"])
-    feat = _mean_of(means, ["feature_completeness"])
-    ratio = _mean_of(means, ["code_prose_ratio"])
-    prod = _mean_of(means, ["quality", "claim_consistency", "runs_ok"])
-    return {
-        "code_correctness": None if corr is None else 10 * corr,
-        "feature_completeness": None if feat is None else 10 * feat,
-        "code_explanation_ratio": None if ratio is None else 10 * min(ratio, 5.0) / 5.0,
-        "production_readiness": None if prod is None else 10 * prod,
-    }
+def with_pooled_ratio(means: dict[str, float | None]) -> dict[str, float | None]:
+    """A model's code:explanation ratio is its total code lines over its total prose lines: the mean
+    of per-response ratios would be dominated by any one bare-code answer (ratio = its line count)."""
+    code, prose = means.get("code_lines"), means.get("prose_lines")
+    if code is None or prose is None or _isnan(code) or _isnan(prose):
+        return means
+    return {**means, "code_prose_ratio": pooled_ratio(code, prose)}
 
 
 def format_ratio(r: float | None) -> str:
-    """code_prose_ratio as "N:1" (evalkit.rollups' formatter when present)."""
-    return _rollup_impl()[1](r)
+    """code_prose_ratio as "N:1"."""
+    return _format_ratio(r)
 
 
 def rollup_labels() -> dict[str, str]:
-    try:
-        from .rollups import ROLLUP_LABELS
-        return dict(ROLLUP_LABELS)
-    except (ImportError, AttributeError):
-        return {}
-
-
-def format_ratio_local(r: float | None) -> str:
-    if r is None or _isnan(r):
-        return "n/a"
-    return f"{r:.1f}:1" if r < 10 else f"{r:.0f}:1"
+    return dict(ROLLUP_LABELS)
 
 
 def _isnan(x: Any) -> bool:
@@ -377,12 +335,12 @@ def pass_at_k_table(df: pd.DataFrame, models: list[str], ks: Iterable[int] = (1,
 def rollup_comparison(df: pd.DataFrame, baseline: str, candidate: str, metrics: list[str], *,
                       n_boot: int, seed: int) -> tuple[dict[str, dict], list[RollupComparison]]:
     """Roll-ups per model and the change with a joint paired-bootstrap CI over (task, sample)."""
-    fn, fmt = _rollup_impl()
+    fn, fmt = rollups, _format_ratio
     means = {}
     for model in (baseline, candidate):
         sub = df[df.model == model]
         m = sub.groupby("metric")["value"].mean()
-        means[model] = {k: (None if pd.isna(v) else float(v)) for k, v in m.items()}
+        means[model] = with_pooled_ratio({k: (None if pd.isna(v) else float(v)) for k, v in m.items()})
     rolls = {model: dict(fn(dict(means[model]))) for model in (baseline, candidate)}
     names = list(dict.fromkeys(list(rolls[baseline]) + list(rolls[candidate])))
 
@@ -410,8 +368,8 @@ def rollup_comparison(df: pd.DataFrame, baseline: str, candidate: str, metrics: 
                     with np.errstate(invalid="ignore", divide="ignore"):
                         chunk_means[model] = (weights @ vals[model]) / (weights @ have[model])
                 for i in range(b):
-                    rb = fn(_to_means(metrics, chunk_means[baseline][i]))
-                    rc = fn(_to_means(metrics, chunk_means[candidate][i]))
+                    rb = fn(with_pooled_ratio(_to_means(metrics, chunk_means[baseline][i])))
+                    rc = fn(with_pooled_ratio(_to_means(metrics, chunk_means[candidate][i])))
                     for name in names:
                         vb, vc = rb.get(name), rc.get(name)
                         boots[name].append(None if vb is None or vc is None else vc - vb)

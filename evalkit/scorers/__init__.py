@@ -11,7 +11,7 @@ from ..extract import extract
 from ..suites import Task
 from .base import Score
 
-SCORER_VERSION = "1"
+SCORER_VERSION = "2"
 
 
 def score_response(
@@ -24,7 +24,7 @@ def score_response(
 ) -> list[Score]:
     from . import claims, features, quality, ratio, syntax
 
-    ex = extract(text, thinking=thinking, language_hint=task.language)
+    ex = extract(text, thinking=thinking, language_hint=task.language, entry_point=task.entry_point)
     artifacts: dict = {"extraction": ex}
     scores: list[Score] = []
     if execute:

@@ -1,0 +1,103 @@
+"""Per-model metric means -> the 0-10 roll-ups of the report (the before/after table users know).
+
+Each roll-up is a weighted mean of the inputs that are present (not None), times 10; weights of
+missing inputs are dropped and the rest renormalised, so a run without execution still gets a
+code-correctness figure from syntax alone. A roll-up with no input at all is None ("n/a").
+
+    code_correctness      = 10 * (0.2 syntax_ok + 0.3 runs_ok + 0.5 tests_pass)
+    feature_completeness  = 10 * feature_completeness
+    code_explanation_ratio= 10 * min(code_prose_ratio, 5) / 5        (5:1 or more -> 10; 1:1 -> 2)
+    production_readiness  = 10 * runs_ok * quality * claim_consistency * feature_completeness
+                            a weakest-link product over the factors present (runs_ok falls
+                            back to syntax_ok when execution did not run): code that runs but
+                            misstates what it does, or lacks half the features, is not
+                            production-ready however tidy it is
+"""
+
+from __future__ import annotations
+
+import math
+
+RATIO_TARGET = 5.0  # the code:explanation ratio users aim for (5:1)
+
+WEIGHTS = {
+    "code_correctness": {"syntax_ok": 0.2, "runs_ok": 0.3, "tests_pass": 0.5},
+    "feature_completeness": {"feature_completeness": 1.0},
+}
+PRODUCTION_FACTORS = ("runs_ok", "quality", "claim_consistency", "feature_completeness")
+
+
+def _num(v) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _weighted(means: dict, weights: dict[str, float]) -> float | None:
+    num = den = 0.0
+    for metric, w in weights.items():
+        v = _num(means.get(metric))
+        if v is None:
+            continue
+        num += w * max(0.0, min(1.0, v))
+        den += w
+    return None if den == 0 else round(10.0 * num / den, 1)
+
+
+def _product(means: dict, factors) -> float | None:
+    vals = [_num(means.get(m)) for m in factors]
+    vals = [max(0.0, min(1.0, v)) for v in vals if v is not None]
+    if not vals:
+        return None
+    return round(10.0 * math.prod(vals), 1)
+
+
+def ratio_score(ratio: float | None) -> float | None:
+    r = _num(ratio)
+    if r is None:
+        return None
+    return round(10.0 * max(0.0, min(r, RATIO_TARGET)) / RATIO_TARGET, 1)
+
+
+def rollups(means: dict[str, float | None]) -> dict[str, float | None]:
+    """The four 0-10 roll-ups from per-model metric means (any input may be missing or None)."""
+    prod_in = dict(means)
+    if _num(prod_in.get("runs_ok")) is None:
+        prod_in["runs_ok"] = prod_in.get("syntax_ok")
+    return {
+        "code_correctness": _weighted(means, WEIGHTS["code_correctness"]),
+        "feature_completeness": _weighted(means, WEIGHTS["feature_completeness"]),
+        "code_explanation_ratio": ratio_score(means.get("code_prose_ratio")),
+        "production_readiness": _product(prod_in, PRODUCTION_FACTORS),
+    }
+
+
+def pooled_ratio(code_lines: float, prose_lines: float) -> float:
+    """A model's code:explanation ratio from its summed line counts (the code_lines and
+    prose_lines metrics). Prefer this over the mean of per-response ratios, which one bare-code
+    answer (ratio = its line count) can dominate. Same no-prose rule as the metric."""
+    code, prose = float(code_lines or 0), float(prose_lines or 0)
+    return code / prose if prose else code
+
+
+def format_ratio(ratio: float | None) -> str:
+    """3.0 -> "3:1", 0.5 -> "0.5:1", 38.33 -> "38:1", None -> "n/a"."""
+    r = _num(ratio)
+    if r is None:
+        return "n/a"
+    if r >= 10:
+        return f"{r:.0f}:1"
+    text = f"{r:.1f}".rstrip("0").rstrip(".")
+    return f"{text}:1"
+
+
+ROLLUP_LABELS = {
+    "code_correctness": "Code correctness",
+    "feature_completeness": "Feature completeness",
+    "code_explanation_ratio": "Code:explanation ratio",
+    "production_readiness": "Production readiness",
+}

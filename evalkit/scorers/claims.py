@@ -1,0 +1,369 @@
+"""claim_consistency: the claims the prose makes about the code, each checked against the code.
+
+Claim kinds (extracted from the prose only; thinking and code are never claims):
+
+* feature    -- a sentence that names a rubric feature (the feature's ``claim`` regexes);
+                verdict = the feature's static/probe result (features.py)
+* number     -- a number in such a sentence ("3 collisions", "5 seconds", "1.5x"), tied to the
+                nearest feature; supported when an equal literal (unit-converted: s <-> ms, %)
+                sits on a line naming the feature (or within the 3 lines above) and, for a
+                unit, naming the quantity (duration, charges, multiplier ...)
+* control    -- key bindings ("press P to pause", "arrow keys", "WASD", "Space to restart");
+                supported when the key constant / key string is in the code (``K_p``, ``'p'``,
+                ``'ArrowUp'``)
+* identifier -- names in backticks (`spawn_item()`, `CELL_SIZE`); supported when the code
+                defines or uses the name
+* file       -- data files the prose says the program saves/writes (`highscore.txt`); supported
+                when the name is a string literal and the code writes a file
+
+Verdicts: supported, unsupported (no evidence), contradicted (evidence of the opposite: a feature
+whose ``absent`` check matched or whose probe failed; a number whose feature is contradicted, or
+whose quantity is set to a different literal). Score = supported / all claims; None when the
+prose makes no checkable claim. Evidence lines are lines within the main code block.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from .. import treesitter
+from ..errors import EvalkitError
+from ..extract import Extraction
+from . import features as feat
+from .base import Score
+
+MAX_CLAIMS = 200
+
+_EMPH = re.compile(r"(\*\*|__|\*(?=\S)|(?<=\S)\*)")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\"'(])")
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)(?![\d.]*\+)\s*(?:-\s*)?"
+    r"(x\b|×|%|seconds?\b|secs?\b|s\b|ms\b|milliseconds?\b|minutes?\b|mins?\b|collisions?\b|hits?\b"
+    r"|charges?\b|times\b|lives\b|px\b|pixels?\b|cells?\b|points?\b|frames?\b|fps\b|segments?\b)?", re.I)
+_UNIT_KIND = {
+    "x": "mult", "×": "mult", "times": "mult", "%": "pct",
+    "s": "sec", "sec": "sec", "secs": "sec", "second": "sec", "seconds": "sec",
+    "ms": "ms", "millisecond": "ms", "milliseconds": "ms",
+    "min": "min", "mins": "min", "minute": "min", "minutes": "min",
+    "collision": "count", "collisions": "count", "hit": "count", "hits": "count", "charge": "count",
+    "charges": "count", "lives": "count",
+}
+_QUANTITY = {
+    "mult": r"(?i)(mult|factor|boost|speed|scale|fast)",
+    "pct": r"(?i)(mult|factor|boost|speed|scale|percent|pct)",
+    "sec": r"(?i)(duration|time|second|sec\b|ms\b|until|length|ticks|timer|expir|frames)",
+    "ms": r"(?i)(duration|time|second|ms\b|until|length|ticks|timer|expir)",
+    "min": r"(?i)(duration|time|minute|until|length|timer)",
+    "count": r"(?i)(charge|hit|collision|count|lives|shield|absorb|uses)",
+}
+
+_KEY_WORDS = {
+    "space": "space", "spacebar": "space", "esc": "escape", "escape": "escape", "enter": "enter",
+    "return": "enter", "tab": "tab", "backspace": "backspace",
+    "up": "up", "down": "down", "left": "left", "right": "right",
+}
+_KEY_CODE = {  # normalised key -> (pygame constants, key strings other toolkits use)
+    "space": ({"K_SPACE"}, {" ", "Space", "space", "Spacebar"}),
+    "escape": ({"K_ESCAPE"}, {"Escape", "Esc", "escape"}),
+    "enter": ({"K_RETURN", "K_KP_ENTER"}, {"Enter", "Return", "\\r", "\\n"}),
+    "tab": ({"K_TAB"}, {"Tab", "\\t"}),
+    "backspace": ({"K_BACKSPACE"}, {"Backspace"}),
+    "up": ({"K_UP"}, {"ArrowUp", "Up", "up"}),
+    "down": ({"K_DOWN"}, {"ArrowDown", "Down", "down"}),
+    "left": ({"K_LEFT"}, {"ArrowLeft", "Left", "left"}),
+    "right": ({"K_RIGHT"}, {"ArrowRight", "Right", "right"}),
+}
+_KEYTOK = r"(?:[A-Za-z0-9]|space(?:bar)?|esc(?:ape)?|enter|return|tab|backspace)"
+_CONTROL_PATTERNS = [
+    re.compile(r"\b(?:press(?:ing)?|hit(?:ting)?|tap(?:ping)?|push)\s+(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1(?![\w-])", re.I),
+    re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1\s*(?:key\s*)?(?:to|:|-|–|—|=|→|->)?\s*(?:to\s+)?"
+               r"(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|starts?|resets?|unpauses?)\b", re.I),
+    re.compile(r"\b(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1\s+key\b", re.I),
+]
+_ARROWS = re.compile(r"\barrow(?:\s+|-)?keys?\b|\barrows\b", re.I)
+_ONE_ARROW = re.compile(r"\b(up|down|left|right)\s+arrow\b", re.I)
+_WASD = re.compile(r"\bWASD\b")
+
+_BACKTICK = re.compile(r"`([^`\n]{1,80})`")
+_IDENT = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?$")
+_IDENT_STOP = {"python", "python3", "pip", "py", "bash", "cd", "ls", "true", "false", "none", "null",
+               "self", "main", "sh", "npm", "node"}
+_FILE = re.compile(r"(?<![\w./-])([\w-]+(?:\.[\w-]+)*"
+                   r"\.(?:txt|json|csv|dat|db|sqlite3?|log|ini|cfg|yaml|yml|pkl|pickle|sav|save|toml|xml))\b", re.I)
+_SOURCE_FILE = re.compile(r"\.(py|pyw|js|mjs|ts|tsx|jsx|html?|css|go|java|c|cc|cpp|h|hpp|sh|md|rs|rb)$", re.I)
+_WRITE_VERB = re.compile(r"(?i)\b(sav|writ|wrote|stor|persist|record|export|dump|log[sg]?\b|kept|keeps)")
+_WRITE_CODE = re.compile(r"""(open\([^)]*,\s*["'][wax]b?\+?["']|open\([^)]*mode\s*=\s*["'][wax]|\.write\(|\.dump\("""
+                         r"""|write_text\(|write_bytes\(|to_csv\(|writeFileSync|writeFile\(|localStorage\.setItem)""")
+
+
+def _sentences(prose: str) -> list[str]:
+    out = []
+    for raw in prose.split("\n"):
+        line = raw.strip()
+        if not line or line.startswith("#") or line.startswith("|---"):
+            continue
+        line = re.sub(r"^([-*+]|\d+[.)])\s+", "", line)
+        for s in _SENT_SPLIT.split(line):
+            s = s.strip()
+            if s:
+                out.append(s[:400])
+    return out
+
+
+def _plain(s: str) -> str:
+    return _EMPH.sub("", s)
+
+
+def _evidence(idx: treesitter.CodeIndex, lines, block) -> list[dict]:
+    return [dict(e, block=block) for e in feat._ev(idx, lines)]
+
+
+_CLAUSE = re.compile(r"[,;]|\b(?:and|but|while|whereas)\b")
+
+
+def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, prev: str | None) -> str | None:
+    """The feature a number belongs to, in order of preference: one named earlier in the same
+    clause; one whose code terms appear earlier in the clause ("speed (1.5x"); one named earlier
+    in the sentence; the last one named in the previous sentence ("The Ice Shield ... When active,
+    it skips 3 collisions"); one named later in the same clause. None: the number is not a claim."""
+    bounds = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence) + 1]
+    lo = max(b for b in bounds if b <= pos)
+    hi = min(b for b in bounds if b > pos)
+    before_in_clause = [sp for sp in spans if lo <= sp[1] < pos]
+    if before_in_clause:
+        return max(before_in_clause, key=lambda sp: sp[1])[0]
+    head = sentence[lo:pos]
+    by_terms = [(m.start(), fid) for fid, rx in terms for m in [rx.search(head)] if m]
+    if by_terms:
+        return max(by_terms)[1]
+    before = [sp for sp in spans if sp[1] < pos]
+    if before:
+        return max(before, key=lambda sp: sp[1])[0]
+    if prev is not None:
+        return prev
+    after_in_clause = [sp for sp in spans if pos <= sp[1] < hi]
+    if after_in_clause:
+        return min(after_in_clause, key=lambda sp: sp[1])[0]
+    return None
+
+
+def _number_values(v: float, kind: str | None) -> set[float]:
+    vals = {v}
+    if kind == "sec":
+        vals |= {v * 1000}
+    elif kind == "ms":
+        vals |= {v / 1000}
+    elif kind == "min":
+        vals |= {v * 60, v * 60000}
+    elif kind == "pct":
+        vals |= {v / 100, 1 + v / 100, 1 - v / 100}
+    return {round(x, 6) for x in vals}
+
+
+def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None) -> dict:
+    want = _number_values(value, kind)
+    qty = _QUANTITY.get(kind or "")
+    term_lines = idx.lines_matching(terms)
+    qty_lines = idx.lines_matching(qty) if qty else None
+    same, other = [], []
+    for v, ln in idx.numbers:
+        if qty_lines is not None and ln not in qty_lines:
+            continue
+        if not any(ln - k in term_lines for k in range(4)):  # on the line or the 3 above
+            continue
+        (same if round(v, 6) in want else other).append(ln)
+    if feature_res is not None and feature_res.get("contradicted"):
+        lines = [e["line"] for e in feature_res.get("contra_evidence", [])] + same
+        return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
+                "reason": f"the feature it describes is contradicted: {feature_res.get('reason', '')}"}
+    if same:
+        return {"verdict": "supported", "evidence": _evidence(idx, same, block),
+                "reason": "an equal literal sits where the feature is configured"}
+    if other and qty:
+        return {"verdict": "contradicted", "evidence": _evidence(idx, other, block),
+                "reason": "the code sets this quantity to a different value"}
+    return {"verdict": "unsupported", "evidence": [], "reason": "no matching literal near the feature's code"}
+
+
+def _control_keys(sentence: str) -> list[tuple[str, list[str]]]:
+    """(claim key label, normalised keys it needs)."""
+    found: list[tuple[str, list[str]]] = []
+    if _ARROWS.search(sentence):
+        found.append(("arrow keys", ["up", "down", "left", "right"]))
+    else:
+        for m in _ONE_ARROW.finditer(sentence):
+            found.append((f"{m.group(1).lower()} arrow", [m.group(1).lower()]))
+    if _WASD.search(sentence):
+        found.append(("WASD", ["w", "a", "s", "d"]))
+    for pat in _CONTROL_PATTERNS:
+        for m in pat.finditer(sentence):
+            quote, tok = m.group(1), m.group(2)
+            if len(tok) == 1:
+                # a lone letter counts only when it is written like a key: capital or quoted
+                if not (quote or tok.isupper() or tok.isdigit()) or (tok in "AI" and not quote):
+                    continue
+                key = tok.lower()
+            else:
+                key = _KEY_WORDS.get(tok.lower())
+                if key is None:
+                    continue
+            label = tok.upper() if len(tok) == 1 else key
+            if all(lbl != label for lbl, _ in found):
+                found.append((label, [key]))
+    return found
+
+
+def _key_evidence(key: str, idx) -> list[int]:
+    consts, strings = _KEY_CODE.get(key, ({f"K_{key}", f"K_{key.upper()}"} if len(key) == 1 else set(), set()))
+    if len(key) == 1:
+        strings = {key, key.upper(), f"Key{key.upper()}"}
+    lines = [ln for name, ln in idx.idents if name in consts]
+    lines += [ln for s, ln in idx.strings if s in strings]
+    return lines
+
+
+def _user_rx(pattern) -> re.Pattern:
+    """A rubric regex, case-insensitive; a broken one is the rubric author's error to fix."""
+    try:
+        return re.compile(str(pattern), re.I)
+    except re.error as exc:
+        raise EvalkitError(f"rubric regex {pattern!r} is invalid ({exc}); fix it in rubrics/") from exc
+
+
+def extract_claims(prose: str, rubric: dict) -> list[dict]:
+    """Claims in the prose, in order, deduplicated (one per feature, key, number, name, file)."""
+    features = [f for f in rubric.get("features") or [] if isinstance(f, dict) and f.get("claim")]
+    pats = [(f, [_user_rx(p) for p in (f["claim"] if isinstance(f["claim"], list) else [f["claim"]])])
+            for f in features]
+    terms = []  # only features with `terms` take number claims (numbers in examples are not claims)
+    for f, _ in pats:
+        t = f.get("terms")
+        if t:
+            terms.append((f["id"], _user_rx(t[4:] if str(t).startswith("(?i)") else str(t))))
+    with_terms = {fid for fid, _ in terms}
+    claims: list[dict] = []
+    seen: set = set()
+    prev: str | None = None  # the last feature named in the previous sentence
+
+    def add(key, claim):
+        if key not in seen and len(claims) < MAX_CLAIMS:
+            seen.add(key)
+            claims.append(claim)
+
+    for raw in _sentences(prose):
+        s = _plain(raw)
+        spans = []  # (feature id, position) of every feature named in the sentence
+        for f, ps in pats:
+            hits = [m.start() for p in ps for m in p.finditer(s)]
+            if hits:
+                spans += [(f["id"], h) for h in hits]
+                add(("feature", f["id"]), {"text": raw, "kind": "feature", "feature": f["id"]})
+        if terms and (spans or prev is not None):
+            for m in _NUMBER.finditer(s):
+                unit = (m.group(2) or "").lower()
+                kind = _UNIT_KIND.get(unit)
+                if unit and kind is None and unit not in ("px", "pixel", "pixels", "cell", "cells", "points",
+                                                          "point", "frames", "frame", "fps", "segment", "segments"):
+                    continue
+                fid = _tie(spans, s, m.start(), terms, prev)
+                if fid is None or fid not in with_terms:
+                    continue
+                value = float(m.group(1))
+                add(("number", fid, value, kind), {"text": raw, "kind": "number", "feature": fid,
+                                                  "value": value, "unit": unit or None, "quantity": kind})
+        prev = max(spans, key=lambda sp: sp[1])[0] if spans else None
+        for label, keys in _control_keys(s):
+            add(("control", label), {"text": raw, "kind": "control", "key": label, "keys": keys})
+        if _WRITE_VERB.search(s):
+            for m in _FILE.finditer(raw):
+                add(("file", m.group(1).lower()), {"text": raw, "kind": "file", "file": m.group(1)})
+        for m in _BACKTICK.finditer(raw):
+            tok = m.group(1).strip()
+            if _FILE.fullmatch(tok) or _SOURCE_FILE.search(tok) or not _IDENT.match(tok) or len(tok.rstrip("()")) < 2:
+                continue
+            if tok.lower() in _IDENT_STOP or tok.lower() in _KEY_WORDS or keyword.iskeyword(tok):
+                continue
+            add(("identifier", tok.rstrip("()")), {"text": raw, "kind": "identifier", "name": tok})
+    return claims
+
+
+def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: dict) -> dict:
+    kind = claim["kind"]
+    if ex.main is None:
+        return {"verdict": "unsupported", "evidence": [], "reason": "the response has no code"}
+    if kind == "feature":
+        r = fres.get(claim["feature"])
+        if r is None:
+            return {"verdict": "unsupported", "evidence": [], "reason": "feature not in the rubric"}
+        if r.get("contradicted"):
+            lines = [e["line"] for e in r.get("contra_evidence", [])]
+            return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
+                    "reason": r.get("reason", "")}
+        if r.get("found"):
+            why = f"probe {r['probe']} passed" if r.get("source") == "probe" else "rubric evidence found"
+            lines = [e["line"] for e in r.get("evidence", [])]
+            return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
+                    "reason": why}
+        name = r.get("name", claim["feature"])
+        return {"verdict": "unsupported", "evidence": [], "reason": f"no evidence of {name} in the code"}
+    if kind == "number":
+        terms = rubric_by_id.get(claim["feature"], {}).get("terms") or claim["feature"].replace("_", "|")
+        return _check_number(claim["value"], claim["quantity"], terms, idx, block, fres.get(claim["feature"]))
+    if kind == "control":
+        lines, missing = [], []
+        for k in claim["keys"]:
+            got = _key_evidence(k, idx)
+            (lines.extend(got) if got else missing.append(k))
+        if missing:
+            return {"verdict": "unsupported", "evidence": _evidence(idx, lines, block),
+                    "reason": f"no key handling for {', '.join(missing)}"}
+        return {"verdict": "supported", "evidence": _evidence(idx, lines, block), "reason": "key constant in the code"}
+    if kind == "identifier":
+        parts = [p for p in claim["name"].rstrip("()").split(".") if p != "self"]
+        for bi, b in [(ex.main_index, ex.main)] + [(i, b) for i, b in enumerate(ex.blocks) if i != ex.main_index]:
+            bidx = treesitter.index(b.language, b.code)
+            if parts and all(p in bidx.ident_names or p in bidx.string_values for p in parts):
+                last = parts[-1]
+                lines = [bidx.defs[last][1]] if last in bidx.defs else [ln for n, ln in bidx.idents if n == last][:1]
+                return {"verdict": "supported", "evidence": _evidence(bidx, lines, bi),
+                        "reason": "defined in the code" if last in bidx.defs else "used in the code"}
+        return {"verdict": "unsupported", "evidence": [], "reason": "the name does not occur in the code"}
+    if kind == "file":
+        name = claim["file"]
+        lines = [ln for s, ln in idx.strings if name.lower() in s.lower()]
+        # the write must name the file: its literal, or a variable holding it (HIGHSCORE_FILE)
+        aliases = {lt.strip() for lt, rt, _ in idx.assigns if name.lower() in rt.lower()}
+        refs = [name.lower()] + [a.lower() for a in aliases if re.fullmatch(r"[\w.]+", a)]
+        writes = [i + 1 for i, t in enumerate(idx.lines)
+                  if _WRITE_CODE.search(t) and any(re.search(r"(?<![\w.])" + re.escape(r) + r"(?!\w)", t.lower()) for r in refs)]
+        if lines and writes:
+            return {"verdict": "supported", "evidence": _evidence(idx, lines + writes, block), "reason": "named and written"}
+        if lines:
+            return {"verdict": "unsupported", "evidence": _evidence(idx, lines, block),
+                    "reason": "the file is named but never written"}
+        return {"verdict": "unsupported", "evidence": [], "reason": "the file name does not occur in the code"}
+    return {"verdict": "unsupported", "evidence": [], "reason": "unknown claim kind"}
+
+
+def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
+    rubric = task.rubric or {}
+    claims = extract_claims(ex.prose, rubric)
+    if not claims:
+        return [Score("claim_consistency", None, {"claims": [], "reason": "the prose makes no checkable claim"})]
+    fres = {r["id"]: r for r in feat.feature_results(task, ex, artifacts)} if rubric.get("features") else {}
+    rubric_by_id = {f["id"]: f for f in rubric.get("features") or [] if isinstance(f, dict) and "id" in f}
+    main = ex.main
+    idx = treesitter.index(main.language, main.code) if main is not None else None
+    out = []
+    for c in claims:
+        v = _verdict(c, ex, idx, ex.main_index, fres, rubric_by_id)
+        extra = {k: c[k] for k in ("feature", "key", "value", "unit", "name", "file") if k in c}
+        entry = {"text": c["text"], "kind": c["kind"], **extra,
+                 "verdict": v["verdict"], "evidence": v["evidence"], "reason": v["reason"]}
+        out.append(entry)
+    counts = {k: sum(1 for c in out if c["verdict"] == k) for k in ("supported", "unsupported", "contradicted")}
+    value = counts["supported"] / len(out)
+    details = {"claims": out, **counts, "block": ex.main_index,
+               "lines": "evidence line numbers are lines within the code block named by `block`"}
+    return [Score("claim_consistency", value, details)]

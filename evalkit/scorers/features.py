@@ -1,0 +1,330 @@
+"""feature_completeness: rubric features implemented / required features.
+
+A rubric (rubrics/<name>.yaml, see docs/metrics.md) lists features; each has
+``evidence`` (a list of checks that must all match; ``{any: [...]}`` for alternatives),
+optional ``absent`` checks (evidence of the opposite: any match marks the feature missing, and a
+prose claim about it "contradicted"), an optional ``probe`` (a behavioural probe run by the
+execution layer; its result overrides the static verdict), ``weight`` (default 1) and
+``required`` (default true; ``claimed``: only when the prose claims it), ``probe_mode`` (``decide`` or ``veto``, see apply_probe).
+``vocab`` holds named regexes that checks reference as ``$name``.
+
+Checks run over the tree-sitter index of the main code block (``evalkit.treesitter.index``):
+
+===========  ==========================================================================
+kind         matches when
+===========  ==========================================================================
+ident        an identifier matches ``pattern``
+string       a string literal's value matches ``pattern``
+token        an identifier or a string literal matches ``pattern``
+number       a numeric literal equals ``value``
+call         a call's callee text matches ``pattern``
+aug          an augmented assignment (``+=``, ``-=``, ``x = x - 1``, ``x--``) to a target
+             matching ``target`` with operator ``op`` (optional)
+assign       an assignment whose left side matches ``lhs`` and right side ``rhs``
+arith        ``a + b`` / ``a - b`` / ``a += b`` where one operand matches ``left`` and the
+             other ``right`` (``taint: true``: also variables assigned from a ``right`` match)
+branch       an if/elif/while whose condition matches every regex in ``cond`` and whose body
+             matches ``body`` (or, with ``body_not``, does not match it)
+unguarded    branches matching ``cond``/``body`` exist and none is guarded by ``guard`` (in its
+             own condition, an enclosing condition, a nested if, or a function its condition
+             calls)
+str_as_dict  a name matching ``target`` is assigned a string but used like a dict (``.get(``)
+line         a source line matches ``pattern`` (escape hatch for shapes the index lacks)
+===========  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from .. import treesitter
+from ..errors import EvalkitError
+from ..extract import Extraction
+from .base import Score
+
+MAX_EVIDENCE = 5
+CHECK_KINDS = ("ident", "string", "token", "number", "call", "aug", "assign", "arith", "branch", "unguarded",
+               "str_as_dict", "line")
+
+
+# right-hand sides that make a variable a string: a literal, or a random pick from a list of names
+_STRINGY = re.compile(r"""\s*(?:[rbuf]*["'].*["']|random\.choice\(\s*\[\s*["'].*\]\s*\)"""
+                      r"""|random\.choice\(\s*[A-Z_]*(?:NAMES|TYPES|KINDS)\s*\)"""
+                      r"""|.*\[\s*["'](?:name|kind|type|id|label)["']\s*\])\s*""", re.S)
+
+
+@functools.lru_cache(maxsize=2048)
+def _rx(pattern: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise EvalkitError(f"rubric regex {pattern!r} is invalid ({exc}); fix it in rubrics/") from exc
+
+
+def _expand(pattern, vocab: dict) -> str:
+    """``$name`` -> the rubric's vocab regex (repeatedly, so vocab entries can nest)."""
+    p = str(pattern)
+    for _ in range(5):
+        if "$" not in p:
+            break
+        p = re.sub(r"\$([A-Za-z_]\w*)", lambda m: _group(vocab.get(m.group(1), m.group(0))), p)
+    return p
+
+
+def _group(v) -> str:
+    v = str(v)
+    if v.startswith("(?i)"):  # a global flag must become a scoped one once embedded
+        return "(?i:" + v[4:] + ")"
+    return "(?:" + v + ")"
+
+
+def _ev(idx: treesitter.CodeIndex, lines) -> list[dict]:
+    out, seen = [], set()
+    for ln in sorted(set(lines)):
+        if ln in seen:
+            continue
+        seen.add(ln)
+        out.append({"line": ln, "text": idx.line_text(ln)})
+        if len(out) >= MAX_EVIDENCE:
+            break
+    return out
+
+
+def _search(pattern: str, text: str) -> bool:
+    return _rx(pattern).search(text) is not None
+
+
+def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str) -> bool:
+    if _search(guard, br.cond):
+        return True
+    if any(_search(guard, c) for c in treesitter.ancestors_conditions(br.node)):
+        return True
+    for other in idx.branches:  # a nested `if shield > 0:` inside the collision branch
+        if br.line < other.line <= br.end_line and _search(guard, other.cond):
+            return True
+    for name, (text, dline) in idx.defs.items():  # `if self.hit_something():` checks the shield inside
+        if re.search(r"\b" + re.escape(name) + r"\s*\(", br.cond):
+            end = dline + text.count("\n")
+            if any(dline <= b.line <= end and _search(guard, b.cond) for b in idx.branches):
+                return True
+    return False
+
+
+def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool, list[int], str]:
+    """(matched, evidence lines, note)."""
+    if "any" in check:
+        for sub in check["any"]:
+            ok, lines, note = run_check(sub, idx, vocab)
+            if ok:
+                return ok, lines, note
+        return False, [], ""
+    if "all" in check:
+        acc = []
+        for sub in check["all"]:
+            ok, lines, _ = run_check(sub, idx, vocab)
+            if not ok:
+                return False, [], ""
+            acc += lines
+        return True, acc, ""
+    kind = check.get("kind")
+    x = lambda key, default=".": _expand(check.get(key, default), vocab)  # noqa: E731
+    hits: list[int] = []
+    if kind in ("ident", "string", "token"):
+        pat = x("pattern")
+        rx = _rx(pat)
+        pools = []
+        if kind in ("ident", "token"):
+            pools.append(idx.ident_lines)
+        if kind in ("string", "token"):
+            pools.append(idx.string_lines)
+        hits = [ln for pool in pools for v, lns in pool.items() if rx.search(v) for ln in lns]
+    elif kind == "number":
+        want = float(check["value"])
+        hits = [ln for v, ln in idx.numbers if abs(v - want) < 1e-9]
+    elif kind == "call":
+        pat = x("pattern")
+        hits = [ln for fn, _t, ln in idx.calls if _search(pat, fn)]
+    elif kind == "aug":
+        pat, op = x("target"), check.get("op")
+        hits = [ln for t, o, _v, ln in idx.augs if _search(pat, t) and (op is None or o == op)]
+    elif kind == "assign":
+        lp, rp = x("lhs"), x("rhs")
+        hits = [ln for lt, rt, ln in idx.assigns if _search(lp, lt) and _search(rp, rt)]
+    elif kind == "arith":
+        lp, rp = x("left"), x("right")
+        if check.get("taint"):
+            # one level of data flow: `step = int(self.speed * m)` makes `step` match too
+            # (not through dict/list literals: a config table mentioning "speed" is not a speed)
+            names = {lt.strip() for lt, rt, _ in idx.assigns
+                     if not rt.lstrip().startswith(("{", "[", "dict(")) and _search(rp, rt)
+                     and re.fullmatch(r"[\w.]+", lt.strip())}
+            if names:
+                rp = f"(?:{rp})|(?<![\\w.])(?:{'|'.join(map(re.escape, sorted(names)))})(?!\\w)"
+        pairs = [(a, b, ln) for op, a, b, ln in idx.binops if op in ("+", "-")]
+        pairs += [(t, v, ln) for t, o, v, ln in idx.augs if o in ("+=", "-=")]
+        hits = [ln for a, b, ln in pairs if (_search(lp, a) and _search(rp, b)) or (_search(lp, b) and _search(rp, a))]
+    elif kind in ("branch", "unguarded"):
+        conds = check.get("cond", ".")
+        conds = [_expand(c, vocab) for c in (conds if isinstance(conds, list) else [conds])]
+        body, body_not = x("body"), check.get("body_not")
+        matched = []
+        for br in idx.branches:
+            if not all(_search(c, br.cond) for c in conds):
+                continue
+            if body_not is not None:
+                if _search(_expand(body_not, vocab), br.body):
+                    continue
+            elif not _search(body, br.body):
+                continue
+            matched.append(br)
+        if kind == "branch":
+            hits = [br.line for br in matched]
+        else:
+            guard = x("guard")
+            if matched and not any(_guarded(idx, br, guard) for br in matched):
+                hits = [br.line for br in matched]
+    elif kind == "str_as_dict":
+        pat = x("target")
+        stringy = {lt: ln for lt, rt, ln in idx.assigns if _search(pat, lt) and _STRINGY.fullmatch(rt)}
+        dict_like = {lt: ln for lt, rt, ln in idx.assigns if lt in stringy and rt.lstrip().startswith(("{", "dict("))}
+        for name, ln in stringy.items():
+            if name in dict_like:
+                continue  # also assigned a dict somewhere: not provably a string
+            uses = [cl for fn, _t, cl in idx.calls if fn == name + ".get"]
+            if uses:
+                hits = [ln, *uses]
+                break
+    elif kind == "line":
+        pat = x("pattern")
+        _rx(pat)  # validates the regex (a rubric error is the user's to fix)
+        hits = sorted(idx.lines_matching(pat))
+    else:
+        raise EvalkitError(f"rubric check {check!r} has unknown kind {kind!r}; use one of {', '.join(CHECK_KINDS)}")
+    return bool(hits), hits, ""
+
+
+@functools.lru_cache(maxsize=64)
+def _evaluate_cached(language: str, code: str, rubric_key: str, features_key: str):
+    import json
+
+    features = json.loads(features_key)
+    vocab = json.loads(rubric_key)
+    idx = treesitter.index(language, code)
+    out = []
+    for f in features:
+        ev, ok = [], True
+        for check in f.get("evidence") or []:
+            matched, lines, _ = run_check(check, idx, vocab)
+            if not matched:
+                ok = False
+                break
+            ev += lines
+        contra, reason = [], ""
+        for check in f.get("absent") or []:
+            matched, lines, _ = run_check(check, idx, vocab)
+            if matched:
+                contra += lines
+                why = check.get("reason") or f"{check.get('kind')} check shows the opposite"
+                reason = f"{reason}; {why}" if reason else why
+        out.append({
+            "id": f["id"],
+            "found": ok and not contra and bool(f.get("evidence")),
+            "evidence": _ev(idx, ev) if ok else [],
+            "contradicted": bool(contra),
+            "contra_evidence": _ev(idx, contra),
+            "reason": reason,
+        })
+    return out
+
+
+def evaluate(rubric: dict, block) -> dict[str, dict]:
+    """Static verdict of every rubric feature on one code block: id -> result dict."""
+    import json
+
+    features = [f for f in rubric.get("features") or [] if isinstance(f, dict) and "id" in f]
+    if block is None or not features:
+        return {}
+    res = _evaluate_cached(block.language or "", block.code,
+                           json.dumps(rubric.get("vocab") or {}, sort_keys=True),
+                           json.dumps(features, sort_keys=True, default=str))
+    return {r["id"]: dict(r) for r in res}
+
+
+def apply_probe(feature: dict, result: dict, probes: dict) -> dict:
+    """Fold a behavioural probe's outcome into a static result.
+
+    ``probe_mode: decide`` (default): the probe wins when it ran, pass or fail.
+    ``probe_mode: veto``: only a failure counts (a pass proves too little on its own, e.g.
+    ``survives_wall`` also passes when the snake wraps around instead of dying).
+    """
+    name = feature.get("probe")
+    r = dict(result, source="static")
+    if name and isinstance(probes.get(name), dict):
+        p = probes[name]
+        passed = bool(p.get("passed"))
+        r.update(source="probe", probe=name, probe_passed=passed, probe_detail=str(p.get("detail", ""))[:300])
+        if not passed:
+            r["found"] = False
+            r["contradicted"] = True
+            r["reason"] = f"probe {name} failed: {p.get('detail', '')}"[:300]
+        elif feature.get("probe_mode", "decide") == "decide":
+            r["found"] = True
+            r["contradicted"] = False
+        else:
+            r["source"] = "static"  # a passed veto probe leaves the static verdict standing
+    return r
+
+
+def _required(feature: dict, ex: Extraction, rubric: dict) -> bool:
+    """``required: claimed`` counts a feature only when the prose claims it (an optional extra)."""
+    req = feature.get("required", True)
+    if req == "claimed":
+        from .claims import extract_claims  # claims imports this module
+
+        return any(c["kind"] == "feature" and c["feature"] == feature["id"]
+                   for c in extract_claims(ex.prose, rubric))
+    return bool(req)
+
+
+def feature_results(task, ex: Extraction, artifacts: dict) -> list[dict]:
+    """Per-feature results (static + probe) for the main block; cached in artifacts."""
+    if "feature_results" in artifacts:
+        return artifacts["feature_results"]
+    rubric = task.rubric or {}
+    features = [f for f in rubric.get("features") or [] if isinstance(f, dict) and "id" in f]
+    static = evaluate(rubric, ex.main)
+    probes = artifacts.get("probes") or {}
+    out = []
+    for f in features:
+        base = static.get(f["id"], {"id": f["id"], "found": False, "evidence": [], "contradicted": False,
+                                    "contra_evidence": [], "reason": "no code"})
+        r = apply_probe(f, base, probes)
+        r.update(name=str(f.get("name", f["id"])), weight=float(f.get("weight", 1.0)),
+                 required=_required(f, ex, rubric), block=ex.main_index)
+        out.append(r)
+    artifacts["feature_results"] = out
+    return out
+
+
+def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
+    rubric = task.rubric or {}
+    if not rubric.get("features"):
+        return [Score("feature_completeness", None, {"reason": "task has no rubric features"})]
+    results = feature_results(task, ex, artifacts)
+    required = [r for r in results if r["required"]]
+    total = sum(r["weight"] for r in required)
+    found = sum(r["weight"] for r in required if r["found"])
+    value = found / total if total else None
+    details = {
+        "block": ex.main_index,
+        "lines": "evidence line numbers are lines within the main code block",
+        "found": sum(1 for r in required if r["found"]),
+        "required": len(required),
+        "features": [
+            {k: r[k] for k in ("id", "name", "found", "evidence", "source", "weight", "required",
+                               "contradicted", "contra_evidence", "reason", "probe_detail") if k in r}
+            for r in results
+        ],
+    }
+    return [Score("feature_completeness", value, details)]

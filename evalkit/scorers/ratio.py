@@ -1,0 +1,55 @@
+"""code_prose_ratio: non-blank code lines / non-blank prose lines (thinking excluded).
+
+Code lines are the non-blank lines of every code block except blocks fenced as text/markdown
+(program output or a README pasted in a fence is explanation, so it counts as prose). Prose lines
+are the non-blank lines outside code blocks and outside thinking. With no prose the ratio is the
+code line count (as if there were 1 prose line), so a bare-code answer is never a division by
+zero and still ranks above any answer with explanation. Auxiliary metrics: code_lines,
+prose_lines, thinking_lines, code_prose_char_ratio (same rule on stripped characters).
+"""
+
+from __future__ import annotations
+
+from ..extract import Extraction
+from .base import Score
+
+_PROSE_FENCES = {"text", "markdown", "md"}
+
+
+def _count(text: str) -> tuple[int, int]:
+    lines = [ln.strip() for ln in text.split("\n")]
+    lines = [ln for ln in lines if ln]
+    return len(lines), sum(len(ln) for ln in lines)
+
+
+def ratio(code: int, prose: int) -> float:
+    return float(code) / prose if prose else float(code)
+
+
+def counts(ex: Extraction) -> dict:
+    code_l = code_c = prose_l = prose_c = 0
+    for b in ex.blocks:
+        lines, chars = _count(b.code)
+        if b.language in _PROSE_FENCES:
+            prose_l, prose_c = prose_l + lines, prose_c + chars
+        else:
+            code_l, code_c = code_l + lines, code_c + chars
+    p_l, p_c = _count(ex.prose)
+    think_l, _ = _count(ex.thinking)
+    return {"code_lines": code_l, "prose_lines": prose_l + p_l, "thinking_lines": think_l,
+            "code_chars": code_c, "prose_chars": prose_c + p_c}
+
+
+def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
+    c = counts(ex)
+    r = ratio(c["code_lines"], c["prose_lines"])
+    rc = ratio(c["code_chars"], c["prose_chars"])
+    details = {**c, "ratio": round(r, 3), "char_ratio": round(rc, 3),
+               "no_prose": c["prose_lines"] == 0}
+    return [
+        Score("code_prose_ratio", r, details),
+        Score("code_prose_char_ratio", rc, {}),
+        Score("code_lines", float(c["code_lines"]), {}),
+        Score("prose_lines", float(c["prose_lines"]), {}),
+        Score("thinking_lines", float(c["thinking_lines"]), {}),
+    ]
