@@ -1,0 +1,634 @@
+"""Run untrusted (model-written) Python programs isolated, and classify what they did.
+
+Isolation levels (recorded in every outcome as ``isolation``):
+
+* ``bwrap``  Linux + bubblewrap: new user/pid/net/ipc/uts/mount namespaces, no network at all,
+  only /usr, the interpreter's prefix (its site-packages hidden), the evalkit sandbox env and
+  the sandbox runner visible read-only; a size-capped tmpfs as the work folder and /tmp.
+* ``limits`` fallback (no usable bubblewrap): resource limits, a new session, a clean
+  environment and whole-tree kill; the file system and network are NOT isolated.
+* ``none``   explicit opt-in only: no resource limits (still a clean environment, timeouts and
+  tree kill).
+
+Every job additionally gets a clean environment (API keys never reach model code), CPU/memory/
+file-size/open-file/process limits, a wall-clock timeout, stdout/stderr capped (head + tail), and
+every process it started killed at the end (a pid namespace, or a subreaper that inherits
+double-forked daemons). Programs run in a pre-warmed template: one sandboxed interpreter that
+forks a fresh child per job (see ``evalkit/sandboxed/server.py``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import errno
+import json
+import os
+import queue
+import selectors
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from . import sandbox_env
+from .errors import EvalkitError
+
+MODES = ("auto", "bwrap", "limits", "none")
+RUNNER_DIR = Path(__file__).resolve().parent / "sandboxed"
+INSIDE_RUNNER = "/opt/evalkit/sandboxed"
+INSIDE_ENV = "/opt/evalkit/env"
+INSIDE_WORK = "/work"
+# modules most programs import anyway: importing them once in the template saves it per job
+PRELOAD = ("math", "re", "collections", "itertools", "functools", "typing", "string", "heapq",
+           "bisect", "random", "traceback", "types", "hashlib", "fractions", "statistics", "copy")
+
+
+@dataclass(frozen=True)
+class Limits:
+    cpu_seconds: int = 10
+    memory_mb: int | None = 1024        # address space per process
+    processes: int = 64                 # watchdog on the job's processes (+ RLIMIT_NPROC under bwrap)
+    file_size_mb: int = 16              # largest file a job may write
+    open_files: int = 256
+    output_bytes: int = 64 * 1024       # per stream; the head and the tail are kept
+    work_mb: int = 256                  # size of the work folder tmpfs (bwrap)
+    tmp_mb: int = 64                    # size of the private /tmp (bwrap)
+
+    def rlimits(self) -> dict:
+        return {"cpu_seconds": self.cpu_seconds, "memory_mb": self.memory_mb, "processes": self.processes,
+                "file_size_mb": self.file_size_mb, "open_files": self.open_files}
+
+
+NO_LIMITS = Limits(cpu_seconds=10**6, memory_mb=None, processes=0, file_size_mb=10**6, open_files=65536)
+
+
+@dataclass
+class Outcome:
+    """What one program did. ``status`` is one of OUTCOMES."""
+
+    status: str
+    isolation: str
+    exit_code: int | None = None
+    signal: int | None = None
+    exception_type: str | None = None
+    exception_message: str | None = None
+    lineno: int | None = None
+    duration: float = 0.0
+    stdout: str = ""
+    stderr: str = ""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    interactive: bool = False
+    alive_at_end: bool = False          # interactive program still running when its budget ended
+    early_exit: bool = False            # interactive program exited cleanly within 1 s of starting
+    virtual_time: float | None = None   # game seconds simulated by the shim
+    screen_size: list | None = None     # the game's window size (from set_mode)
+    completed: bool = False             # the runner saw the program (and its test) run to the end
+    program_ok: bool | None = None      # with a test: the program part finished without an exception
+    stage: str | None = None            # "program" or "test": where the run ended
+    missing_module: str | None = None
+    missing_file: str | None = None
+    killed_reason: str | None = None
+    cpu_seconds: float | None = None
+    max_rss_kb: int | None = None
+    leftover_processes: int = 0
+    trace: list = field(default_factory=list, repr=False)  # shim messages (game frames)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self, with_trace: bool = False) -> dict:
+        d = asdict(self)
+        if not with_trace:
+            d.pop("trace")
+        return d
+
+
+OUTCOMES = ("ok", "crashed", "syntax_error", "timeout", "missing_dependency", "missing_asset",
+            "killed", "no_code", "error")
+
+
+# ---------------------------------------------------------------- isolation choice
+_warned = False
+_bwrap_probe: dict[str, list[str] | None] = {}
+
+
+def _bwrap_path() -> str | None:
+    override = os.environ.get("EVALKIT_BWRAP")
+    if override is not None:
+        return override if os.path.isfile(override) and os.access(override, os.X_OK) else None
+    return shutil.which("bwrap")
+
+
+def _python() -> tuple[str, str]:
+    exe = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+    return exe, os.path.realpath(sys.base_prefix)
+
+
+def _bwrap_flags(bwrap: str) -> tuple[list[str], bool] | None:
+    """(namespace flags, tmpfs sizes supported) this machine's bubblewrap accepts for the real
+    sandbox command line (probed once by starting the interpreter in it), or None if unusable."""
+    if bwrap in _bwrap_probe:
+        return _bwrap_probe[bwrap]
+    candidates = [
+        ["--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns",
+         "--cap-drop", "ALL"],
+        ["--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL"],
+        ["--unshare-all", "--cap-drop", "ALL"],
+        ["--unshare-all"],
+    ]
+    exe, _ = _python()
+    found = None
+    for flags in candidates:
+        for sized in (True, False):  # --size needs bubblewrap >= 0.8
+            cmd = [*_bwrap_argv(bwrap, Limits(), None, (flags, sized)), exe, "-I", "-S", "-c", "pass"]
+            try:
+                if subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0:
+                    found = (flags, sized)
+                    break
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+        if found:
+            break
+    _bwrap_probe[bwrap] = found
+    return found
+
+
+def resolve_mode(mode: str = "auto") -> str:
+    """The isolation level that will actually run for `mode` (warns once when falling back)."""
+    global _warned
+    if mode not in MODES:
+        raise EvalkitError(f"unknown sandbox mode {mode!r}; use one of {', '.join(MODES)}")
+    if os.name == "nt":
+        raise EvalkitError("sandboxed execution needs Linux or macOS (the runner forks); on Windows use WSL")
+    if mode in ("limits", "none"):
+        return mode
+    bwrap = _bwrap_path()
+    usable = bwrap is not None and sys.platform.startswith("linux") and _bwrap_flags(bwrap) is not None
+    if usable:
+        return "bwrap"
+    if mode == "bwrap":
+        raise EvalkitError(
+            "sandbox mode 'bwrap' needs a working bubblewrap (Debian/Ubuntu: apt install bubblewrap; "
+            "user namespaces must be allowed); or use --sandbox limits"
+        )
+    if not _warned:
+        _warned = True
+        why = "bubblewrap is not installed" if bwrap is None else "bubblewrap cannot create namespaces here"
+        warnings.warn(
+            f"evalkit sandbox: {why}; falling back to resource limits only (isolation=limits): "
+            "model code can read your files and use the network. Install bubblewrap for full isolation.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return "limits"
+
+
+isolation_level = resolve_mode  # the name the CLI records in the run
+
+
+def describe_isolation(mode: str = "auto") -> str:
+    level = resolve_mode(mode)
+    env = sandbox_env.ready_dir()
+    return f"sandbox isolation: {level}; dependency env: {env if env else 'not set up (evalkit setup-sandbox)'}"
+
+
+def _system_binds() -> list[str]:
+    args: list[str] = ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for etc in ("/etc/ld.so.cache", "/etc/fonts", "/etc/localtime", "/etc/alternatives"):
+        args += ["--ro-bind-try", etc, etc]
+    return args
+
+
+def _bwrap_argv(bwrap: str, limits: Limits, env_site: Path | None,
+                probe: tuple[list[str], bool] | None = None) -> list[str]:
+    exe, prefix = _python()
+    flags, sized = probe or _bwrap_flags(bwrap) or ([], False)
+
+    def tmpfs(path: str, mb: int) -> list[str]:
+        return (["--size", str(mb * 1024 * 1024)] if sized else []) + ["--tmpfs", path]
+
+    argv = [bwrap, *flags, "--die-with-parent", "--new-session", "--as-pid-1",
+            "--hostname", "sandbox", *_system_binds(),
+            "--proc", "/proc", "--dev", "/dev",
+            *tmpfs("/dev/shm", limits.tmp_mb), *tmpfs("/tmp", limits.tmp_mb), *tmpfs(INSIDE_WORK, limits.work_mb)]
+    bound = ["/usr"]
+    if not prefix.startswith("/usr/"):
+        argv += ["--ro-bind", prefix, prefix]
+        bound.append(prefix)
+    exe_dir = os.path.dirname(exe)
+    if not any(exe_dir == b or exe_dir.startswith(b + "/") for b in bound):
+        argv += ["--ro-bind", exe_dir, exe_dir]
+        bound.append(exe_dir)
+    # the interpreter's own site-packages (evalkit's deps, the user's packages) stay hidden
+    hidden = [*site.getsitepackages(), site.getusersitepackages() or ""]
+    for sp in hidden:
+        if sp and os.path.isdir(sp) and any(sp.startswith(b + "/") for b in bound):
+            argv += ["--tmpfs", sp]
+    argv += ["--ro-bind", str(RUNNER_DIR), INSIDE_RUNNER]
+    if env_site is not None:
+        argv += ["--ro-bind", str(env_site), INSIDE_ENV]
+    # the root and /dev are bwrap's own tmpfs: read-only, so /work, /tmp and /dev/shm (all size-capped
+    # and wiped after every job) are the only writable places
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
+    argv += ["--chdir", INSIDE_WORK, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--"]
+    return argv
+
+
+def base_env(workdir: str, tmpdir: str) -> dict[str, str]:
+    """The whole environment a job sees: nothing is inherited from evalkit's process."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": workdir,
+        "TMPDIR": tmpdir,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+GAME_ENV = {"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+
+
+# ---------------------------------------------------------------- the template process
+class Template:
+    """One sandboxed interpreter serving jobs one at a time (not thread-safe: use the pool)."""
+
+    def __init__(self, isolation: str, limits: Limits):
+        self.isolation = isolation
+        self.limits = limits
+        self._host_dir: str | None = None
+        self.env_site = env_site = sandbox_env.ready_dir()
+        exe, _ = _python()
+        if isolation == "bwrap":
+            bwrap = _bwrap_path()
+            assert bwrap is not None
+            self.workdir, self.tmpdir = INSIDE_WORK, "/tmp"
+            cfg = {"workdir": self.workdir, "tmpdir": self.tmpdir, "pid1": True, "wipe": ["/dev/shm"],
+                   "extra_paths": [INSIDE_ENV] if env_site else [], "preload": PRELOAD}
+            argv = [*_bwrap_argv(bwrap, limits, env_site), exe, "-I", "-S", f"{INSIDE_RUNNER}/server.py",
+                    json.dumps(cfg)]
+        else:
+            self._host_dir = tempfile.mkdtemp(prefix="evalkit-sandbox-")
+            self.workdir = os.path.join(self._host_dir, "work")
+            self.tmpdir = os.path.join(self._host_dir, "tmp")
+            os.mkdir(self.workdir, 0o700)
+            os.mkdir(self.tmpdir, 0o700)
+            cfg = {"workdir": self.workdir, "tmpdir": self.tmpdir, "pid1": False,
+                   "cleanup": self._host_dir,  # removed by the server itself if evalkit dies first
+                   "extra_paths": [str(env_site)] if env_site else [], "preload": PRELOAD}
+            argv = [exe, "-I", "-S", str(RUNNER_DIR / "server.py"), json.dumps(cfg)]
+        self._stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True, close_fds=True,
+            cwd=self.workdir if isolation != "bwrap" else "/",
+        )
+        self._buf = b""
+        self._sel = selectors.DefaultSelector()
+        self._sel.register(self.proc.stdout, selectors.EVENT_READ)
+        self._next_id = 0
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def run(self, job: dict, host_timeout: float) -> dict:
+        self._next_id += 1
+        job = {**job, "id": self._next_id}
+        try:
+            self.proc.stdin.write((json.dumps(job) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return {"server_error": self._died()}
+        deadline = time.monotonic() + host_timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                return {"server_error": "the sandbox template stopped answering", "timed_out": True}
+            if not self._sel.select(timeout=left):
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return {"server_error": self._died()}
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def _died(self) -> str:
+        self.close()
+        self._stderr.seek(0)
+        tail = self._stderr.read()[-2000:].decode("utf-8", "replace").strip()
+        return f"the sandbox template exited unexpectedly: {tail or 'no message'}"
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.proc.wait()
+        try:
+            self._sel.close()
+            self.proc.stdout.close()
+        except (OSError, ValueError):
+            pass
+        if self._host_dir:
+            shutil.rmtree(self._host_dir, ignore_errors=True)
+            self._host_dir = None
+
+
+class _Pool:
+    """Warm templates kept per (isolation, limits, env) so that consecutive scorings reuse them."""
+
+    def __init__(self):
+        self._idle: dict[tuple, queue.LifoQueue] = {}
+        self._lock = threading.Lock()
+        self._all: list[Template] = []
+
+    def acquire(self, isolation: str, limits: Limits) -> Template:
+        key = (isolation, limits, sandbox_env.ready_dir())  # a template sees the env of its start
+        with self._lock:
+            q = self._idle.setdefault(key, queue.LifoQueue())
+        while True:
+            try:
+                t = q.get_nowait()
+            except queue.Empty:
+                break
+            if t.alive:
+                return t
+            t.close()
+            with self._lock:
+                self._all = [x for x in self._all if x is not t]
+        t = Template(isolation, limits)
+        with self._lock:
+            self._all.append(t)
+        return t
+
+    def release(self, t: Template) -> None:
+        if t.alive:
+            with self._lock:
+                q = self._idle.setdefault((t.isolation, t.limits, t.env_site), queue.LifoQueue())
+            q.put(t)
+
+    def close(self) -> None:
+        with self._lock:
+            templates, self._all = self._all, []
+            self._idle.clear()
+        for t in templates:
+            t.close()
+
+    def forget(self) -> None:
+        """In a forked child: the parent's templates are not ours to use or close."""
+        self._idle, self._all, self._lock = {}, [], threading.Lock()
+
+
+POOL = _Pool()
+atexit.register(POOL.close)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=POOL.forget)
+
+
+# ---------------------------------------------------------------- jobs and outcomes
+@dataclass(frozen=True)
+class Job:
+    source: str
+    filename: str = "main.py"
+    files: tuple[tuple[str, str], ...] = ()
+    timeout: float = 10.0
+    interactive: bool = False
+    game: dict | None = None            # gameshim settings: run headless in virtual time
+    seed: int | None = 0
+    argv: tuple[str, ...] = ()
+    run_name: str = "__main__"          # tests run under another name so `if __name__ == "__main__"` stays off
+    test: str | None = None             # a test snippet run after the program, in its namespace
+
+    def payload(self, limits: Limits, workdir: str, tmpdir: str, isolation: str) -> dict:
+        env = base_env(workdir, tmpdir)
+        if self.game is not None:
+            env.update(GAME_ENV)
+        lim = limits if isolation != "none" else NO_LIMITS
+        rl = lim.rlimits()
+        if isolation != "bwrap":
+            # outside a user namespace RLIMIT_NPROC counts *all* of the user's processes (a desktop
+            # has hundreds), so it would break ordinary programs: the watchdog counts the job's own
+            rl["processes"] = None
+        return {
+            "source": self.source, "filename": self.filename, "files": dict(self.files),
+            "timeout": self.timeout, "game": self.game, "seed": self.seed, "argv": list(self.argv),
+            "run_name": self.run_name, "test": self.test, "env": env, "limits": rl, "max_output": limits.output_bytes,
+            "max_procs": lim.processes or None,
+        }
+
+
+LIMIT_ERRNOS = {errno.EFBIG: "file size limit", errno.ENOSPC: "work folder full", errno.EMFILE: "open files limit"}
+
+
+def _missing_asset(report: dict) -> str | None:
+    etype, msg = report.get("type"), str(report.get("message") or "")
+    if etype == "FileNotFoundError":
+        return report.get("filename") or msg
+    lowered = msg.lower()
+    if etype == "error" and str(report.get("module", "")).startswith("pygame") and (
+        "couldn't open" in lowered or "no such file" in lowered or "no file" in lowered
+    ):
+        return msg
+    return None
+
+
+def classify(res: dict, job: Job, isolation: str) -> Outcome:
+    report = res.get("report") if isinstance(res.get("report"), dict) else None
+    messages = [m for m in res.get("messages") or () if isinstance(m, dict)]
+    out = Outcome(
+        status="error", isolation=isolation, exit_code=res.get("exit_code"), signal=res.get("signal"),
+        duration=float(res.get("duration") or 0.0), stdout=str(res.get("stdout", "")),
+        stderr=str(res.get("stderr", "")), stdout_truncated=bool(res.get("stdout_truncated")),
+        stderr_truncated=bool(res.get("stderr_truncated")), interactive=job.interactive,
+        killed_reason=res.get("killed_reason"), cpu_seconds=res.get("cpu_seconds"),
+        max_rss_kb=res.get("max_rss_kb"), leftover_processes=int(res.get("leftover_processes") or 0),
+        trace=[m for m in messages if m.get("kind") == "frames"],
+    )
+    shim = next((m for m in reversed(messages) if m.get("kind") == "shim"), None)
+    if shim is not None:
+        out.virtual_time = shim.get("virtual_time")
+        out.screen_size = shim.get("size")
+    budget_end = shim is not None and bool(shim.get("budget_end"))
+    if res.get("server_error") and not res.get("timed_out"):
+        out.status, out.exception_message = "error", str(res["server_error"])
+        return out
+    out.program_ok = None if job.test is None else any(m.get("kind") == "stage" for m in messages)
+    if report is not None:
+        out.stage = report.get("stage")
+        out.exception_type = report.get("type")
+        out.exception_message = report.get("message")
+        out.lineno = report.get("lineno")
+    if res.get("timed_out") or budget_end:
+        if job.interactive:
+            out.status, out.alive_at_end = "ok", True
+        else:
+            out.status = "timeout"
+        return out
+    if out.killed_reason:
+        out.status = "killed"
+        return out
+    if report is not None and report.get("status") == "syntax_error":
+        out.status = "syntax_error"
+    elif report is not None and report.get("status") == "exception":
+        if report.get("type") == "ModuleNotFoundError" and report.get("missing_module"):
+            out.status, out.missing_module = "missing_dependency", str(report["missing_module"])
+        elif _missing_asset(report):
+            out.status, out.missing_file = "missing_asset", _missing_asset(report)
+        elif report.get("type") == "MemoryError":
+            out.status, out.killed_reason = "killed", "memory limit"
+        elif report.get("errno") in LIMIT_ERRNOS:  # Python ignores SIGXFSZ: it sees EFBIG
+            out.status, out.killed_reason = "killed", LIMIT_ERRNOS[report["errno"]]
+        else:
+            out.status = "crashed"
+    elif out.signal is not None:
+        names = {signal.SIGXCPU: "CPU time limit", signal.SIGKILL: "killed (limit)",
+                 signal.SIGXFSZ: "file size limit"}
+        if out.signal in names:
+            out.status, out.killed_reason = "killed", names[out.signal]
+        else:
+            out.status = "crashed"
+            out.exception_type = f"signal {signal.Signals(out.signal).name}" if out.signal in iter(
+                signal.Signals) else f"signal {out.signal}"
+    elif out.exit_code == 0:
+        out.status = "ok"
+        out.completed = report is not None and bool(report.get("completed"))
+    else:
+        out.status = "crashed"
+        if out.exception_type is None:
+            out.exception_type = "SystemExit"
+            out.exception_message = f"exit code {out.exit_code}"
+    if out.status == "ok" and job.interactive:
+        started = out.virtual_time if out.virtual_time is not None else out.duration
+        quit_sent = shim is not None and bool(shim.get("quit_sent"))
+        out.early_exit = not quit_sent and started < 1.0
+    return out
+
+
+class Sandbox:
+    """Runs jobs in a warm template from the pool: ``with Sandbox("auto") as sb: sb.run(job)``."""
+
+    def __init__(self, mode: str = "auto", limits: Limits | None = None):
+        self.isolation = resolve_mode(mode)
+        self.limits = limits or Limits()
+        self._default_limits = limits is None  # explicit limits are applied as given
+        self._template: Template | None = None
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def run(self, job: Job) -> Outcome:
+        lim = self.limits
+        if self._default_limits and job.timeout + 1 > lim.cpu_seconds:  # CPU time must not cut a run short
+            lim = replace(lim, cpu_seconds=int(job.timeout) + 2)
+        for attempt in range(2):
+            if self._template is None or not self._template.alive:
+                self._template = POOL.acquire(self.isolation, self.limits)
+            t = self._template
+            res = t.run(job.payload(lim, t.workdir, t.tmpdir, self.isolation), host_timeout=job.timeout + 15)
+            if res.get("server_error") and not t.alive and attempt == 0 and not res.get("timed_out"):
+                self._template = None  # a job took the template down: retry once on a fresh one
+                continue
+            return classify(res, job, self.isolation)
+        return classify(res, job, self.isolation)
+
+    def close(self) -> None:
+        if self._template is not None:
+            POOL.release(self._template)
+            self._template = None
+
+
+def run_program(source: str, *, mode: str = "auto", limits: Limits | None = None, **job_fields) -> Outcome:
+    """Run one program and classify its outcome (see Job for the fields)."""
+    with Sandbox(mode, limits) as sb:
+        return sb.run(Job(source=source, **job_fields))
+
+
+def looks_like_game(source: str) -> bool:
+    return "pygame" in source
+
+
+# ---------------------------------------------------------------- CLI entry points
+def _format(out: Outcome) -> str:
+    lines = [f"status:     {out.status}", f"isolation:  {out.isolation}",
+             f"exit code:  {out.exit_code}" + (f" (signal {out.signal})" if out.signal else ""),
+             f"duration:   {out.duration:.3f} s"]
+    if out.virtual_time is not None:
+        lines.append(f"game time:  {out.virtual_time:.1f} s (virtual)")
+    if out.exception_type:
+        where = f" (line {out.lineno})" if out.lineno else ""
+        lines.append(f"exception:  {out.exception_type}: {out.exception_message}{where}")
+    for label, value in (("missing module", out.missing_module), ("missing file", out.missing_file),
+                         ("killed", out.killed_reason)):
+        if value:
+            lines.append(f"{label}: {value}")
+    if out.alive_at_end:
+        lines.append("note:       still running when its budget ended (interactive: counts as ok)")
+    if out.early_exit:
+        lines.append("note:       exited cleanly within 1 s of starting")
+    for name, text, cut in (("stdout", out.stdout, out.stdout_truncated), ("stderr", out.stderr, out.stderr_truncated)):
+        if text.strip():
+            lines.append(f"--- {name}{' (truncated)' if cut else ''} ---")
+            lines.append(text.rstrip())
+    return "\n".join(lines)
+
+
+def exec_command(path: str, timeout: float | None, as_json: bool, mode: str = "auto") -> int:
+    """`evalkit exec FILE`: run one program exactly as scoring does; 0 if its outcome is ok."""
+    p = Path(path)
+    if not p.is_file():
+        raise EvalkitError(f"no such file: {path}; give the path of a Python program to run")
+    try:
+        source = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise EvalkitError(f"{path} is not UTF-8 text; evalkit exec runs Python source files") from exc
+    game = looks_like_game(source)
+    if game:
+        sandbox_env.ensure()
+    from .sandboxed.gameshim import DEFAULT_SCRIPT
+
+    out = run_program(
+        source, mode=mode, filename=p.name, interactive=game,
+        timeout=timeout if timeout is not None else 10.0,
+        game=dict(DEFAULT_SCRIPT) if game else None,
+    )
+    if as_json:
+        print(json.dumps(out.to_dict(), indent=2))
+    else:
+        print(_format(out))
+    return 0 if out.ok else 1
+
+
+def setup_command() -> int:
+    return sandbox_env.setup_command()

@@ -1,0 +1,338 @@
+"""Loaded before a pygame program: virtual time, scripted input, and a trace of what it draws.
+
+* Time is virtual: ``Clock.tick(fps)`` advances 1/fps s, ``time.sleep``/``pygame.time.wait``/
+  ``delay`` advance by their argument, ``get_ticks``/``time.time``/``monotonic`` read the virtual
+  clock, and ``set_timer`` events fire on it. 10 s of game time costs a fraction of a second.
+* Input is a scripted, seeded sequence of key presses (arrows, P, space, return, r) ending in QUIT;
+  ``pygame.key.get_pressed`` reflects the scripted keys.
+* Every filled ``pygame.draw.rect/circle/ellipse`` on the display is recorded per frame (a frame
+  ends at ``display.flip/update``) and streamed to the runner as ``{"kind": "frames"}`` messages.
+* After QUIT plus a grace period the program is stopped with ``{"kind": "shim", "budget_end": true}``
+  (an interactive program still running at the end of its budget).
+
+Standard library + pygame only; never imported on the host except for DEFAULT_SCRIPT.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+DEFAULT_SCRIPT = {
+    "seed": 0,
+    "quit_at": 10.0,        # virtual seconds: QUIT is posted here
+    "grace": 1.0,           # ...and the program is stopped this much later if it ignores QUIT
+    "max_frames": 1500,
+    "keys": [[0.3, "up"], [1.0, "left"], [1.6, "p"], [2.0, "p"],  # turn, pause, resume, then run into the left wall
+             [7.0, "space"], [7.2, "return"], [7.4, "r"]],          # restart after game over
+    "random_keys": {"start": 7.8, "end": 9.8, "every": 0.4, "keys": ["up", "down", "left", "right"]},
+}
+
+_KEYS = {"up": ("K_UP", ""), "down": ("K_DOWN", ""), "left": ("K_LEFT", ""), "right": ("K_RIGHT", ""),
+         "p": ("K_p", "p"), "space": ("K_SPACE", " "), "return": ("K_RETURN", "\r"), "r": ("K_r", "r"),
+         "escape": ("K_ESCAPE", "\x1b")}
+
+
+class _Pressed:
+    """Stands in for pygame.key.get_pressed(): indexable by key constant."""
+
+    def __init__(self, held: set):
+        self._held = frozenset(held)
+
+    def __getitem__(self, key):
+        return key in self._held
+
+    def __len__(self):
+        return 512
+
+    def __iter__(self):
+        return iter(())
+
+
+def install(cfg: dict, report) -> object:
+    import random
+    import time as _time
+
+    import pygame
+
+    cfg = {**DEFAULT_SCRIPT, **(cfg or {})}
+    real = {
+        "post": pygame.event.post, "get": pygame.event.get, "poll": pygame.event.poll,
+        "wait": pygame.event.wait, "peek": pygame.event.peek, "pump": pygame.event.pump,
+        "rect": pygame.draw.rect, "circle": pygame.draw.circle, "ellipse": pygame.draw.ellipse,
+        "flip": pygame.display.flip, "update": pygame.display.update, "set_mode": pygame.display.set_mode,
+        "time": _time.time, "monotonic": _time.monotonic, "perf_counter": _time.perf_counter,
+    }
+    t_wall0, t_mono0 = real["time"](), real["monotonic"]()
+    st = {"vt": 0.0, "frame_vt": -1.0, "idle_polls": 0, "quit_sent": False, "frames": 0, "size": None}
+    held: set = set()
+    buf: list = []
+    cur: list = []
+    timers: dict = {}
+
+    # the scripted input: (time, pygame event type, key name)
+    schedule = []
+    for t, name in cfg["keys"]:
+        schedule.append((float(t), "down", name))
+        schedule.append((float(t) + 0.08, "up", name))
+    rk = cfg.get("random_keys")
+    if rk:
+        rng = random.Random(cfg.get("seed", 0))
+        t = float(rk["start"])
+        while t < float(rk["end"]):
+            name = rng.choice(rk["keys"])
+            schedule.append((t, "down", name))
+            schedule.append((t + 0.08, "up", name))
+            t += float(rk["every"])
+    schedule.sort(key=lambda e: e[0])
+    quit_at, stop_at = float(cfg["quit_at"]), float(cfg["quit_at"]) + float(cfg["grace"])
+
+    def status(**extra) -> dict:
+        return {"kind": "shim", "virtual_time": round(st["vt"], 3), "quit_sent": st["quit_sent"],
+                "frames": st["frames"], "size": st["size"], **extra}
+
+    def flush(**extra) -> None:
+        if buf:
+            report({"kind": "frames", "frames": list(buf)})
+            buf.clear()
+        report(status(**extra))
+
+    def advance(dt: float) -> None:
+        try:
+            dt = float(dt)
+        except (TypeError, ValueError):
+            dt = 0.0
+        if dt > 0:
+            st["vt"] += dt
+            st["idle_polls"] = 0
+        if st["vt"] >= stop_at:
+            flush(budget_end=True)
+            for s in (sys.stdout, sys.stderr):
+                try:
+                    s.flush()
+                except BaseException:
+                    pass
+            os._exit(0)
+
+    def post(ev) -> bool:
+        try:
+            real["post"](ev)
+            return True
+        except pygame.error:  # display not initialised yet: deliver later
+            return False
+
+    def deliver() -> None:
+        # an event loop that never ticks, sleeps or flips still moves game time forward (1 ms a call)
+        st["idle_polls"] += 1
+        if st["idle_polls"] > 2:
+            advance(0.001)
+        vt = st["vt"] + 1e-6  # float sums of 1/fps must not make an event due at t miss t
+        while schedule and schedule[0][0] <= vt:
+            t, kind, name = schedule[0]
+            const, uni = _KEYS[name]
+            key = getattr(pygame, const)
+            etype = pygame.KEYDOWN if kind == "down" else pygame.KEYUP
+            attrs = {"key": key, "mod": 0, "scancode": 0}
+            if kind == "down":
+                attrs["unicode"] = uni
+            if not post(pygame.event.Event(etype, attrs)):
+                return
+            schedule.pop(0)
+            (held.add if kind == "down" else held.discard)(key)
+        for tm in list(timers.values()):
+            while tm["due"] <= vt and tm["loops"] != 0:
+                post(tm["event"])
+                tm["n"] += 1
+                tm["due"] = tm["start"] + tm["n"] * tm["interval"]  # no drift from repeated sums
+                if tm["loops"] > 0:
+                    tm["loops"] -= 1
+        if vt >= quit_at and not st["quit_sent"]:
+            if post(pygame.event.Event(pygame.QUIT)):
+                st["quit_sent"] = True
+
+    def next_due() -> float:
+        cands = [stop_at]
+        if schedule:
+            cands.append(schedule[0][0])
+        cands += [tm["due"] for tm in timers.values() if tm["loops"] != 0]
+        if not st["quit_sent"]:
+            cands.append(quit_at)
+        return min(cands)
+
+    # ---- time
+    def sleep(seconds):
+        advance(seconds)
+
+    def vtime():
+        st["vt"] += 1e-6  # busy-waits on the clock still make progress
+        advance(0)
+        return t_wall0 + st["vt"]
+
+    def vmono():
+        st["vt"] += 1e-6
+        advance(0)
+        return t_mono0 + st["vt"]
+
+    _time.sleep = sleep
+    _time.time = vtime
+    _time.monotonic = vmono
+    _time.perf_counter = vmono
+    _time.time_ns = lambda: int(vtime() * 1e9)
+    _time.monotonic_ns = lambda: int(vmono() * 1e9)
+    _time.perf_counter_ns = lambda: int(vmono() * 1e9)
+
+    class Clock:
+        def __init__(self):
+            self._last_ms = 0
+            self._fps = 0.0
+
+        def tick(self, framerate=0):
+            try:
+                framerate = float(framerate)
+            except (TypeError, ValueError):
+                framerate = 0.0
+            dt = 1.0 / framerate if framerate > 0 else 1.0 / 60
+            self._fps = 1.0 / dt
+            self._last_ms = int(round(dt * 1000))
+            advance(dt)
+            deliver()
+            return self._last_ms
+
+        tick_busy_loop = tick
+
+        def get_time(self):
+            return self._last_ms
+
+        get_rawtime = get_time
+
+        def get_fps(self):
+            return self._fps
+
+    def wait_ms(ms=0, *a):
+        advance(max(float(ms), 0) / 1000.0)
+        deliver()
+        return int(ms)
+
+    def set_timer(event, millis, loops=0):
+        etype = event.type if isinstance(event, pygame.event.EventType) else int(event)
+        ev = event if isinstance(event, pygame.event.EventType) else pygame.event.Event(etype)
+        if int(millis) <= 0:
+            timers.pop(etype, None)
+            return
+        interval = int(millis) / 1000.0
+        timers[etype] = {"interval": interval, "start": st["vt"], "n": 1, "due": st["vt"] + interval,
+                         "event": ev, "loops": int(loops) if loops else -1}
+
+    pygame.time.Clock = Clock
+    pygame.time.get_ticks = lambda: int(st["vt"] * 1000 + 1e-3)
+    pygame.time.wait = wait_ms
+    pygame.time.delay = wait_ms
+    pygame.time.set_timer = set_timer
+
+    # ---- events
+    def ev_get(*a, **kw):
+        deliver()
+        return real["get"](*a, **kw)
+
+    def ev_poll():
+        deliver()
+        return real["poll"]()
+
+    def ev_peek(*a, **kw):
+        deliver()
+        return real["peek"](*a, **kw)
+
+    def ev_pump():
+        deliver()
+        return real["pump"]()
+
+    def ev_wait(timeout=0):
+        limit = st["vt"] + timeout / 1000.0 if timeout and timeout > 0 else None
+        while True:
+            deliver()
+            ev = real["poll"]()
+            if ev.type != pygame.NOEVENT:
+                return ev
+            target = next_due()
+            if limit is not None:
+                if st["vt"] >= limit:
+                    return ev
+                target = min(target, limit)
+            advance(max(target - st["vt"], 1e-3))
+
+    pygame.event.get = ev_get
+    pygame.event.poll = ev_poll
+    pygame.event.peek = ev_peek
+    pygame.event.pump = ev_pump
+    pygame.event.wait = ev_wait
+    pygame.key.get_pressed = lambda: _Pressed(held)
+
+    # ---- drawing trace
+    def record(color, rect, shape) -> None:
+        if st["frames"] >= cfg["max_frames"] or len(cur) >= 400:
+            return
+        try:
+            r = pygame.Rect(rect)
+            c = pygame.Color(color)
+        except (TypeError, ValueError, pygame.error):
+            return
+        cur.append([r.x, r.y, r.w, r.h, c.r, c.g, c.b, shape])
+
+    def on_display(surface) -> bool:
+        try:
+            return surface is pygame.display.get_surface()
+        except pygame.error:
+            return False
+
+    def draw_rect(surface, color, rect, width=0, *a, **kw):
+        if not width and on_display(surface):
+            record(color, rect, "r")
+        return real["rect"](surface, color, rect, width, *a, **kw)
+
+    def draw_circle(surface, color, center, radius, width=0, *a, **kw):
+        if not width and on_display(surface):
+            try:
+                cx, cy = center
+                record(color, (round(cx - radius), round(cy - radius), round(2 * radius), round(2 * radius)), "c")
+            except (TypeError, ValueError):
+                pass
+        return real["circle"](surface, color, center, radius, width, *a, **kw)
+
+    def draw_ellipse(surface, color, rect, width=0, *a, **kw):
+        if not width and on_display(surface):
+            record(color, rect, "e")
+        return real["ellipse"](surface, color, rect, width, *a, **kw)
+
+    pygame.draw.rect = draw_rect
+    pygame.draw.circle = draw_circle
+    pygame.draw.ellipse = draw_ellipse
+
+    def end_frame() -> None:
+        if st["vt"] == st["frame_vt"]:
+            advance(1.0 / 60)  # a loop without any clock still moves game time forward
+        st["frame_vt"] = st["vt"]
+        if st["frames"] < cfg["max_frames"]:
+            buf.append({"t": round(st["vt"], 4), "s": list(cur)})
+            st["frames"] += 1
+            if len(buf) >= 25:
+                flush()
+        cur.clear()
+
+    def flip():
+        end_frame()
+        return real["flip"]()
+
+    def update(*a, **kw):
+        end_frame()
+        return real["update"](*a, **kw)
+
+    def set_mode(*a, **kw):
+        surf = real["set_mode"](*a, **kw)
+        st["size"] = list(surf.get_size())
+        return surf
+
+    pygame.display.flip = flip
+    pygame.display.update = update
+    pygame.display.set_mode = set_mode
+
+    return lambda: flush()

@@ -1,0 +1,523 @@
+"""The sandbox template: a warm interpreter that runs one untrusted job at a time in a forked child.
+
+Runs inside the sandbox (bubblewrap or plain resource limits) as ``python -I -S server.py CONFIG``.
+Standard library only. Protocol: one JSON job per line on stdin, one JSON result per line on stdout.
+
+Per job the child gets: a new session, stdin from /dev/null, stdout/stderr into capped pipes, a
+report channel on fd 3, resource limits, a clean environment, and the wiped work folder as its
+cwd. After the job every other process the server can see (pid namespace: all of them; otherwise
+its descendants, which a subreaper inherits even when they double-fork) is SIGKILLed, and the work
+folder and private tmp are wiped, so a job cannot leave anything behind for the next one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import select
+import shutil
+import signal
+import sys
+import time
+
+IS_LINUX = sys.platform.startswith("linux")
+MAXFD = 4096
+
+
+def _prctl(option: int, arg: int) -> bool:
+    if not IS_LINUX:
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(option, arg, 0, 0, 0) == 0
+    except Exception:
+        return False
+
+
+# ---------------------------------------------------------------- process bookkeeping
+def _proc_table() -> dict[int, int] | None:
+    """pid -> ppid for every visible process, or None where there is no /proc."""
+    if not os.path.isdir("/proc/self"):
+        return None
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+            table[int(name)] = int(stat.rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return table
+
+
+def _others(pid1: bool) -> list[int] | None:
+    me = os.getpid()
+    table = _proc_table()
+    if table is None:
+        return None
+    if pid1:  # our own pid namespace: everything but us belongs to the job
+        return [p for p in table if p != me]
+    children: dict[int, list[int]] = {}
+    for p, pp in table.items():
+        children.setdefault(pp, []).append(p)
+    out, todo = [], list(children.get(me, ()))
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, ()))
+    return out
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _kill_everything(main_pid: int, pid1: bool) -> int:
+    """SIGKILL every process of the job until none is left; returns how many were killed."""
+    killed = set()
+    for attempt in range(500):
+        pids = _others(pid1)
+        if pids is None:  # no /proc (macOS): the job's session is all we can reach
+            try:
+                os.killpg(main_pid, signal.SIGKILL)
+            except OSError:
+                pass
+            _reap()
+            return len(killed)
+        if not pids:
+            break
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGKILL)
+                killed.add(p)
+            except OSError:
+                pass
+        _reap()
+        time.sleep(min(0.0005 * attempt, 0.01))
+    _reap()
+    return len(killed)
+
+
+def _wipe(folder: str) -> None:
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for name in entries:
+        p = os.path.join(folder, name)
+        try:
+            if os.path.isdir(p) and not os.path.islink(p):
+                os.chmod(p, 0o700)
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                os.unlink(p)
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------- output capture
+class Capped:
+    """Keeps the first and the last `limit // 2` bytes of a stream."""
+
+    def __init__(self, limit: int):
+        self.half = max(limit // 2, 1)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail += data
+            if len(self.tail) > self.half:
+                del self.tail[: len(self.tail) - self.half]
+
+    def text(self) -> str:
+        if self.total <= len(self.head) + len(self.tail):
+            return (bytes(self.head) + bytes(self.tail)).decode("utf-8", "replace")
+        skipped = self.total - len(self.head) - len(self.tail)
+        return (
+            bytes(self.head).decode("utf-8", "replace")
+            + f"\n[... {skipped} bytes omitted ...]\n"
+            + bytes(self.tail).decode("utf-8", "replace")
+        )
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.head) + len(self.tail)
+
+
+# ---------------------------------------------------------------- the child side
+def _set_limits(limits: dict) -> None:
+    import resource
+
+    def lim(name: str, value) -> None:
+        if value is None or not hasattr(resource, name):
+            return
+        res = getattr(resource, name)
+        value = int(value)
+        try:
+            _, hard = resource.getrlimit(res)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(res, (value, value if name != "RLIMIT_CPU" else value + 1))
+        except (ValueError, OSError):
+            pass
+
+    lim("RLIMIT_CPU", limits.get("cpu_seconds"))
+    mem = limits.get("memory_mb")
+    lim("RLIMIT_AS", None if mem is None else mem * 1024 * 1024)
+    fsize = limits.get("file_size_mb")
+    lim("RLIMIT_FSIZE", None if fsize is None else fsize * 1024 * 1024)
+    lim("RLIMIT_NOFILE", limits.get("open_files"))
+    lim("RLIMIT_NPROC", limits.get("processes"))
+    lim("RLIMIT_CORE", 0)
+
+
+def _exception_info(exc: BaseException, path: str) -> dict:
+    tb = exc.__traceback__
+    lineno = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == path:
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    info = {
+        "type": type(exc).__name__,
+        "module": type(exc).__module__,
+        "message": str(exc)[:1000],
+        "lineno": lineno,
+    }
+    if isinstance(exc, ModuleNotFoundError):
+        info["missing_module"] = exc.name
+    if isinstance(exc, OSError):
+        info["errno"] = exc.errno
+        if exc.filename is not None:
+            info["filename"] = str(exc.filename)[:500]
+    return info
+
+
+def _child(job: dict, cfg: dict, fds: tuple[int, int, int]) -> None:
+    os.setsid()
+    # move the three pipe ends out of the way before placing them on 1, 2, 3
+    high = [_dup_high(fd) for fd in fds]
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    for target, fd in zip((1, 2, 3), high):
+        os.dup2(fd, target)
+    os.closerange(4, MAXFD)
+    os.chdir(cfg["workdir"])
+    _set_limits(job.get("limits") or {})
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in (job.get("env") or {}).items()})
+
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace")
+    sys.stderr = io.TextIOWrapper(
+        io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True
+    )
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
+
+    def report(obj: dict) -> None:
+        data = (json.dumps(obj) + "\n").encode()
+        try:
+            while data:
+                data = data[os.write(3, data):]
+        except OSError:
+            pass
+
+    filename = job.get("filename") or "main.py"
+    path = os.path.join(cfg["workdir"], filename)
+    sys.argv = [path, *map(str, job.get("argv") or ())]
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [cfg["workdir"]] + [p for p in sys.path if p != here]
+    if "random" in sys.modules:  # the template's state must not be shared between jobs
+        sys.modules["random"].seed(job.get("seed"))
+
+    hooks = []
+    if job.get("game") is not None:
+        sys.path.append(here)
+        try:
+            import gameshim
+
+            hooks.append(gameshim.install(job["game"], report))
+        except ImportError:
+            pass  # no pygame in the sandbox env: the program's own import reports it
+        sys.path.remove(here)
+
+    def finish(code: int, result: dict) -> None:
+        for hook in hooks:
+            try:
+                hook()
+            except BaseException:
+                pass
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        report({"kind": "result", **result})
+        os._exit(code)
+
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+        code = compile(source, path, "exec", dont_inherit=True)
+        test = job.get("test")
+        test_code = None if test is None else compile(str(test), "<test>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        print(f"{type(exc).__name__}: {exc.msg} (line {exc.lineno})", file=sys.stderr)
+        finish(1, {"status": "syntax_error", "type": type(exc).__name__, "message": str(exc.msg),
+                   "lineno": exc.lineno, "offset": exc.offset,
+                   "stage": "test" if exc.filename == "<test>" else "program"})
+    except (OSError, ValueError) as exc:
+        finish(1, {"status": "exception", **_exception_info(exc, path)})
+
+    import builtins
+    import types
+
+    run_name = str(job.get("run_name") or "__main__")
+    main = types.ModuleType(run_name)
+    main.__file__ = path
+    main.__builtins__ = builtins
+    sys.modules[run_name] = main
+    stages = [("program", code, path)] + ([("test", test_code, "<test>")] if test_code is not None else [])
+    for stage, obj, where in stages:
+        try:
+            exec(obj, main.__dict__)
+            if stage == stages[-1][0] and "threading" in sys.modules:
+                sys.modules["threading"]._shutdown()  # wait for non-daemon threads as a normal exit would
+        except SystemExit as exc:
+            value = exc.code
+            if value is None:
+                rc = 0
+            elif isinstance(value, int):
+                rc = value & 0xFF
+            else:
+                print(value, file=sys.stderr)
+                rc = 1
+            finish(rc, {"status": "exit", "code": rc, "stage": stage, "completed": False})
+        except BaseException as exc:
+            import traceback
+
+            try:
+                # start at the program's own frames, not the runner's
+                traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next or exc.__traceback__)
+            except BaseException:
+                pass
+            finish(1, {"status": "exception", "stage": stage, **_exception_info(exc, where)})
+        if stage == "program" and test_code is not None:
+            report({"kind": "stage", "stage": "program", "status": "ok"})
+    finish(0, {"status": "exit", "code": 0, "stage": stages[-1][0], "completed": True})
+
+
+def _dup_high(fd: int) -> int:
+    import fcntl
+
+    return fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+
+
+# ---------------------------------------------------------------- the server side
+def _write_files(workdir: str, job: dict) -> None:
+    files = dict(job.get("files") or {})
+    files[job.get("filename") or "main.py"] = job.get("source", "")
+    for name, text in files.items():
+        rel = os.path.normpath(str(name))
+        if rel.startswith(("..", "/")) or os.path.isabs(rel):
+            continue  # file names come from model output: never outside the work folder
+        dest = os.path.join(workdir, rel)
+        os.makedirs(os.path.dirname(dest) or workdir, exist_ok=True)
+        with open(dest, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+def run_job(job: dict, cfg: dict) -> dict:
+    workdir = cfg["workdir"]
+    pid1 = bool(cfg.get("pid1"))
+    _wipe(workdir)
+    _write_files(workdir, job)
+    timeout = float(job.get("timeout") or 10.0)
+    max_output = int(job.get("max_output") or 65536)
+    max_procs = job.get("max_procs")
+    max_channel = int(job.get("max_channel") or 8 * 1024 * 1024)
+
+    pipes = [os.pipe() for _ in range(3)]
+    t0 = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for r, _ in pipes:
+                os.close(r)
+            _child(job, cfg, tuple(w for _, w in pipes))
+        finally:
+            os._exit(125)
+    for _, w in pipes:
+        os.close(w)
+    readers = {pipes[0][0]: Capped(max_output), pipes[1][0]: Capped(max_output)}
+    channel = bytearray()
+    chan_fd = pipes[2][0]
+    open_fds = [pipes[0][0], pipes[1][0], chan_fd]
+    for fd in open_fds:
+        os.set_blocking(fd, False)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+
+    status = None
+    rusage = None
+    timed_out = False
+    killed_reason = None
+    deadline = t0 + timeout
+    proc_every = 0.02 if pid1 else 0.1  # counting a pid namespace is cheap; the host's /proc is not
+    next_proc_check = t0 + proc_every
+
+    def pump(fds: list[int]) -> None:
+        for fd in fds:
+            for _ in range(16):  # bounded: a flood must not starve the timeout checks
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    data = b""
+                if not data:
+                    os.close(fd)
+                    open_fds.remove(fd)
+                    break
+                if fd == chan_fd:
+                    if len(channel) < max_channel:
+                        channel.extend(data[: max_channel - len(channel)])
+                else:
+                    readers[fd].add(data)
+
+    while status is None:
+        now = time.monotonic()
+        if now >= deadline:
+            timed_out = True
+            break
+        wait = min(deadline - now, 0.05 if pidfd is None else 0.25)
+        if max_procs:
+            wait = min(wait, max(next_proc_check - now, 0.0))
+        watch = open_fds + ([pidfd] if pidfd is not None else [])
+        ready, _, _ = select.select(watch, [], [], max(wait, 0))
+        pump([fd for fd in ready if fd in open_fds])
+        got, st, ru = os.wait4(pid, os.WNOHANG)
+        if got == pid:
+            status, rusage = st, ru
+            break
+        if max_procs and time.monotonic() >= next_proc_check:
+            next_proc_check = time.monotonic() + proc_every
+            others = _others(pid1)
+            if others is not None and len(others) > int(max_procs):
+                killed_reason = f"more than {max_procs} processes"
+                break
+    duration = time.monotonic() - t0
+    if status is None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _, status, rusage = os.wait4(pid, 0)
+    pump(list(open_fds))
+    killed = _kill_everything(pid, pid1)
+    # every writer is gone now: drain what is left, briefly
+    end = time.monotonic() + 0.5
+    while open_fds and time.monotonic() < end:
+        select.select(open_fds, [], [], 0.05)
+        pump(list(open_fds))
+    for fd in list(open_fds):
+        os.close(fd)
+    if pidfd is not None:
+        os.close(pidfd)
+    _wipe(workdir)
+    for folder in [cfg.get("tmpdir"), *(cfg.get("wipe") or ())]:
+        if folder:
+            _wipe(folder)
+
+    messages, result = [], None
+    for line in bytes(channel).splitlines():
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(msg, dict) and msg.get("kind") == "result":
+            result = msg
+        elif isinstance(msg, dict):
+            messages.append(msg)
+    out, err = readers[pipes[0][0]], readers[pipes[1][0]]
+    return {
+        "id": job.get("id"),
+        "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "duration": round(duration, 4),
+        "timed_out": timed_out,
+        "killed_reason": killed_reason,
+        "leftover_processes": killed,
+        "stdout": out.text(),
+        "stderr": err.text(),
+        "stdout_bytes": out.total,
+        "stderr_bytes": err.total,
+        "stdout_truncated": out.truncated,
+        "stderr_truncated": err.truncated,
+        "channel_truncated": len(channel) >= max_channel,
+        "report": result,
+        "messages": messages,
+        "cpu_seconds": round(rusage.ru_utime + rusage.ru_stime, 4) if rusage else None,
+        "max_rss_kb": rusage.ru_maxrss if rusage else None,
+    }
+
+
+def main() -> None:
+    cfg = json.loads(sys.argv[1])
+    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    if cfg.get("extra_paths"):
+        import site
+
+        for p in cfg["extra_paths"]:
+            site.addsitedir(p)
+    if not cfg.get("pid1"):
+        _prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of the job (double forks) become ours
+    _prctl(4, 0)  # PR_SET_DUMPABLE 0: jobs cannot ptrace the template
+    for name in cfg.get("preload") or ():
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    try:
+        for line in proto_in:
+            job = json.loads(line)
+            try:
+                res = run_job(job, cfg)
+            except Exception as exc:  # report, keep serving
+                res = {"id": job.get("id"), "server_error": f"{type(exc).__name__}: {exc}"}
+            data = (json.dumps(res) + "\n").encode()
+            while data:
+                data = data[os.write(proto_out, data):]
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass
+    finally:
+        if cfg.get("cleanup"):  # evalkit went away: leave nothing behind
+            shutil.rmtree(cfg["cleanup"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
