@@ -32,10 +32,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from .errors import EvalkitError
 from .providers import PROVIDERS, default_base_url
+from .yamlfile import load_mapping
 
 DEFAULT_CONFIG = "evalkit.yaml"
 DEFAULT_DB = ".evalkit/evalkit.db"
@@ -94,17 +93,10 @@ def load_config(path: str | Path | None) -> Config:
         if explicit:
             raise EvalkitError(f"config file {p} not found; pass an existing file to --config")
         return Config()
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise EvalkitError(f"{p}:{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the file") from exc
-    if not isinstance(data, dict):
-        raise EvalkitError(f"{p}: expected a mapping with `models:` at top level")
+    data = load_mapping(p, "config file", "the README, 'Evaluating your models'")
     raw_models = data.get("models") or {}
     if not isinstance(raw_models, dict):
-        raise EvalkitError(f"{p}: `models` must map aliases to settings (see README, 'Configuration')")
+        raise EvalkitError(f"{p}: `models` must map aliases to settings (see the README, 'Evaluating your models')")
     models = {alias: _model_from_dict(str(alias), spec, p) for alias, spec in raw_models.items()}
     run = data.get("run") or {}
     if not isinstance(run, dict):

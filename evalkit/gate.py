@@ -30,6 +30,7 @@ from typing import Any
 
 from . import compare as C
 from .errors import EvalkitError
+from .yamlfile import load_mapping
 
 # Sensible for CI on a handful of samples per task: 5 points of a 0..1 rate is a real drop, a
 # 25% fall of the (unbounded) code:prose ratio is a real change of style.
@@ -97,17 +98,9 @@ def load_rules(path: str | None) -> tuple[dict[str, dict], dict[str, dict], set[
     """(metric rules, roll-up rules, names listed explicitly, source description)."""
     if path is None:
         return {k: dict(v) for k, v in DEFAULT_RULES.items()}, {}, set(), "built-in defaults"
-    import yaml
-
-    p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise EvalkitError(f"gate rules file {path} not found; pass --rules FILE or omit it for the defaults") from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise EvalkitError(f"cannot read gate rules {path}: {exc}".splitlines()[0]) from exc
-    if not isinstance(data, dict):
-        raise EvalkitError(f"gate rules {path}: expected a mapping with 'metrics:' (see docs/report-and-gate.md)")
+    if not Path(path).exists():
+        raise EvalkitError(f"gate rules file {path} not found; pass --rules FILE or omit it for the defaults")
+    data = load_mapping(path, "gate rules", "docs/report-and-gate.md")
     unknown_top = set(data) - {"metrics", "rollups", "defaults", "only_listed"}
     if unknown_top:
         raise EvalkitError(f"gate rules {path}: unknown key(s) {', '.join(sorted(unknown_top))}; "

@@ -33,6 +33,7 @@ from typing import Iterable
 import yaml
 
 from .errors import EvalkitError
+from .yamlfile import load_mapping
 from .paths import PROMPTS_DIR, RUBRICS_DIR
 
 
@@ -77,15 +78,7 @@ class Suite:
 
 
 def _load_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise EvalkitError(f"{path}:{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the file") from exc
-    if not isinstance(data, dict):
-        raise EvalkitError(f"{path}: expected a mapping at top level; see prompts/snake.yaml for the format")
-    return data
+    return load_mapping(path, "suite file", "prompts/seed.yaml")
 
 
 def load_rubric(name: str, rubric_dirs: Iterable[Path]) -> dict:
