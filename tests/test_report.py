@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import time
 
 import pytest
 
@@ -154,8 +153,8 @@ def test_terminal_summary_table(tmp_path):
     assert "base → tuned" in text and "Feature completeness" in text and "runs ok" in text and "+1.00" in text
 
 
-def test_large_run_is_fast_and_small(tmp_path):
-    """2,000 responses with ~150-line programs render in seconds and stay under 15 MB."""
+def test_large_run_stays_small(tmp_path):
+    """2,000 responses with ~150-line programs stay under 15 MB (render time: bench/report.py)."""
     from evalkit.scorers.base import Score
     from evalkit.store import Store
 
@@ -173,10 +172,6 @@ def test_large_run_is_fast_and_small(tmp_path):
                     "attempts": 1})
                 store.save_scores(rid, [Score("syntax_ok", 1.0, {"blocks": []}), Score("runs_ok", float((t + s) % 3 > 0)),
                                         Score("tests_pass", ((t * s) % 5) / 4), Score("quality", 0.7)], "1")
-    t0 = time.perf_counter()
     out = write_reports(store, "big", tmp_path / "rep")
-    elapsed = time.perf_counter() - t0
-    size = (out / "index.html").stat().st_size
-    print(f"2000 responses: {elapsed:.1f} s, index.html {size / 1e6:.1f} MB")
-    assert size <= 15e6
-    assert elapsed <= 20  # target 5 s on an idle laptop; the CI box is shared, so leave headroom
+    assert (out / "index.html").stat().st_size <= 15e6
+    assert "task099" in (out / "index.html").read_text(encoding="utf-8")
