@@ -173,7 +173,6 @@ def _finish(store, run_id: str, suites, args, config, out: str | None) -> int:
     write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate)
     _print_summary(store, run_id, args.baseline, args.candidate)
     print(f"report: {out_dir / 'index.html'}")
-    rules = args.gate or (config.gate if config and isinstance(config.gate, str) else None)
     if args.gate:
         from .gate import run_gate
 
@@ -181,7 +180,7 @@ def _finish(store, run_id: str, suites, args, config, out: str | None) -> int:
         if len(models) < 2 and not (args.baseline and args.candidate):
             raise EvalkitError("--gate needs two models (baseline and candidate)")
         return run_gate(store=store, run=run_id, baseline=args.baseline or models[0],
-                        candidate=args.candidate or models[1], rules_path=rules,
+                        candidate=args.candidate or models[1], rules_path=args.gate,
                         markdown_path=args.markdown, junit_path=args.junit)
     return 0
 

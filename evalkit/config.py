@@ -22,7 +22,7 @@ run:                               # defaults for `evalkit run` flags
   suites_dir: [my_suites]
   db: .evalkit/evalkit.db
   sandbox: auto
-gate: gate.yaml                    # or the rules inline (see docs/report-and-gate.md)
+gate: gate.yaml                    # rules file `evalkit gate` uses when --rules is not given
 ```
 """
 

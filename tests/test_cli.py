@@ -171,3 +171,23 @@ def test_no_traceback_from_a_real_process(workdir):
     assert proc.returncode == 2
     assert proc.stderr.startswith("evalkit: error: cannot reach Ollama at http://127.0.0.1:9")
     assert "Traceback" not in proc.stderr
+
+
+def test_score_with_gate_exits_by_verdict(workdir, cli):
+    """`--gate` after scoring: the tuned demo set passes against base; swapped, it is a regression."""
+    from evalkit.paths import DEMO_DIR
+
+    responses = DEMO_DIR / "responses.jsonl"
+    (workdir / "gate.yaml").write_text("metrics:\n  feature_completeness: {max_drop: 0.0}\n")
+    common = ["score", "--responses", responses, "--suite", "snake,seed", "--no-exec", "--no-progress",
+              "--db", "db.sqlite", "--gate", "gate.yaml"]
+    ok = cli(*common, "--out", "ok", "--markdown", "ok.md", "--junit", "ok.xml")
+    assert ok.code == 0, ok
+    assert "gate PASS" in ok.out and (workdir / "ok.xml").exists()
+    bad = cli(*common, "--out", "bad", "--baseline", "tuned", "--candidate", "base", "--markdown", "bad.md")
+    assert bad.code == 1, bad
+    assert "feature_completeness" in (workdir / "bad.md").read_text()
+    # the same verdict from the report folder alone (a CI job gating a downloaded artifact)
+    again = cli("gate", "--run", "bad", "--baseline", "tuned", "--candidate", "base", "--rules", "gate.yaml")
+    assert again.code == 1
+    assert cli("gate", "--run", "nowhere", "--baseline", "tuned", "--candidate", "base", "--db", "db.sqlite").code == 2
