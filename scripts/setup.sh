@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up evalkit on a fresh Debian/Ubuntu machine (or any machine with Python >= 3.10).
 #   bash scripts/setup.sh         evalkit itself, bubblewrap for the sandbox, the sandbox's pygame env
-#   bash scripts/setup.sh --dev   also the test tools: chromium, pytest..., llama.cpp's server (compiles once, ~10 min)
+#   bash scripts/setup.sh --dev   also the test tools: chromium, pytest, Playwright, Ray, llama.cpp's server
+#                                 (pip compiles llama.cpp once, ~9 min on 2 cores, then reuses the cached wheel)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEV=0
@@ -26,11 +27,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-extras="games"
+target="."
 if [ "$DEV" = 1 ]; then
-  extras="dev,llama,ray"
+  target=".[dev,llama,ray]"
   # llama.cpp compiles from source; portable flags keep the cached wheel usable on any x86-64 machine
   export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF}"
 fi
-"$PY" -m pip install -q --disable-pip-version-check -e ".[$extras]"
+"$PY" -m pip install -q --disable-pip-version-check -e "$target"
+# pyenv only puts a new console script on PATH after a rehash
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 "$PY" -m evalkit setup-sandbox
