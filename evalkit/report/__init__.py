@@ -7,38 +7,40 @@ from the same comparison, so the numbers agree across formats.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .. import compare as C
 from ..errors import EvalkitError
 from ..store import Store
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 GENERATION_METRICS = ("latency_s", "completion_tokens")
 RESULTS_FORMAT = "evalkit-results/1"
 
 
-def load_run(store: Store, run_id: str) -> tuple[dict, list[dict], list[str]]:
+def run_comparison(store: Store, run_id: str, baseline: str | None = None, candidate: str | None = None,
+                   *, n_boot: int = C.DEFAULT_BOOT) -> tuple[dict, list[str], "pd.DataFrame", C.Comparison | None]:
+    """The run, its models in the order the user named them, its score table and the comparison
+    (None for a one-model run). Reads only scores, never response texts."""
     run = store.get_run(run_id)
     if run is None:
         raise EvalkitError(f"run {run_id!r} not found in {store.path}")
-    rows = list(store.run_results(run_id))
+    df = C.scores_frame(store, run_id)
     models = list(run.get("models") or {})
-    for r in rows:
-        if r["model"] not in models:
-            models.append(r["model"])
-    return run, rows, models
-
-
-def comparison_for(rows: list[dict], models: list[str], baseline: str | None, candidate: str | None,
-                   *, n_boot: int = C.DEFAULT_BOOT) -> C.Comparison | None:
-    """The run's comparison, or None for a one-model run (baseline/candidate default to models 1 and 2)."""
+    for m in df["model"].unique().tolist():
+        if m not in models:
+            models.append(m)
     if len(models) < 2 and baseline is None and candidate is None:
-        return None
+        return run, models, df, None
     b, c = C.pick_models(models, baseline, candidate)
-    return C.compare(C.frame_from_results(rows), b, c, models=models, n_boot=n_boot)
+    return run, models, df, C.compare(df, b, c, models=models, n_boot=n_boot)
 
 
 def is_demo(run: dict) -> bool:
@@ -55,16 +57,27 @@ def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: s
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise EvalkitError(f"cannot create the report folder {out}: {exc}; pass --out DIR") from exc
-    run, rows, models = load_run(store, run_id)
-    cmp = comparison_for(rows, models, baseline, candidate)
-    _write(out / "scores.csv", _scores_csv(rows))
-    results = {"format": RESULTS_FORMAT, "run_id": run_id, "run": run, "models": models,
-               "baseline": cmp.baseline if cmp else None, "candidate": cmp.candidate if cmp else None,
-               "comparison": cmp.to_dict() if cmp else None, "results": rows}
-    _write(out / "results.json", _json(results))
-    _write(out / "summary.md", summary_markdown(run, run_id, cmp, models, demo=is_demo(run)))
-    _write(out / "index.html", render_html(run, run_id, rows, cmp, models, demo=is_demo(run)))
+    run, models, _, cmp = run_comparison(store, run_id, baseline, candidate)
+    # scores.csv and results.json stream from the store one response at a time (flat memory)
+    _write_lines(out / "scores.csv", _scores_csv(store.run_results(run_id)))
+    head = {"format": RESULTS_FORMAT, "run_id": run_id, "run": run, "models": models,
+            "baseline": cmp.baseline if cmp else None, "candidate": cmp.candidate if cmp else None,
+            "comparison": cmp.to_dict() if cmp else None}
+    _write_lines(out / "results.json", _results_json(head, store.run_results(run_id)))
+    _write_lines(out / "summary.md", [summary_markdown(run, run_id, cmp, models, demo=is_demo(run))])
+    # the page shows every task's samples side by side, so it needs them all at once
+    rows = list(store.run_results(run_id))
+    _write_lines(out / "index.html", [render_html(run, run_id, rows, cmp, models, demo=is_demo(run))])
     return out
+
+
+def _results_json(head: dict, rows: Iterable[dict]) -> Iterator[str]:
+    """results.json written piece by piece: the same document json.dumps would give, without
+    holding every response in one string."""
+    yield _json(head)[:-2] + ',\n "results": ['
+    for i, r in enumerate(rows):
+        yield ("\n" if i == 0 else ",\n") + _json(r)
+    yield "\n ]\n}\n"
 
 
 def _json(obj) -> str:
@@ -84,16 +97,16 @@ def _finite(obj):
     return obj
 
 
-def _write(path: Path, text: str) -> None:
+def _write_lines(path: Path, pieces: Iterable[str]) -> None:
     # write then rename: a crash never leaves a half-written report behind
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", newline="")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        for piece in pieces:
+            f.write(piece)
     os.replace(tmp, path)
 
 
-def _scores_csv(rows: list[dict]) -> str:
-    import io
-
+def _scores_csv(rows: Iterable[dict]) -> Iterator[str]:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["model", "task_id", "sample", "metric", "value"])
@@ -106,4 +119,6 @@ def _scores_csv(rows: list[dict]) -> str:
             v = s.get("value") if isinstance(s, dict) else None
             if v is not None and not (isinstance(v, float) and math.isnan(v)):
                 w.writerow([r["model"], r["task_id"], r["sample"], metric, repr(float(v))])
-    return buf.getvalue()
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()

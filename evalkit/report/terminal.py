@@ -13,16 +13,14 @@ STYLE = {"info": "", "better": "green", "better-sig": "bold green", "worse": "re
 
 def summary_table(store, run_id: str, baseline: str | None = None, candidate: str | None = None,
                   *, n_boot: int = C.DEFAULT_BOOT) -> Table:
-    from . import comparison_for, load_run
+    from . import run_comparison
 
-    run, rows, models = load_run(store, run_id)
-    cmp = comparison_for(rows, models, baseline, candidate, n_boot=n_boot)
+    run, models, df, cmp = run_comparison(store, run_id, baseline, candidate, n_boot=n_boot)
     if cmp is None:
         table = Table(title=f"evalkit run {run_id}")
         table.add_column("metric")
         for m in models:
             table.add_column(m, justify="right")
-        df = C.frame_from_results(rows)
         for metric in C.order_metrics(df["metric"].unique().tolist()):
             table.add_row(label(metric), *[fmt_mean(metric, _mean(df, m, metric)) for m in models])
         return table
