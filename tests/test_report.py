@@ -175,3 +175,27 @@ def test_large_run_stays_small(tmp_path):
     out = write_reports(store, "big", tmp_path / "rep")
     assert (out / "index.html").stat().st_size <= 15e6
     assert "task099" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_large_run_shows_differing_samples_side_by_side_first(tmp_path, monkeypatch):
+    """Past MAX_DETAILED_SLOTS the page keeps every sample in the tables but shows side by side only
+    an equal share per task, slots where the models differ first (and loads no text for the rest)."""
+    from evalkit.report import html as H
+    from test_compare import build_store
+
+    per = {"base": {}, "tuned": {}}
+    for t in range(2):
+        for s in range(10):
+            per["base"][(f"task{t}", s)] = {"runs_ok": 1.0}
+            per["tuned"][(f"task{t}", s)] = {"runs_ok": 0.0 if s in (7, 9) else 1.0}
+    texts = {(m, f"task{t}", s): f"```python\nprint('{m}-{t}-{s}')\n```\n"
+             for m in per for t in range(2) for s in range(10)}
+    store = build_store(tmp_path / "db", per, texts=texts)
+    monkeypatch.setattr(H, "MAX_DETAILED_SLOTS", 6)
+    page = (write_reports(store, "run-1", tmp_path / "rep") / "index.html").read_text(encoding="utf-8")
+    assert page.count('<details class="pair"') == 6
+    for t in range(2):  # the two differing samples of each task, then the lowest-numbered ones
+        assert f"tuned-{t}-7" in page and f"tuned-{t}-9" in page and f"tuned-{t}-0" in page
+        assert f"tuned-{t}-1" not in page
+    assert page.count("more sample(s) of this task are in the table above only") == 2
+    assert page.count("<tr><td class=\"num\">9</td><td>tuned</td>") == 2  # every sample is still tabled

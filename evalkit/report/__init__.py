@@ -49,7 +49,7 @@ def is_demo(run: dict) -> bool:
 
 def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: str | None = None,
                   candidate: str | None = None) -> Path:
-    from .html import render_html
+    from .html import detailed_slots, render_html, slim
     from .markdown import summary_markdown
 
     out = Path(out_dir)
@@ -57,7 +57,7 @@ def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: s
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise EvalkitError(f"cannot create the report folder {out}: {exc}; pass --out DIR") from exc
-    run, models, _, cmp = run_comparison(store, run_id, baseline, candidate)
+    run, models, df, cmp = run_comparison(store, run_id, baseline, candidate)
     # scores.csv and results.json stream from the store one response at a time (flat memory)
     _write_lines(out / "scores.csv", _scores_csv(store.run_results(run_id)))
     head = {"format": RESULTS_FORMAT, "run_id": run_id, "run": run, "models": models,
@@ -65,8 +65,11 @@ def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: s
             "comparison": cmp.to_dict() if cmp else None}
     _write_lines(out / "results.json", _results_json(head, store.run_results(run_id)))
     _write_lines(out / "summary.md", [summary_markdown(run, run_id, cmp, models, demo=is_demo(run))])
-    # the page shows every task's samples side by side, so it needs them all at once
-    rows = list(store.run_results(run_id))
+    # the page groups each task's samples side by side, so it holds them at once; in a large run
+    # only the slots shown side by side keep their text and evidence
+    shown = detailed_slots(df, cmp)
+    rows = [r if shown is None or (r["suite"], r["task_id"], r["sample"]) in shown else slim(r)
+            for r in store.run_results(run_id)]
     _write_lines(out / "index.html", [render_html(run, run_id, rows, cmp, models, demo=is_demo(run))])
     return out
 

@@ -32,6 +32,7 @@ TEXT_BUDGET = 4_000_000          # characters of response text across the whole 
 PER_RESPONSE_MIN = 1_500
 PER_RESPONSE_MAX = 150_000
 HIGHLIGHT_BUDGET = 250_000       # characters of code coloured by Pygments (the slow part)
+MAX_DETAILED_SLOTS = 1_000       # (task, sample) slots shown side by side; a larger run lists the rest in tables
 OUTPUT_CAP = 2_000               # stdout / stderr / messages shown inline
 SECRET_KEY = re.compile(r"key|token|secret|password|authorization|credential", re.I)
 _CLASS_ATTR = re.compile(r'class="([A-Za-z0-9]+)"')
@@ -577,7 +578,7 @@ def build_context(run: dict, run_id: str, rows: list[dict], cmp: Comparison | No
         ctx["baseline"] = ctx["candidate"] = None
 
     # per task
-    n = max(1, len(rows))
+    n = max(1, sum(1 for r in rows if not r.get("slim")))
     cap = max(PER_RESPONSE_MIN, min(PER_RESPONSE_MAX, TEXT_BUDGET // n))
     hl = Highlighter()
     by_task: dict[tuple[str, str], dict[int, dict[str, dict]]] = {}
@@ -605,8 +606,11 @@ def build_context(run: dict, run_id: str, rows: list[dict], cmp: Comparison | No
                     cls = "same" if abs(diff) < 1e-9 else ("better" if diff > 0 else "worse")
             means.append({"label": label(m), "values": [fmt_mean(m, v) for v in vals], "delta": d, "cls": cls})
         srows, pairs = [], []
+        omitted = 0
         for sample in sorted(samples):
             slot = samples[sample]
+            shown = not any(r.get("slim") for r in slot.values())
+            omitted += not shown
             differs = False
             if cmp is not None and cmp.baseline in slot and cmp.candidate in slot:
                 sb, sc = slot[cmp.baseline].get("scores", {}), slot[cmp.candidate].get("scores", {})
@@ -622,6 +626,8 @@ def build_context(run: dict, run_id: str, rows: list[dict], cmp: Comparison | No
                 srows.append({"sample": sample, "model": mod, "cells": [
                     {"text": fmt_value(m, _dict(sc.get(m)).get("value")),
                      "cls": value_class(m, _dict(sc.get(m)).get("value"))} for m in tmetrics]})
+                if not shown:
+                    continue
                 segs, hidden = response_segments(
                     hl, r.get("text") or "", r.get("thinking"), r.get("language"),
                     _dict(_dict(sc.get("syntax_ok")).get("details")), cap)
@@ -634,12 +640,15 @@ def build_context(run: dict, run_id: str, rows: list[dict], cmp: Comparison | No
                     "segments": segs, "hidden": hidden,
                     "meta": _gen_meta(r),
                 })
-            pairs.append({"sample": sample, "differs": differs, "panels": panels})
+            if shown:
+                pairs.append({"sample": sample, "differs": differs, "panels": panels})
         tasks.append({"suite": suite, "id": task_id, "anchor": re.sub(r"[^A-Za-z0-9_-]", "-", f"task-{suite}-{task_id}"),
-                      "metrics": [label(m) for m in tmetrics], "means": means, "rows": srows, "pairs": pairs})
+                      "metrics": [label(m) for m in tmetrics], "means": means, "rows": srows, "pairs": pairs,
+                      "omitted": omitted})
     ctx["tasks"] = tasks
     ctx["rollup_boot"] = min(cmp.n_boot, C.ROLLUP_BOOT) if cmp else 0
     ctx["cap"] = cap
+    ctx["max_slots"] = MAX_DETAILED_SLOTS
     ctx["css_pygments"] = Markup(pygments_css())
     return ctx
 
@@ -653,6 +662,41 @@ def _gen_meta(r: dict) -> str:
     if r.get("finish_reason") and r.get("finish_reason") != "stop":
         bits.append(f"finish: {r['finish_reason']}")
     return " · ".join(bits)
+
+
+def detailed_slots(df, cmp: Comparison | None, limit: int | None = None) -> set[tuple] | None:
+    """The (suite, task_id, sample) slots the page shows side by side, or None for all of them.
+
+    A large run gets an equal share per task, slots where baseline and candidate score
+    differently first: they are the ones a reader opens. The rest stay in the per-task tables."""
+    limit = MAX_DETAILED_SLOTS if limit is None else limit
+    slots = df[["suite", "task_id", "sample"]].drop_duplicates()
+    if len(slots) <= limit:
+        return None
+    main = df[df["metric"].map(C.is_main)]
+    differs: set[tuple] = set()
+    if cmp is not None:
+        wide = main[main.model.isin([cmp.baseline, cmp.candidate])].pivot_table(
+            index=["suite", "task_id", "sample", "metric"], columns="model", values="value", aggfunc="first")
+        if cmp.baseline in wide and cmp.candidate in wide:
+            diff = wide[cmp.baseline].fillna(-1) != wide[cmp.candidate].fillna(-1)
+            differs = {k[:3] for k in diff[diff].index}
+    keys = sorted(map(tuple, slots.itertuples(index=False)))
+    per_task: dict[tuple, list[tuple]] = {}
+    for k in keys:
+        per_task.setdefault(k[:2], []).append(k)
+    share = max(1, limit // len(per_task))
+    chosen: set[tuple] = set()
+    for task_slots in per_task.values():
+        task_slots.sort(key=lambda k: (k not in differs, k[2]))
+        chosen.update(task_slots[:share])
+    return chosen
+
+
+def slim(row: dict) -> dict:
+    """A response reduced to what the per-task tables show (no text, no evidence details)."""
+    return {**row, "text": "", "thinking": None, "slim": True,
+            "scores": {m: {"value": _dict(s).get("value")} for m, s in (row.get("scores") or {}).items()}}
 
 
 def render_html(run: dict, run_id: str, rows: list[dict], cmp: Comparison | None, models: list[str],
