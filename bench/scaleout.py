@@ -1,7 +1,8 @@
 """Scoring speed-up on this machine: one process vs a local process pool vs a local Ray cluster.
 
-Scores the same responses (seed suite, with sandboxed execution) three ways and prints each wall
-time and the speed-up over one process (target: near-linear on 2 cores).
+Scores the same responses (seed suite, with sandboxed execution) three ways and prints the scoring
+stage's throughput and the speed-up over one process (target: near-linear on 2 cores). The Ray
+figure includes connecting to the cluster and shipping work to its workers.
 Usage: python bench/scaleout.py [--responses 120] [--no-ray]
 """
 
@@ -13,12 +14,15 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from _common import report
+
+from evalkit import pipeline
+from evalkit.store import Store
+from evalkit.suites import load_suites
 
 ANSWERS = {
     "grid_move": "def move(x, y, direction, cell_size):\n    return (x + direction[0] * cell_size, "
@@ -28,13 +32,14 @@ ANSWERS = {
 }
 
 
-def score(tmp: Path, name: str, *flags: str) -> float:
+def score(tmp: Path, name: str, **kw) -> float:
+    """Wall time of the scoring stage alone (import and reports are not what scales out)."""
+    store = Store(tmp / f"{name}.sqlite")
+    run_id = pipeline.import_responses(store, tmp / "r.jsonl", ["seed"])
+    suites = load_suites(["seed"])
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "evalkit", "score", "--responses", str(tmp / "r.jsonl"),
-                           "--suite", "seed", "--no-progress", "--db", str(tmp / f"{name}.sqlite"),
-                           "--out", str(tmp / name), *flags], capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(proc.stderr)
+    n = pipeline.score_run(store, run_id, suites, progress=False, **kw)
+    assert n > 0
     return time.perf_counter() - start
 
 
@@ -51,9 +56,9 @@ def main() -> None:
                 task = list(ANSWERS)[i % len(ANSWERS)]
                 f.write(json.dumps({"model": "m", "task_id": task, "sample": i // len(ANSWERS),
                                     "response": f"```python\n{ANSWERS[task]}# variant {i}\n```\n"}) + "\n")
-        one = score(tmp, "one", "--workers", "1")
+        one = score(tmp, "one", workers=1)
         report(f"scoring {args.responses} responses, 1 process", args.responses / one, "resp/s", "baseline", 1.0, True)
-        pool = score(tmp, "pool", "--workers", str(cores))
+        pool = score(tmp, "pool", workers=cores)
         report(f"  process pool of {cores}", args.responses / pool, "resp/s", f"~{cores}x", one / pool / cores,
                one / pool >= 0.8 * cores)
         ray_bin = shutil.which("ray")
@@ -68,7 +73,7 @@ def main() -> None:
                         f"--num-cpus={cores}", "--include-dashboard=false", "--disable-usage-stats"],
                        check=True, capture_output=True, env=env)
         try:
-            on_ray = score(tmp, "ray", "--executor", "ray", "--ray-address", f"127.0.0.1:{port}")
+            on_ray = score(tmp, "ray", executor="ray", ray_address=f"127.0.0.1:{port}")
         finally:
             subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=env)
         report(f"  ray, local cluster of {cores} CPUs", args.responses / on_ray, "resp/s", f"~{cores}x",

@@ -6,6 +6,7 @@ only a bounded number in flight, so responses can stream from the store with fla
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Callable, Iterable, Iterator
@@ -46,9 +47,9 @@ def run_ray(fn: Callable, items: Iterable[tuple], *, address: str | None, worker
         raise EvalkitError("--executor ray needs Ray: pip install 'evalkit[ray]'") from exc
     if not ray.is_initialized():
         try:
-            # ship nothing of the user's folder: workers import the installed evalkit
-            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
-                     ignore_reinit_error=True)
+            # workers import the installed evalkit; Ray's own info logs would drown the progress bar
+            ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.WARNING, ignore_reinit_error=True)
         except Exception as exc:  # noqa: BLE001 - Ray raises many types for "cannot connect"
             where = address or "a new local cluster"
             raise EvalkitError(f"cannot start or reach Ray at {where}: {exc}; check --ray-address") from exc
