@@ -200,13 +200,21 @@ async def generate(store: Store, run_id: str, models: list[ModelSpec], tasks: li
                             return
                     store_result(job, provider, exc=exc)
 
-    workers = []
-    for m in models:
-        for p in providers[m.alias]:
-            cap = endpoint_caps.setdefault(p.base_url, asyncio.Semaphore(m.concurrency or settings.concurrency))
-            workers += [worker(m, p, cap) for _ in range(m.concurrency or settings.concurrency)]
+    def start_workers() -> list:
+        workers = []
+        for m in models:
+            for p in providers[m.alias]:
+                if queues[m.alias] and p.base_url in alive[m.alias]:
+                    cap = endpoint_caps.setdefault(p.base_url,
+                                                   asyncio.Semaphore(m.concurrency or settings.concurrency))
+                    workers += [worker(m, p, cap) for _ in range(m.concurrency or settings.concurrency)]
+        return workers
+
     with progress:
-        await asyncio.gather(*workers)
+        # a request handed back by a replica that died after the others had finished needs
+        # another round; each round ends with its queues empty or one more endpoint gone
+        while workers := start_workers():
+            await asyncio.gather(*workers)
     result.skipped = sum(len(q) for q in queues.values())
     if all(alive[m.alias] for m in models):
         result.endpoints_down.clear()  # a replica went down but its work was done elsewhere

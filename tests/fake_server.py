@@ -159,7 +159,8 @@ class FakeModelServer:
                     server.chat_bodies.append(body)
                     server.auth_headers.append(self.headers.get("Authorization"))
                     stopping = server.stop_after is not None and len(server.chat_bodies) > server.stop_after
-                if stopping:  # the server "dies": this request gets no answer, later ones cannot connect
+                if stopping:  # the server "dies" mid-request: no answer, and later requests cannot connect
+                    time.sleep(server.latency)
                     threading.Thread(target=server.stop, daemon=True).start()
                     self.connection.shutdown(2)
                     return

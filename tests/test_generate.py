@@ -121,3 +121,16 @@ def test_replicas_share_the_work_and_cover_for_a_dead_one(store, mini):
         gen = out.generation
         assert gen.failed == 0 and gen.ok == 24 and not gen.endpoints_down
         assert len([r for r in store.run_results(out.run_id) if r["error"] is None]) == 24
+
+
+def test_a_request_handed_back_late_is_still_sent(store, mini):
+    """Replica b finishes its share and stops; then a dies mid-request: b must still take that request."""
+    from fake_server import FakeModelServer
+
+    with FakeModelServer(latency=0.02) as fast, FakeModelServer(latency=0.6) as slow:
+        spec = ModelSpec("tuned", "openai", "tuned", slow.url + "/v1", replicas=(fast.url + "/v1",))
+        slow.stop_after = 0  # its first request never gets an answer and the server goes away
+        out = pipeline.generate_run(store, [spec], mini, settings(samples=2, concurrency=1, retries=0))
+        gen = out.generation
+        assert gen.ok == 4 and gen.skipped == 0 and not gen.endpoints_down
+        assert fast.chat_requests == 4
