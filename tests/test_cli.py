@@ -191,3 +191,17 @@ def test_score_with_gate_exits_by_verdict(workdir, cli):
     again = cli("gate", "--run", "bad", "--baseline", "tuned", "--candidate", "base", "--rules", "gate.yaml")
     assert again.code == 1
     assert cli("gate", "--run", "nowhere", "--baseline", "tuned", "--candidate", "base", "--db", "db.sqlite").code == 2
+
+
+def test_bundled_examples_load(workdir, cli, monkeypatch):
+    """examples/evalkit.yaml and examples/gate.yaml stay valid as the code moves on."""
+    from evalkit.config import load_config
+    from evalkit.gate import load_rules
+    from evalkit.paths import PROJECT_DIR
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-example")
+    config = load_config(PROJECT_DIR / "examples" / "evalkit.yaml")
+    assert [m.alias for m in config.models.values()] == ["base", "tuned"]
+    assert config.models["tuned"].api_key() == "sk-example" and config.run["samples"] == 3
+    metrics, rollups, _, _ = load_rules(str(PROJECT_DIR / "examples" / "gate.yaml"))
+    assert metrics["runs_ok"]["min"] == 0.8 and rollups["code_correctness"]["max_drop"] == 0.5
