@@ -44,7 +44,7 @@ ILLUSTRATIVE = ("These are illustrative responses written for the evalkit demo, 
 LABELS = {
     "syntax_ok": "syntax ok", "runs_ok": "runs ok", "tests_pass": "tests pass",
     "feature_completeness": "features", "claim_consistency": "claims hold", "quality": "quality",
-    "code_prose_ratio": "code:prose", "thinking_lines": "thinking lines", "error": "request error",
+    "code_prose_ratio": "code:prose (mean per response)", "thinking_lines": "thinking lines", "error": "request error",
     "code_correctness": "Code correctness", "code_explanation_ratio": "Code:explanation ratio",
     "production_readiness": "Production readiness",
 }
