@@ -186,20 +186,16 @@ def _finish(store, run_id: str, suites, args, config, out: str | None) -> int:
 
 
 def _isolation_level(mode: str) -> str:
-    try:
-        from .sandbox import isolation_level
-    except ImportError:
-        return mode
+    from .sandbox import isolation_level
+
     return isolation_level(mode)
 
 
 def _print_summary(store, run_id: str, baseline: str | None, candidate: str | None) -> None:
     from rich.console import Console
 
-    try:
-        from .report.terminal import summary_table
-    except ImportError:
-        return
+    from .report.terminal import summary_table
+
     Console().print(summary_table(store, run_id, baseline=baseline, candidate=candidate))
 
 
@@ -260,7 +256,8 @@ def _resolve_run(store, run: str | None) -> str:
     if run_id is None:
         raise EvalkitError(f"no runs in {store.path}; start one with `evalkit run` (or pass --db)")
     if store.get_run(run_id) is None:
-        raise EvalkitError(f"run {run_id!r} not found in {store.path}; list runs with `evalkit report --help`")
+        raise EvalkitError(f"run {run_id!r} not found in {store.path} (the latest is {store.latest_run_id()}); "
+                           "pass a run id from there or --db PATH")
     return run_id
 
 
