@@ -6,10 +6,11 @@ cli.py parses flags and calls these; nothing here parses flags.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -44,7 +45,6 @@ def all_tasks(suites: list[Suite]) -> list[Task]:
 class RunOutcome:
     run_id: str
     generation: GenerationResult | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 async def _generate_async(store: Store, run_id: str, models: list[ModelSpec], tasks: list[Task],
@@ -129,8 +129,6 @@ def import_responses(store: Store, path: str | Path, suite_names: Iterable[str],
 
 
 def _short_hash(text: str) -> str:
-    import hashlib
-
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 

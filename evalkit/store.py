@@ -131,10 +131,6 @@ class Store:
         row = self._conn.execute("SELECT id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchone()
         return row["id"] if row else None
 
-    def list_runs(self) -> list[dict]:
-        return [_run_dict(r) for r in self._conn.execute("SELECT * FROM runs ORDER BY created_at DESC")]
-
-    # ---- responses ----------------------------------------------------------------------------
     def cached_response_id(self, cache_key: str) -> int | None:
         """The id of a successful response to this exact request, if one was stored (errors are retried)."""
         row = self._conn.execute(
@@ -188,10 +184,6 @@ class Store:
             (run_id, model, suite, task_id, sample, response_id),
         )
 
-    def link(self, run_id: str, model: str, suite: str, task_id: str, sample: int, response_id: int) -> None:
-        with self._lock, self._conn:
-            self._link(run_id, model, suite, task_id, sample, response_id)
-
     def link_many(self, run_id: str, model: str, slots: list[tuple[str, str, int, int]]) -> None:
         """File many (suite, task_id, sample, response_id) slots in one transaction (cache hits)."""
         with self._lock, self._conn:
@@ -205,31 +197,16 @@ class Store:
     def save_and_link(self, run_id: str, model: str, rec: dict) -> int:
         return self.save_response(rec, link=(run_id, model))
 
-    def run_slots(self, run_id: str) -> set[tuple[str, str, int]]:
-        """(model alias, task_id, sample) slots of a run that hold a successful response."""
-        rows = self._conn.execute(
-            "SELECT rr.model, rr.task_id, rr.sample FROM run_responses rr JOIN responses r"
-            " ON r.id = rr.response_id WHERE rr.run_id = ? AND r.error IS NULL",
-            (run_id,),
-        )
-        return {(r[0], r[1], r[2]) for r in rows}
-
-    def iter_run_responses(self, run_id: str, models: Iterable[str] | None = None) -> Iterator[dict]:
+    def iter_run_responses(self, run_id: str) -> Iterator[dict]:
         """Stream a run's responses (joined with their slot), ordered by model, task, sample."""
         sql = (
             "SELECT rr.model AS model_alias, rr.suite AS slot_suite, rr.task_id AS slot_task,"
             " rr.sample AS slot_sample, r.* FROM run_responses rr JOIN responses r ON r.id = rr.response_id"
-            " WHERE rr.run_id = ?"
+            " WHERE rr.run_id = ? ORDER BY rr.model, rr.suite, rr.task_id, rr.sample"
         )
-        args: list = [run_id]
-        if models is not None:
-            models = list(models)
-            sql += f" AND rr.model IN ({', '.join('?' for _ in models)})"
-            args += models
-        sql += " ORDER BY rr.model, rr.suite, rr.task_id, rr.sample"
         cur = self._conn.cursor()
         cur.arraysize = 256
-        cur.execute(sql, args)
+        cur.execute(sql, (run_id,))
         while True:
             batch = cur.fetchmany()
             if not batch:
