@@ -332,9 +332,9 @@ class Template:
         return json.loads(line)
 
     def _died(self) -> str:
-        self.close()
         self._stderr.seek(0)
         tail = self._stderr.read()[-2000:].decode("utf-8", "replace").strip()
+        self.close()
         return f"the sandbox template exited unexpectedly: {tail or 'no message'}"
 
     def close(self) -> None:
@@ -353,11 +353,11 @@ class Template:
             except OSError:
                 pass
             self.proc.wait()
-        try:
-            self._sel.close()
-            self.proc.stdout.close()
-        except (OSError, ValueError):
-            pass
+        for handle in (self._sel, self.proc.stdin, self.proc.stdout, self._stderr):
+            try:
+                handle.close()
+            except (OSError, ValueError):
+                pass
         if self._host_dir:
             shutil.rmtree(self._host_dir, ignore_errors=True)
             self._host_dir = None
@@ -402,6 +402,12 @@ class _Pool:
             self._idle.clear()
         for t in templates:
             t.close()
+
+    def discard(self, t: Template) -> None:
+        """Drop a dead template and release what it holds."""
+        with self._lock:
+            self._all = [x for x in self._all if x is not t]
+        t.close()
 
     def forget(self) -> None:
         """In a forked child: the parent's templates are not ours to use or close."""
@@ -461,9 +467,36 @@ def _missing_asset(report: dict) -> str | None:
     return None
 
 
+# The runner's messages arrive on a descriptor the program can write to as well: keep only fields
+# of the expected types, so a forged or garbled message cannot crash the host.
+_REPORT_TYPES = {"status": str, "stage": str, "type": str, "message": str, "missing_module": str, "filename": str,
+                 "module": str,
+                 "lineno": int, "errno": int, "code": int, "completed": bool}
+
+
+def _typed(msg: dict, types: dict) -> dict:
+    out = {}
+    for key, value in msg.items():
+        want = types.get(key)
+        if want is None or isinstance(value, want) and not (want is int and isinstance(value, bool)):
+            out[key] = value
+    return out
+
+
+def _clean_shim(msg: dict) -> dict:
+    msg = dict(msg)
+    if not isinstance(msg.get("virtual_time"), (int, float)) or isinstance(msg.get("virtual_time"), bool):
+        msg["virtual_time"] = None
+    size = msg.get("size")
+    if not (isinstance(size, (list, tuple)) and len(size) == 2 and all(isinstance(v, int) for v in size)):
+        msg["size"] = None
+    return msg
+
+
 def classify(res: dict, job: Job, isolation: str) -> Outcome:
-    report = res.get("report") if isinstance(res.get("report"), dict) else None
-    messages = [m for m in res.get("messages") or () if isinstance(m, dict)]
+    report = _typed(res["report"], _REPORT_TYPES) if isinstance(res.get("report"), dict) else None
+    messages = [_clean_shim(m) if m.get("kind") == "shim" else m
+                for m in res.get("messages") or () if isinstance(m, dict)]
     out = Outcome(
         status="error", isolation=isolation, exit_code=res.get("exit_code"), signal=res.get("signal"),
         duration=float(res.get("duration") or 0.0), stdout=str(res.get("stdout", "")),
@@ -554,14 +587,23 @@ class Sandbox:
             lim = replace(lim, cpu_seconds=int(job.timeout) + 2)
         for attempt in range(2):
             if self._template is None or not self._template.alive:
+                if self._template is not None:  # it retired (leftovers it could not wipe) or died
+                    POOL.discard(self._template)
                 self._template = POOL.acquire(self.isolation, self.limits)
             t = self._template
             res = t.run(job.payload(lim, t.workdir, t.tmpdir, self.isolation), host_timeout=job.timeout + 15)
-            if res.get("server_error") and not t.alive and attempt == 0 and not res.get("timed_out"):
-                self._template = None  # a job took the template down: retry once on a fresh one
-                continue
+            if res.get("retire"):  # the job left what its template could not wipe: never reuse it
+                POOL.discard(t)
+                self._template = None
+            if res.get("server_error") and not t.alive and not res.get("timed_out"):
+                POOL.discard(t)
+                self._template = None
+                if attempt == 0:  # a job took the template down: retry once on a fresh one
+                    continue
+                # twice in a row: the program itself kills its sandbox; that is its outcome
+                res = {**res, "server_error": None, "killed_reason": "the program took down its sandbox twice"}
             return classify(res, job, self.isolation)
-        return classify(res, job, self.isolation)
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         if self._template is not None:

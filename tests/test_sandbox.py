@@ -314,8 +314,46 @@ def test_killing_the_template_in_limits_mode_is_survived():
     with Sandbox("limits") as sb:
         out = sb.run(Job(source="import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"))
         after = sb.run(Job(source="print('fresh template')\n"))
-    assert out.status == "error"  # the job killed its own template (same uid): reported, not scored
+    # the job killed its own template (same uid), and again on the retry: that is its outcome, scored
+    assert out.status == "killed" and "took down its sandbox" in out.killed_reason
     assert after.ok and after.stdout.strip() == "fresh template"
+
+
+@needs_bwrap
+def test_sigint_to_the_template_does_not_take_it_down():
+    with Sandbox("bwrap") as sb:
+        out = sb.run(Job(source="import os, signal\nos.kill(1, signal.SIGINT)\nprint('sent')\n"))
+        after = sb.run(Job(source="print('same template')\n"))
+    assert out.ok and out.stdout.strip() == "sent"
+    assert after.ok and after.stdout.strip() == "same template"
+
+
+@needs_bwrap
+@pytest.mark.parametrize("litter", [
+    "os.makedirs('keep/locked'); open('keep/locked/s.txt', 'w').write('x'); os.chmod('keep/locked', 0)\n"
+    "os.makedirs('/tmp/k/l'); os.chmod('/tmp/k/l', 0); os.chmod('/tmp/k', 0o500)",
+    "for _ in range(3000):\n    os.mkdir('d'); os.chdir('d')",  # deeper than PATH_MAX
+])
+def test_litter_a_job_cannot_remove_never_reaches_the_next_job(litter):
+    with Sandbox("bwrap") as sb:
+        first = sb.run(Job(source=f"import os\n{litter}\nprint('littered')\n"))
+        second = sb.run(Job(source="import os\nprint(sorted(os.listdir('.')), os.listdir('/tmp'))\n"))
+    assert first.ok and first.stdout.strip() == "littered"
+    assert second.ok and second.stdout.strip() == "['main.py'] []"
+
+
+def test_forged_runner_messages_are_an_outcome_not_a_crash():
+    forged = ('import os, json\nos.write(3, (json.dumps({"kind": "result", "status": "exception", "type": ["x"],'
+              ' "errno": [1], "message": {"a": 1}}) + "\\n").encode())\n'
+              'os.write(3, (json.dumps({"kind": "shim", "virtual_time": "x", "size": "big"}) + "\\n").encode())\n'
+              'os._exit(1)\n')
+    out = run(forged, mode="limits")
+    assert out.status == "crashed" and out.exception_type is None and out.exception_message is None
+
+
+def test_a_lone_surrogate_in_the_source_is_a_syntax_error():
+    out = run("s = '\ud800'\nprint(1)\n", mode="limits")
+    assert out.status == "syntax_error"
 
 
 # ---------------------------------------------------------------- outcome classes

@@ -109,21 +109,39 @@ def _kill_everything(main_pid: int, pid1: bool) -> int:
     return len(killed)
 
 
-def _wipe(folder: str) -> None:
-    try:
-        entries = os.listdir(folder)
-    except OSError:
-        return
-    for name in entries:
-        p = os.path.join(folder, name)
+def _wipe(folder: str) -> bool:
+    """Empty a writable folder; True when it is empty afterwards.
+
+    A job may leave folders it made unreadable or nested thousands deep: walk without recursion,
+    making each folder accessible before listing it, then remove bottom-up. What still cannot be
+    removed (paths longer than PATH_MAX) makes the template retire, so no later job sees it."""
+    found: list[str] = []
+    stack = [folder]
+    while stack:
+        d = stack.pop()
         try:
-            if os.path.isdir(p) and not os.path.islink(p):
-                os.chmod(p, 0o700)
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                os.unlink(p)
+            os.chmod(d, 0o700)
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        found.append(d)
+        for e in entries:
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                else:
+                    os.unlink(e.path)
+            except OSError:
+                pass
+    for d in reversed(found[1:]):
+        try:
+            os.rmdir(d)
         except OSError:
             pass
+    try:
+        return not os.listdir(folder)
+    except OSError:
+        return False
 
 
 # ---------------------------------------------------------------- output capture
@@ -213,6 +231,7 @@ def _exception_info(exc: BaseException, path: str) -> dict:
 
 def _child(job: dict, cfg: dict, fds: tuple[int, int, int]) -> None:
     os.setsid()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the program sees Ctrl-C as Python does
     # move the three pipe ends out of the way before placing them on 1, 2, 3
     high = [_dup_high(fd) for fd in fds]
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -341,7 +360,9 @@ def _write_files(workdir: str, job: dict) -> None:
             continue  # file names come from model output: never outside the work folder
         dest = os.path.join(workdir, rel)
         os.makedirs(os.path.dirname(dest) or workdir, exist_ok=True)
-        with open(dest, "w", encoding="utf-8") as f:
+        # a lone surrogate (valid in a JSON string, not in UTF-8) is written as its raw bytes:
+        # Python then rejects the file as a syntax error, which is what it is
+        with open(dest, "w", encoding="utf-8", errors="surrogatepass") as f:
             f.write(text)
 
 
@@ -444,10 +465,10 @@ def run_job(job: dict, cfg: dict) -> dict:
         os.close(fd)
     if pidfd is not None:
         os.close(pidfd)
-    _wipe(workdir)
+    clean = _wipe(workdir)
     for folder in [cfg.get("tmpdir"), *(cfg.get("wipe") or ())]:
         if folder:
-            _wipe(folder)
+            clean = _wipe(folder) and clean
 
     messages, result = [], None
     for line in bytes(channel).splitlines():
@@ -479,6 +500,7 @@ def run_job(job: dict, cfg: dict) -> dict:
         "messages": messages,
         "cpu_seconds": round(rusage.ru_utime + rusage.ru_stime, 4) if rusage else None,
         "max_rss_kb": rusage.ru_maxrss if rusage else None,
+        "retire": not clean,  # leftovers we could not remove: this template must not serve again
     }
 
 
@@ -497,6 +519,9 @@ def main() -> None:
     if not cfg.get("pid1"):
         _prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of the job (double forks) become ours
     _prctl(4, 0)  # PR_SET_DUMPABLE 0: jobs cannot ptrace the template
+    # as pid 1 of its namespace the template only receives signals it handles: handle none, so a
+    # job's os.kill(1, SIGINT) cannot raise KeyboardInterrupt here and take the template down
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     for name in cfg.get("preload") or ():
         try:
             __import__(name)
@@ -512,6 +537,8 @@ def main() -> None:
             data = (json.dumps(res) + "\n").encode()
             while data:
                 data = data[os.write(proto_out, data):]
+            if res.get("retire"):
+                break
     except (BrokenPipeError, KeyboardInterrupt):
         pass
     finally:

@@ -30,12 +30,23 @@ def score_response(
     if execute:
         from . import execution
 
-        exec_scores, exec_artifacts = execution.run(task, ex, sandbox_mode=sandbox_mode)
+        try:
+            exec_scores, exec_artifacts = execution.run(task, ex, sandbox_mode=sandbox_mode)
+        except Exception as exc:  # noqa: BLE001 - one response must never stop a whole scoring run
+            exec_scores, exec_artifacts = [_failed("execution", exc)], {}
         scores.extend(exec_scores)
         artifacts.update(exec_artifacts)
     for module in (syntax, ratio, claims, features, quality):
-        scores.extend(module.score(task, ex, artifacts))
+        try:
+            scores.extend(module.score(task, ex, artifacts))
+        except Exception as exc:  # noqa: BLE001 - as above: recorded, shown in the report, not fatal
+            scores.append(_failed(module.__name__.rsplit(".", 1)[-1], exc))
     return scores
+
+
+def _failed(scorer: str, exc: Exception) -> Score:
+    """A scorer that raised: no value, and the reason where the report shows details."""
+    return Score(f"scorer_error_{scorer}", None, {"error": f"{type(exc).__name__}: {exc}"[:500]})
 
 
 __all__ = ["Score", "score_response", "SCORER_VERSION"]

@@ -162,7 +162,10 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
 
     probes = {}
     if game and _is_snake(task):
-        probes = analyse(out.trace, out.screen_size, out.status, out.exception_type)
+        try:
+            probes = analyse(out.trace, out.screen_size, out.status, out.exception_type)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            probes = {}  # a draw trace the program garbled (it can write to the trace channel): no evidence
     execution = dict(details)
     if test_results:
         execution["tests"] = test_results
