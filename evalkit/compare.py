@@ -85,6 +85,7 @@ def frame_from_results(results: Iterable[dict]) -> pd.DataFrame:
         for metric, s in (r.get("scores") or {}).items():
             v = s.get("value") if isinstance(s, dict) else s
             recs.append((r["model"], r.get("suite", ""), r["task_id"], r["sample"], metric, v))
+        recs.append((r["model"], r.get("suite", ""), r["task_id"], r["sample"], "error", 1.0 if r.get("error") else 0.0))
     return frame_from_records(recs)
 
 
@@ -145,6 +146,9 @@ def _isnan(x: Any) -> bool:
 
 
 # ---- result types -------------------------------------------------------------------------------
+MIN_PAIRS_FOR_SIGNIFICANCE = 10  # fewer pairs: an interval is shown but never called significant
+
+
 @dataclass
 class MetricComparison:
     metric: str
@@ -168,7 +172,14 @@ class MetricComparison:
 
     @property
     def significant(self) -> bool:
-        return self.ci_low is not None and (self.ci_low > 0 or self.ci_high < 0)
+        """The 95% interval excludes 0 and rests on enough pairs to mean it: a percentile bootstrap
+        over a handful of identical differences has zero width. Pass/fail metrics also need the
+        exact McNemar test to agree."""
+        if self.ci_low is None or self.n_pairs < MIN_PAIRS_FOR_SIGNIFICANCE:
+            return False
+        if self.binary and self.mcnemar_p is not None and self.mcnemar_p >= 0.05:
+            return False
+        return self.ci_low > 0 or self.ci_high < 0
 
     @property
     def direction(self) -> str:

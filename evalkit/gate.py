@@ -35,6 +35,7 @@ from .yamlfile import load_mapping
 # Sensible for CI on a handful of samples per task: 5 points of a 0..1 rate is a real drop, a
 # 25% fall of the (unbounded) code:prose ratio is a real change of style.
 DEFAULT_RULES: dict[str, dict] = {
+    "error": {"max_drop": 0.05},  # failed requests (lower is better: "drop" is a rise here)
     "syntax_ok": {"max_drop": 0.05},
     "runs_ok": {"max_drop": 0.05},
     "tests_pass": {"max_drop": 0.05},
@@ -151,6 +152,10 @@ def evaluate_rule(name: str, rule: dict, *, higher_is_better: bool, baseline: fl
     if rule.get("enabled") is False:
         out.status, out.message = "skip", "disabled in the rules"
         return out
+    if candidate is None and baseline is not None:
+        out.status = "fail"
+        out.message = f"the baseline has {name} scores and the candidate none (did its requests fail?)"
+        return out
     if delta is None or candidate is None:
         out.status = "error" if explicit else "skip"
         out.message = (f"no paired scores for {name} (was it scored for both models?)")
@@ -165,8 +170,9 @@ def evaluate_rule(name: str, rule: dict, *, higher_is_better: bool, baseline: fl
     reasons = []
     if has_tolerance:
         if rule.get("require_significance"):
-            # the whole interval must lie beyond the tolerance
-            bound = (-ci_high if higher_is_better else ci_low) if ci_low is not None else None
+            # the whole interval must lie beyond the tolerance, and rest on enough pairs to mean it
+            enough = ci_low is not None and n_pairs >= C.MIN_PAIRS_FOR_SIGNIFICANCE
+            bound = (-ci_high if higher_is_better else ci_low) if enough else None
             if bound is not None and bound > tol + EPS:
                 reasons.append(f"{'dropped' if higher_is_better else 'rose'} by {abs(delta):.3g} with 95% CI "
                                f"[{ci_low:+.3g}, {ci_high:+.3g}] entirely beyond the tolerance {tol:.3g}")
@@ -209,9 +215,17 @@ def evaluate(cmp: C.Comparison, metric_rules: dict, rollup_rules: dict, explicit
 
 
 # ---- inputs -------------------------------------------------------------------------------------
+def _is_dir(run: str) -> bool:
+    try:
+        return Path(run).is_dir()
+    except OSError:  # e.g. a name too long to be a path: then it is a run id
+        return False
+
+
+
 def load_input(store, run: str | None) -> tuple[str, list[str], "C.pd.DataFrame"]:
     """(run id, model order, long score table) from a store run or a report folder."""
-    if run is not None and Path(run).is_dir():
+    if run is not None and _is_dir(run):
         return _from_folder(Path(run))
     if store is None:
         raise EvalkitError(f"{run!r} is not a report folder and no store is open; pass --run RUN_ID or a folder "
@@ -245,8 +259,8 @@ def _from_folder(folder: Path) -> tuple[str, list[str], Any]:
         recs = []
         with open(sc, newline="", encoding="utf-8") as f:
             for r in csv.DictReader(f):
-                if r.get("metric") in ("latency_s", "completion_tokens", "error"):
-                    continue  # generation facts, not scores
+                if r.get("metric") in ("latency_s", "completion_tokens"):
+                    continue  # generation facts, not scores (a failed request, `error`, is gated)
                 recs.append((r["model"], "", r["task_id"], int(r["sample"]), r["metric"], r["value"]))
         df = C.frame_from_records(recs)
         models, run_id = [], folder.name

@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS run_responses (
     task_id TEXT NOT NULL,
     sample INTEGER NOT NULL,
     response_id INTEGER NOT NULL REFERENCES responses(id),
-    PRIMARY KEY (run_id, model, task_id, sample)
+    PRIMARY KEY (run_id, model, suite, task_id, sample)
 );
 CREATE TABLE IF NOT EXISTS scores (
     response_id INTEGER NOT NULL REFERENCES responses(id),
@@ -179,8 +179,8 @@ class Store:
     def _link(self, run_id: str, model: str, suite: str, task_id: str, sample: int, response_id: int) -> None:
         self._conn.execute(
             "INSERT INTO run_responses (run_id, model, suite, task_id, sample, response_id)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, model, task_id, sample)"
-            " DO UPDATE SET response_id = excluded.response_id, suite = excluded.suite",
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, model, suite, task_id, sample)"
+            " DO UPDATE SET response_id = excluded.response_id",
             (run_id, model, suite, task_id, sample, response_id),
         )
 
@@ -249,12 +249,18 @@ class Store:
         return out
 
     def score_rows(self, run_id: str) -> list[tuple]:
-        """(model alias, suite, task_id, sample, metric, value) for every score of a run."""
+        """(model alias, suite, task_id, sample, metric, value) for every score of a run, plus the
+        request outcome as metric `error` (1 = the request failed)."""
         return self._conn.execute(
             "SELECT rr.model, rr.suite, rr.task_id, rr.sample, s.metric, s.value FROM run_responses rr"
             " JOIN scores s ON s.response_id = rr.response_id WHERE rr.run_id = ?"
-            " ORDER BY rr.model, rr.suite, rr.task_id, rr.sample, s.metric",
-            (run_id,),
+            # a failed request is a score too (error = 1): a candidate whose requests fail must not
+            # look like one that was simply not scored
+            " UNION ALL SELECT rr.model, rr.suite, rr.task_id, rr.sample, 'error',"
+            " CASE WHEN r.error IS NULL THEN 0.0 ELSE 1.0 END FROM run_responses rr"
+            " JOIN responses r ON r.id = rr.response_id WHERE rr.run_id = ?"
+            " ORDER BY 1, 2, 3, 4, 5",
+            (run_id, run_id),
         ).fetchall()
 
     def run_results(self, run_id: str) -> Iterator[dict]:
@@ -294,7 +300,8 @@ class Store:
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, default=str)
+    # no sort_keys: the models mapping's order is the user's (first = baseline, second = candidate)
+    return json.dumps(obj, default=str)
 
 
 def _run_dict(row: sqlite3.Row) -> dict:

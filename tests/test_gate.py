@@ -140,3 +140,33 @@ def test_rule_semantics():
                          delta=20, **r).status == "fail"
     assert evaluate_rule("thinking_lines", {"max_drop": 5}, higher_is_better=False, baseline=30, candidate=10,
                          delta=-20, **r).status == "pass"
+
+
+def test_a_candidate_whose_requests_failed_does_not_pass(tmp_path):
+    """Failed requests are never scored: the gate must see them as failures, not as 'not scored'."""
+    from evalkit.scorers.base import Score
+    from evalkit.store import Store
+
+    store = Store(tmp_path / "db")
+    store.create_run("r", evalkit_version="0", config={}, suites={}, models={"base": {}, "tuned": {}})
+    for t in range(3):
+        rid = store.save_and_link("r", "base", {"cache_key": f"b{t}", "provider": "replay", "model": "b",
+                                                "suite": "seed", "task_id": f"t{t}", "sample": 0, "text": "x"})
+        store.save_scores(rid, [Score("syntax_ok", 1.0), Score("runs_ok", 1.0)], "1")
+        store.save_and_link("r", "tuned", {"cache_key": f"c{t}", "provider": "replay", "model": "c", "suite": "seed",
+                                           "task_id": f"t{t}", "sample": 0, "error": "HTTP 500"})
+    code, md, junit = gate_files(tmp_path, store)
+    assert code == 1
+    assert junit.find(".//testcase[@name='error']/failure") is not None
+    assert junit.find(".//testcase[@name='runs_ok']/failure") is not None  # scores only the baseline has
+    assert "did its requests fail" in md
+
+
+def test_require_significance_needs_enough_pairs():
+    """Three identical drops give a zero-width bootstrap interval: not evidence enough to fail."""
+    rule = {"max_drop": 0.0, "require_significance": True}
+    few = evaluate_rule("runs_ok", rule, higher_is_better=True, baseline=1.0, candidate=0.0, delta=-1.0,
+                        ci_low=-1.0, ci_high=-1.0, n_pairs=3, explicit=True)
+    many = evaluate_rule("runs_ok", rule, higher_is_better=True, baseline=1.0, candidate=0.0, delta=-1.0,
+                         ci_low=-1.0, ci_high=-1.0, n_pairs=30, explicit=True)
+    assert few.status == "pass" and many.status == "fail"
