@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -333,4 +334,8 @@ def verdict_text(result: GateResult) -> str:
         lines.append(f"  FAIL {o.name}: {o.message}" + (f"; worst tasks: {worst}" if worst else ""))
     for o in result.errors:
         lines.append(f"  ERROR {o.name}: {o.message}")
-    return "\n".join(lines)
+    # names come from results files: no terminal escape sequences reach the CI log
+    return "\n".join(_CONTROL.sub("?", line) for line in lines)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -199,3 +199,15 @@ def test_large_run_shows_differing_samples_side_by_side_first(tmp_path, monkeypa
         assert f"tuned-{t}-1" not in page
     assert page.count("more sample(s) of this task are in the table above only") == 2
     assert page.count("<tr><td class=\"num\">9</td><td>tuned</td>") == 2  # every sample is still tabled
+
+
+def test_model_order_is_the_users_not_alphabetical(tmp_path):
+    """The first model named is the baseline: storing the run must not sort the models."""
+    from evalkit.report import run_comparison
+    from test_compare import build_store
+
+    per = {"llama-base": {("t", 0): {"runs_ok": 1.0}}, "chat-tuned": {("t", 0): {"runs_ok": 0.0}}}
+    store = build_store(tmp_path / "db", per)
+    _, models, _, cmp = run_comparison(store, "run-1")
+    assert models == ["llama-base", "chat-tuned"]
+    assert (cmp.baseline, cmp.candidate) == ("llama-base", "chat-tuned")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .. import compare as C
 from .html import ILLUSTRATIVE, fmt_delta, fmt_mean, label, rollup_label
 
@@ -9,8 +11,11 @@ ARROW = {"better": "✔", "worse": "✘", "same": "", "info": ""}  # direction-a
 
 
 def cell(s: object) -> str:
-    """A table cell: no pipes or newlines from names we did not write."""
-    return str(s).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    """Text from names we did not write, made inert: no control characters or line breaks (a CR
+    splits a table row too), and the characters that open links and images, code spans, raw HTML
+    and table cells escaped."""
+    s = re.sub(r"[\x00-\x1f\x7f]", " ", str(s))
+    return re.sub(r"([\\`\[\]|<>])", r"\\\1", s)
 
 
 def rollup_table(cmp: C.Comparison) -> list[str]:
@@ -44,13 +49,13 @@ def metric_table(cmp: C.Comparison) -> list[str]:
 
 
 def summary_markdown(run: dict, run_id: str, cmp: C.Comparison | None, models: list[str], *, demo: bool = False) -> str:
-    out = [f"# evalkit report — run `{cell(run_id)}`", ""]
+    out = [f"# evalkit report — run {cell(run_id)}", ""]
     if demo:
         out += [f"> **Demo data.** {ILLUSTRATIVE}", ""]
     for alias, info in (run.get("models") or {}).items():
         info = info if isinstance(info, dict) else {}
         out.append(f"- **{cell(alias)}**: {cell(info.get('provider', ''))}:{cell(info.get('model', ''))}"
-                   + (f" (digest `{cell(str(info['digest'])[:24])}`)" if info.get("digest") else ""))
+                   + (f" (digest {cell(str(info['digest'])[:24])})" if info.get("digest") else ""))
     suites = ", ".join(f"{cell(k)} v{cell((v or {}).get('version', '?'))}" for k, v in (run.get("suites") or {}).items())
     out += [f"- suites: {suites or 'n/a'} · sandbox: {cell(run.get('sandbox') or 'not recorded')} · "
             f"evalkit {cell(run.get('evalkit_version', ''))}", ""]
@@ -91,7 +96,7 @@ def summary_markdown(run: dict, run_id: str, cmp: C.Comparison | None, models: l
 def gate_markdown(result) -> str:
     icon = "✅ pass" if result.passed else "❌ regression"
     out = [f"## evalkit gate: {icon}", "",
-           f"Candidate **{cell(result.candidate)}** vs baseline **{cell(result.baseline)}** · run `{cell(result.run_id)}` · "
+           f"Candidate **{cell(result.candidate)}** vs baseline **{cell(result.baseline)}** · run {cell(result.run_id)} · "
            f"rules: {cell(result.rules_source)}", "",
            "| rule | baseline | candidate | Δ | 95% CI | tolerance | result |", "|---|---:|---:|---:|---:|---|---|"]
 
@@ -113,7 +118,7 @@ def gate_markdown(result) -> str:
         for o in result.failed + result.errors:
             out.append(f"- **{cell(o.name)}**: {cell(o.message)}")
             if o.worst_tasks:
-                worst = ", ".join(f"`{cell(w.get('suite', ''))}/{cell(w['task_id'])}` ({w['delta']:+.2f})"
+                worst = ", ".join(f"{cell(w.get('suite', ''))}/{cell(w['task_id'])} ({w['delta']:+.2f})"
                                   for w in o.worst_tasks[:5])
                 out.append(f"  - worst tasks: {worst}")
     out.append("")

@@ -17,17 +17,18 @@ def summary_table(store, run_id: str, baseline: str | None = None, candidate: st
 
     run, models, df, cmp = run_comparison(store, run_id, baseline, candidate, n_boot=n_boot)
     if cmp is None:
-        table = Table(title=f"evalkit run {run_id}")
+        table = Table(title=Text(f"evalkit run {run_id}"))
         table.add_column("metric")
         for m in models:
-            table.add_column(m, justify="right")
+            table.add_column(Text(m), justify="right")
         for metric in C.order_metrics(df["metric"].unique().tolist()):
             table.add_row(label(metric), *[fmt_mean(metric, _mean(df, m, metric)) for m in models])
         return table
-    table = Table(title=f"evalkit run {run_id}: {cmp.baseline} → {cmp.candidate}")
+    # names come from the user or a results file: Text, never Rich markup
+    table = Table(title=Text(f"evalkit run {run_id}: {cmp.baseline} → {cmp.candidate}"))
     table.add_column("metric")
-    table.add_column(cmp.baseline, justify="right")
-    table.add_column(cmp.candidate, justify="right")
+    table.add_column(Text(cmp.baseline), justify="right")
+    table.add_column(Text(cmp.candidate), justify="right")
     table.add_column("change", justify="right")
     table.add_column("95% CI", justify="right", style="dim")
     for r in cmp.rollup_stats:
