@@ -520,11 +520,12 @@ def classify(res: dict, job: Job, isolation: str) -> Outcome:
         out.exception_type = report.get("type")
         out.exception_message = report.get("message")
         out.lineno = report.get("lineno")
-    if res.get("timed_out") or budget_end:
-        if job.interactive:
-            out.status, out.alive_at_end = "ok", True
-        else:
-            out.status = "timeout"
+    if budget_end or (res.get("timed_out") and job.interactive and shim is None):
+        out.status, out.alive_at_end = "ok", True  # a game at the end of its game time, a server still up
+        return out
+    if res.get("timed_out"):
+        # a game whose virtual clock stopped (no frame, tick or event poll) hangs like any program
+        out.status = "timeout"
         return out
     if out.killed_reason:
         out.status = "killed"

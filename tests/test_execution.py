@@ -392,3 +392,14 @@ def test_snake_running_off_the_board_does_not_survive_the_wall():
     assert m["runs_ok"].value == 1.0  # it does not crash...
     wall = art["probes"]["survives_wall"]
     assert not wall["passed"] and "left the board" in wall["detail"]  # ...but it has no walls
+
+
+def test_a_game_whose_clock_never_advances_is_a_hang_not_ok():
+    """Virtual time only moves when the game ticks, sleeps, draws or polls: a busy loop before any
+    of that never reaches the end of its game time, so it is a timeout, not 'still running'."""
+    if sandbox_env.ready_dir() is None:
+        pytest.skip("run `evalkit setup-sandbox` first")
+    code = "import pygame\npygame.init()\nscreen = pygame.display.set_mode((100, 100))\nwhile True:\n    pass\n"
+    scores, _ = execution.run(SNAKE_TASK, ex_of(code))
+    runs = {s.metric: s for s in scores}["runs_ok"]
+    assert runs.value == 0.0 and runs.details["status"] == "timeout" and not runs.details["alive_at_end"]

@@ -335,4 +335,5 @@ def install(cfg: dict, report) -> object:
     pygame.display.update = update
     pygame.display.set_mode = set_mode
 
+    report(status())  # the shim is live: a game that then never advances its clock is a hang
     return lambda: flush()
