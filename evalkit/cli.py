@@ -275,11 +275,11 @@ def cmd_report(args) -> int:
 
 def cmd_gate(args) -> int:
     from .config import load_config
-    from .gate import run_gate
+    from .gate import is_folder, run_gate
 
     config = load_config(args.config)
     rules = args.rules or (config.gate if isinstance(config.gate, str) else None)
-    store = None if (args.run and Path(args.run).is_dir()) else _open_store(args, config)
+    store = None if (args.run and is_folder(args.run)) else _open_store(args, config)
     return run_gate(store=store, run=args.run, baseline=args.baseline, candidate=args.candidate,
                     rules_path=rules, markdown_path=args.markdown, junit_path=args.junit)
 

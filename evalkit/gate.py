@@ -216,7 +216,7 @@ def evaluate(cmp: C.Comparison, metric_rules: dict, rollup_rules: dict, explicit
 
 
 # ---- inputs -------------------------------------------------------------------------------------
-def _is_dir(run: str) -> bool:
+def is_folder(run: str) -> bool:
     try:
         return Path(run).is_dir()
     except OSError:  # e.g. a name too long to be a path: then it is a run id
@@ -226,7 +226,7 @@ def _is_dir(run: str) -> bool:
 
 def load_input(store, run: str | None) -> tuple[str, list[str], "C.pd.DataFrame"]:
     """(run id, model order, long score table) from a store run or a report folder."""
-    if run is not None and _is_dir(run):
+    if run is not None and is_folder(run):
         return _from_folder(Path(run))
     if store is None:
         raise EvalkitError(f"{run!r} is not a report folder and no store is open; pass --run RUN_ID or a folder "
