@@ -78,6 +78,13 @@ def scores_frame(store, run_id: str) -> pd.DataFrame:
     return frame_from_records(tuple(r) for r in store.score_rows(run_id))
 
 
+def model_order(named, df: pd.DataFrame) -> list[str]:
+    """The models in the order the user named them, then any others the score table holds."""
+    models = list(named or ())
+    models += [m for m in dict.fromkeys(df["model"].tolist()) if m not in models]
+    return models
+
+
 def frame_from_results(results: Iterable[dict]) -> pd.DataFrame:
     """The same table from run_results-style dicts (``results.json`` of a report folder)."""
     recs = []

@@ -238,11 +238,7 @@ def load_input(store, run: str | None) -> tuple[str, list[str], "C.pd.DataFrame"
     if info is None:
         raise EvalkitError(f"run {run_id!r} not found in {store.path} (nor a folder of that name)")
     df = C.scores_frame(store, run_id)
-    models = list(info.get("models") or {})
-    for m in df["model"].unique().tolist():
-        if m not in models:
-            models.append(m)
-    return run_id, models, df
+    return run_id, C.model_order(info.get("models"), df), df
 
 
 def _from_folder(folder: Path) -> tuple[str, list[str], Any]:
@@ -268,10 +264,7 @@ def _from_folder(folder: Path) -> tuple[str, list[str], Any]:
     else:
         raise EvalkitError(f"{folder} has neither results.json nor scores.csv; pass a report folder written by "
                            "`evalkit run`/`evalkit report`")
-    for m in df["model"].unique().tolist():
-        if m not in models:
-            models.append(m)
-    return run_id, models, df
+    return run_id, C.model_order(models, df), df
 
 
 # ---- entry point --------------------------------------------------------------------------------

@@ -33,10 +33,7 @@ def run_comparison(store: Store, run_id: str, baseline: str | None = None, candi
     if run is None:
         raise EvalkitError(f"run {run_id!r} not found in {store.path}")
     df = C.scores_frame(store, run_id)
-    models = list(run.get("models") or {})
-    for m in df["model"].unique().tolist():
-        if m not in models:
-            models.append(m)
+    models = C.model_order(run.get("models"), df)
     if len(models) < 2 and baseline is None and candidate is None:
         return run, models, df, None
     b, c = C.pick_models(models, baseline, candidate)
