@@ -342,8 +342,6 @@ def pass_at_k_table(df: pd.DataFrame, models: list[str], ks: Iterable[int] = (1,
         res = {}
         for k in ks:
             eligible = counts[counts.n >= k]
-            if k > 1 and eligible.empty:
-                continue
             if not eligible.empty:
                 res[k] = float(np.mean([pass_at_k(int(n), int(c), k) for n, c in zip(eligible.n, eligible.c)]))
         out[model] = res
@@ -353,13 +351,12 @@ def pass_at_k_table(df: pd.DataFrame, models: list[str], ks: Iterable[int] = (1,
 def rollup_comparison(df: pd.DataFrame, baseline: str, candidate: str, metrics: list[str], *,
                       n_boot: int, seed: int) -> tuple[dict[str, dict], list[RollupComparison]]:
     """Roll-ups per model and the change with a joint paired-bootstrap CI over (task, sample)."""
-    fn, fmt = rollups, _format_ratio
     means = {}
     for model in (baseline, candidate):
         sub = df[df.model == model]
         m = sub.groupby("metric")["value"].mean()
         means[model] = with_pooled_ratio({k: (None if pd.isna(v) else float(v)) for k, v in m.items()})
-    rolls = {model: dict(fn(dict(means[model]))) for model in (baseline, candidate)}
+    rolls = {model: dict(rollups(dict(means[model]))) for model in (baseline, candidate)}
     names = list(dict.fromkeys(list(rolls[baseline]) + list(rolls[candidate])))
 
     # joint bootstrap: resample slots present for both models, recompute every mean, then roll up.
@@ -386,8 +383,8 @@ def rollup_comparison(df: pd.DataFrame, baseline: str, candidate: str, metrics: 
                     with np.errstate(invalid="ignore", divide="ignore"):
                         chunk_means[model] = (weights @ vals[model]) / (weights @ have[model])
                 for i in range(b):
-                    rb = fn(with_pooled_ratio(_to_means(metrics, chunk_means[baseline][i])))
-                    rc = fn(with_pooled_ratio(_to_means(metrics, chunk_means[candidate][i])))
+                    rb = rollups(with_pooled_ratio(_to_means(metrics, chunk_means[baseline][i])))
+                    rc = rollups(with_pooled_ratio(_to_means(metrics, chunk_means[candidate][i])))
                     for name in names:
                         vb, vc = rb.get(name), rc.get(name)
                         boots[name].append(None if vb is None or vc is None else vc - vb)
@@ -402,7 +399,7 @@ def rollup_comparison(df: pd.DataFrame, baseline: str, candidate: str, metrics: 
         rc = RollupComparison(name=name, baseline=b, candidate=c, delta=d, ci_low=lo, ci_high=hi)
         if "ratio" in name:
             rb_, rc_ = means[baseline].get("code_prose_ratio"), means[candidate].get("code_prose_ratio")
-            rc.display_baseline, rc.display_candidate = fmt(rb_), fmt(rc_)
+            rc.display_baseline, rc.display_candidate = _format_ratio(rb_), _format_ratio(rc_)
             if rb_ and rc_ is not None:
                 rc.display_change = f"×{rc_ / rb_:.1f}"
         stats.append(rc)

@@ -60,8 +60,6 @@ def rollup_label(name: str) -> str:
     known = C.rollup_labels()
     if name in known:
         return known[name]
-    if name == "feature_completeness":
-        return "Feature completeness"
     return LABELS.get(name, name.replace("_", " ").capitalize())
 
 
