@@ -158,7 +158,7 @@ def _suites_dirs(args, config) -> list[Path]:
 def _finish(store, run_id: str, suites, args, config, out: str | None) -> int:
     """Score, write the reports, print the summary, and gate when asked. Returns the exit code."""
     from . import pipeline
-    from .report import write_reports
+    from .report import run_comparison, write_reports
 
     execute = not args.no_exec
     sandbox_mode = _setting(args, config, "sandbox", "auto")
@@ -170,8 +170,9 @@ def _finish(store, run_id: str, suites, args, config, out: str | None) -> int:
                        workers=args.workers, progress=not args.no_progress, executor=args.executor,
                        ray_address=args.ray_address)
     out_dir = Path(out or Path("reports") / run_id)
-    write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate)
-    _print_summary(store, run_id, args.baseline, args.candidate)
+    comparison = run_comparison(store, run_id, args.baseline, args.candidate)  # once, for files and terminal
+    write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate, comparison=comparison)
+    _print_summary(store, run_id, args.baseline, args.candidate, comparison)
     print(f"report: {out_dir / 'index.html'}")
     if args.gate:
         from .gate import run_gate
@@ -191,12 +192,12 @@ def _isolation_level(mode: str) -> str:
     return isolation_level(mode)
 
 
-def _print_summary(store, run_id: str, baseline: str | None, candidate: str | None) -> None:
+def _print_summary(store, run_id: str, baseline: str | None, candidate: str | None, comparison) -> None:
     from rich.console import Console
 
     from .report.terminal import summary_table
 
-    Console().print(summary_table(store, run_id, baseline=baseline, candidate=candidate))
+    Console().print(summary_table(store, run_id, baseline=baseline, candidate=candidate, comparison=comparison))
 
 
 # ---- commands -----------------------------------------------------------------------------------------

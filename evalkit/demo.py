@@ -33,10 +33,11 @@ def run_demo(out_dir: str | None, db_path: str | None, *, execute: bool = True, 
 
     from . import pipeline
     from .gate import gate, verdict_text
-    from .report import write_reports
+    from .report import run_comparison, write_reports
     from .report.junit import gate_junit
     from .report.markdown import gate_markdown
     from .report.terminal import summary_table
+    from .sandbox import isolation_level
     from .store import Store
     from .suites import load_suites
 
@@ -55,16 +56,15 @@ def run_demo(out_dir: str | None, db_path: str | None, *, execute: bool = True, 
         run = store.get_run(run_id) or {}
         store.update_run(run_id, config_json={**(run.get("config") or {}), "demo": True,
                                               "note": ILLUSTRATIVE})
-        store.update_run(run_id, sandbox=_isolation(sandbox_mode) if execute else "not executed")
+        store.update_run(run_id, sandbox=isolation_level(sandbox_mode) if execute else "not executed")
         suites = load_suites(DEMO_SUITES)
         pipeline.score_run(store, run_id, suites, execute=execute, sandbox_mode=sandbox_mode,
                            workers=workers, progress=progress)
-        write_reports(store, run_id, out, baseline="base", candidate="tuned")
+        comparison = run_comparison(store, run_id, "base", "tuned")
+        write_reports(store, run_id, out, baseline="base", candidate="tuned", comparison=comparison)
         console = Console()
-        console.print(summary_table(store, run_id, baseline="base", candidate="tuned"))
-        from .compare import scores_frame
-
-        result = gate(scores_frame(store, run_id), run_id, ["base", "tuned"], "base", "tuned", None)
+        console.print(summary_table(store, run_id, baseline="base", candidate="tuned", comparison=comparison))
+        result = gate(comparison[2], run_id, ["base", "tuned"], "base", "tuned", None)
         (out / "gate.md").write_text(gate_markdown(result), encoding="utf-8")
         (out / "junit.xml").write_text(gate_junit(result), encoding="utf-8")
         print(verdict_text(result))
@@ -73,14 +73,3 @@ def run_demo(out_dir: str | None, db_path: str | None, *, execute: bool = True, 
     finally:
         store.close()
     return 0
-
-
-def _isolation(mode: str) -> str:
-    try:
-        from .sandbox import isolation_level
-    except ImportError:
-        return mode
-    try:
-        return str(isolation_level(mode))
-    except Exception:  # the sandbox reports its own problems when scoring starts
-        return mode

@@ -45,7 +45,8 @@ def is_demo(run: dict) -> bool:
 
 
 def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: str | None = None,
-                  candidate: str | None = None) -> Path:
+                  candidate: str | None = None, comparison: tuple | None = None) -> Path:
+    """comparison: what run_comparison returned for this run and pair, if the caller has it already."""
     from .html import detailed_slots, render_html, slim
     from .markdown import summary_markdown
 
@@ -54,7 +55,7 @@ def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: s
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise EvalkitError(f"cannot create the report folder {out}: {exc}; pass --out DIR") from exc
-    run, models, df, cmp = run_comparison(store, run_id, baseline, candidate)
+    run, models, df, cmp = comparison or run_comparison(store, run_id, baseline, candidate)
     # scores.csv and results.json stream from the store one response at a time (flat memory)
     _write_lines(out / "scores.csv", _scores_csv(store.run_results(run_id)))
     head = {"format": RESULTS_FORMAT, "run_id": run_id, "run": run, "models": models,

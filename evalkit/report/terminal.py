@@ -12,10 +12,11 @@ STYLE = {"info": "", "better": "green", "better-sig": "bold green", "worse": "re
 
 
 def summary_table(store, run_id: str, baseline: str | None = None, candidate: str | None = None,
-                  *, n_boot: int = C.DEFAULT_BOOT) -> Table:
+                  *, n_boot: int = C.DEFAULT_BOOT, comparison: tuple | None = None) -> Table:
+    """comparison: what run_comparison returned for this run and pair, if the caller has it already."""
     from . import run_comparison
 
-    run, models, df, cmp = run_comparison(store, run_id, baseline, candidate, n_boot=n_boot)
+    run, models, df, cmp = comparison or run_comparison(store, run_id, baseline, candidate, n_boot=n_boot)
     if cmp is None:
         table = Table(title=Text(f"evalkit run {run_id}"))
         table.add_column("metric")
