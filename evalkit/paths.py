@@ -1,9 +1,10 @@
-"""Where bundled suites and rubrics live (top-level prompts/ and rubrics/ beside the package)."""
+"""Where bundled suites, rubrics and demo data live: package data inside evalkit/, so that a
+wheel install has them too (evalkit/builtin/prompts, evalkit/builtin/rubrics, evalkit/data/demo)."""
 
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PACKAGE_DIR.parent
-PROMPTS_DIR = PROJECT_DIR / "prompts"
-RUBRICS_DIR = PROJECT_DIR / "rubrics"
+BUILTIN_DIR = PACKAGE_DIR / "builtin"
+PROMPTS_DIR = BUILTIN_DIR / "prompts"
+RUBRICS_DIR = BUILTIN_DIR / "rubrics"
 DEMO_DIR = PACKAGE_DIR / "data" / "demo"

@@ -4,6 +4,7 @@ import csv
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -197,7 +198,7 @@ def test_bundled_examples_load(workdir, cli, monkeypatch):
     """examples/evalkit.yaml and examples/gate.yaml stay valid as the code moves on."""
     from evalkit.config import load_config
     from evalkit.gate import load_rules
-    from evalkit.paths import PROJECT_DIR
+    PROJECT_DIR = Path(__file__).resolve().parents[1]
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-example")
     config = load_config(PROJECT_DIR / "examples" / "evalkit.yaml")

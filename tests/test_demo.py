@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.paths import DEMO_DIR, PROJECT_DIR
+from evalkit.paths import DEMO_DIR
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 SRC = DEMO_DIR / "src"
 pygame = pytest.importorskip("pygame", reason="pygame is needed to run the demo games (pip install pygame)")
