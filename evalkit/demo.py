@@ -1,7 +1,7 @@
 """`evalkit demo`: the whole pipeline on bundled sample responses, no model server needed.
 
 The responses in evalkit/data/demo/responses.jsonl are illustrative responses written for the demo
-(sources in evalkit/data/demo/src/, built by tools/build_demo_data.py), not outputs of real models:
+(sources in tools/demo_src/, built by tools/build_demo_data.py), not outputs of real models:
 a "base" set with the defects users report (a crash on ``self.current_item.get("speed")`` where the
 item is a string, movement by ``self.speed`` instead of the cell size, an Ice Shield claimed but
 never checked, items spawned but never awarded, 100 lines of markdown around the code) and a

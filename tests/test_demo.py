@@ -15,7 +15,7 @@ from evalkit.paths import DEMO_DIR
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
-SRC = DEMO_DIR / "src"
+SRC = PROJECT_DIR / "tools" / "demo_src"  # build-only sources of the demo responses (not in the wheel)
 pygame = pytest.importorskip("pygame", reason="pygame is needed to run the demo games (pip install pygame)")
 
 

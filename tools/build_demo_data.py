@@ -1,4 +1,4 @@
-"""Build evalkit/data/demo/responses.jsonl from the readable sources in evalkit/data/demo/src/.
+"""Build evalkit/data/demo/responses.jsonl from the readable sources in tools/demo_src/.
 
     python tools/build_demo_data.py          # write the file
     python tools/build_demo_data.py --check  # exit 1 if the file is out of date
@@ -6,7 +6,8 @@
 Sources: src/snake/<model>_<sample>.md with a ``{{code}}`` line replaced by the fenced program
 src/snake/<model>_<sample>.py (so each game can also be run directly), and
 src/seed/<task_id>/<model>_<sample>.md (whole responses). These are illustrative responses written
-for the demo, not outputs of real models.
+for the demo, not outputs of real models. The sources are build-only material: they stay in the
+source tree (and the sdist), not in the wheel, which ships only the built responses.jsonl.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import re
 import sys
 from pathlib import Path
 
-DEMO = Path(__file__).resolve().parent.parent / "evalkit" / "data" / "demo"
+TOOLS = Path(__file__).resolve().parent
+DEMO = TOOLS.parent / "evalkit" / "data" / "demo"
+SRC = TOOLS / "demo_src"
 MODELS = ("base", "tuned")  # order matters: the first is the baseline
 NAME = re.compile(r"^(base|tuned)_(\d+)\.md$")
 
 
-def records(src: Path = DEMO / "src") -> list[dict]:
+def records(src: Path = SRC) -> list[dict]:
     out = []
     for model in MODELS:
         for md in sorted((src / "snake").glob(f"{model}_*.md")):
