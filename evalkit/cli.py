@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import EvalkitError
+from .ranges import RANGES, in_range
 
 DEFAULT_SUITES = "snake,seed"
 
@@ -21,24 +22,14 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return n
-
-
-def _positive_float(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if x <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return x
+def _ranged(name: str):
+    def parse(value: str):
+        try:
+            return in_range(name, value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     scoring.add_argument("--sandbox", choices=["auto", "bwrap", "limits", "none"],
                          help="isolation for model code (default auto: bubblewrap when usable, else limits)")
     scoring.add_argument("--no-exec", action="store_true", help="static scores only: never run model code")
-    scoring.add_argument("--workers", type=_positive_int, help="scoring processes (default: CPU count)")
+    scoring.add_argument("--workers", type=_ranged("workers"), help="scoring processes (default: CPU count)")
     scoring.add_argument("--executor", choices=["local", "ray"], default="local",
                          help="where scoring runs: local processes, or a Ray cluster (pip install 'evalkit[ray]')")
     scoring.add_argument("--ray-address", metavar="ADDR", help="with --executor ray: the cluster (default: start one)")
@@ -78,12 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", parents=[common, scoring], help="generate, score, report (and gate)")
     r.add_argument("--models", required=True, type=_csv, help="aliases from the config or provider:model, comma-separated")
     r.add_argument("--suite", type=_csv, help=f"suite(s), comma-separated (default: {DEFAULT_SUITES})")
-    r.add_argument("--samples", type=_positive_int, help="responses per task and model (default 1)")
+    r.add_argument("--samples", type=_ranged("samples"), help="responses per task and model (default 1)")
     r.add_argument("--out", help="report folder (default: reports/<run-id>/)")
-    r.add_argument("--concurrency", type=_positive_int, help="requests in flight per endpoint (default 4)")
-    r.add_argument("--timeout", type=_positive_float, help="seconds for one request (default 600)")
-    r.add_argument("--seed", type=int, help="base sampling seed; sample i uses seed+i (default 0)")
-    r.add_argument("--retries", type=int, default=3, help="retries on connection errors, 429 and 5xx (default 3)")
+    r.add_argument("--concurrency", type=_ranged("concurrency"), help="requests in flight per endpoint (default 4)")
+    r.add_argument("--timeout", type=_ranged("timeout"), help="seconds for one request (default 600)")
+    r.add_argument("--seed", type=_ranged("seed"), help="base sampling seed; sample i uses seed+i (default 0)")
+    r.add_argument("--max-answer-mb", type=_ranged("max_answer_mb"),
+                   help="stop reading one answer past this size and store it marked truncated "
+                        "(default 4, or max_tokens x 32 bytes when larger)")
+    r.add_argument("--retries", type=_ranged("retries"), default=3, help="retries on connection errors, 429 and 5xx (default 3)")
 
     s = sub.add_parser("score", parents=[common, scoring], help="score pre-generated responses (JSONL)")
     s.add_argument("--responses", required=True, help="JSONL file (model, task_id, sample, response) or a folder")
@@ -107,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("exec", help="run one program in the sandbox and print its outcome")
     e.add_argument("file")
-    e.add_argument("--timeout", type=_positive_float, help="wall-clock seconds (default 10)")
+    e.add_argument("--timeout", type=_ranged("timeout"), help="wall-clock seconds (default 10)")
     e.add_argument("--json", action="store_true", help="print the outcome as JSON")
     e.add_argument("--sandbox", choices=["auto", "bwrap", "limits", "none"], default="auto")
     e.add_argument("--debug", action="store_true")
@@ -134,7 +128,15 @@ def _setting(args, config, name: str, default):
     value = getattr(args, name, None)
     if value is not None:
         return value
-    return config.run.get(name, default) if config is not None else default
+    if config is None or config.run.get(name) is None:
+        return default
+    value = config.run[name]
+    if name in RANGES:  # a config field is checked like the flag it stands for
+        try:
+            return in_range(name, value)
+        except ValueError as exc:
+            raise EvalkitError(f"{config.path}: run.{name}: {exc}") from None
+    return value
 
 
 def _open_store(args, config=None):
@@ -216,7 +218,8 @@ def cmd_run(args) -> int:
         concurrency=int(_setting(args, config, "concurrency", 4)),
         timeout=float(_setting(args, config, "timeout", 600)),
         seed=_setting(args, config, "seed", 0),
-        retries=max(0, args.retries),
+        retries=args.retries,
+        max_answer_mb=_setting(args, config, "max_answer_mb", None),
         progress=not args.no_progress,
     )
     store = _open_store(args, config)

@@ -34,11 +34,14 @@ from pathlib import Path
 
 from .errors import EvalkitError
 from .providers import PROVIDERS, default_base_url
+from .ranges import in_range
+from .redact import redact_url
 from .yamlfile import load_mapping
 
 DEFAULT_CONFIG = "evalkit.yaml"
 DEFAULT_DB = ".evalkit/evalkit.db"
-_MODEL_KEYS = {"provider", "model", "base_url", "api_key_env", "params", "stream", "timeout", "concurrency"}
+_MODEL_KEYS = {"provider", "model", "base_url", "api_key_env", "params", "stream", "timeout", "concurrency",
+               "max_answer_mb"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class ModelSpec:
     timeout: float | None = None
     concurrency: int | None = None
     replicas: tuple[str, ...] = ()   # more base URLs serving the same model (round-robin scale-out)
+    max_answer_mb: float | None = None  # one answer's size cap (default: see providers.base.answer_cap)
 
     @property
     def base_urls(self) -> tuple[str | None, ...]:
@@ -70,10 +74,10 @@ class ModelSpec:
 
     def public(self) -> dict:
         """What runs and reports may show: no key, only the variable's name."""
-        out = {"provider": self.provider, "model": self.model, "base_url": self.base_url,
+        out = {"provider": self.provider, "model": self.model, "base_url": redact_url(self.base_url),
                "api_key_env": self.api_key_env, "params": self.params, "stream": self.stream}
         if self.replicas:
-            out["replicas"] = list(self.replicas)
+            out["replicas"] = [redact_url(u) for u in self.replicas]
         return out
 
 
@@ -134,9 +138,19 @@ def _model_from_dict(alias: str, spec: object, where: Path) -> ModelSpec:
         api_key_env=spec.get("api_key_env"),
         params=params,
         stream=bool(spec.get("stream", True)),
-        timeout=float(spec["timeout"]) if spec.get("timeout") else None,
-        concurrency=int(spec["concurrency"]) if spec.get("concurrency") else None,
+        timeout=_number(spec, "timeout", alias, where),
+        concurrency=_number(spec, "concurrency", alias, where),
+        max_answer_mb=_number(spec, "max_answer_mb", alias, where),
     )
+
+
+def _number(spec: dict, key: str, alias: str, where: Path):
+    if spec.get(key) is None:
+        return None
+    try:
+        return in_range(key, spec[key])
+    except ValueError as exc:
+        raise EvalkitError(f"{where}: model {alias!r}: `{key}`: {exc}") from None
 
 
 def resolve_models(names: list[str], config: Config) -> list[ModelSpec]:

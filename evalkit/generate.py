@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .config import ModelSpec
 from .errors import EvalkitError
 from .providers import Provider, ProviderError, Request, make_provider
+from .redact import redact_url
 from .store import Store
 from .suites import Task
 
@@ -32,6 +33,7 @@ class GenerationSettings:
     seed: int | None = 0          # sample i is sent with seed + i (reproducible, yet samples differ)
     retries: int = 3
     backoff: float = 0.5          # first retry delay in seconds; doubles each time, with jitter
+    max_answer_mb: float | None = None  # one answer's size cap (None: providers.base.answer_cap decides)
     progress: bool = True
 
 
@@ -58,21 +60,25 @@ def request_params(spec: ModelSpec, sample: int, seed: int | None) -> dict:
 
 
 def cache_key(spec: ModelSpec, digest: str | None, messages: list[dict], params: dict, sample: int) -> str:
+    # URLs as shown (credentials masked): the key never needs a secret, and a rotated key keeps the cache
+    urls = [redact_url(u) for u in spec.base_urls]
     blob = json.dumps(
-        {"provider": spec.provider, "base_url": spec.base_url if not spec.replicas else list(spec.base_urls),
+        {"provider": spec.provider, "base_url": urls[0] if not spec.replicas else urls,
          "model": spec.model, "digest": digest, "messages": messages, "params": params, "sample": sample},
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def build_providers(models: list[ModelSpec], timeout: float) -> dict[str, list[Provider]]:
+def build_providers(models: list[ModelSpec], timeout: float,
+                    max_answer_mb: float | None = None) -> dict[str, list[Provider]]:
     """One provider per base URL of each model (several when the model has replicas)."""
     out = {}
     for m in models:
         key = m.api_key()
         out[m.alias] = [make_provider(m.provider, m.model, url, timeout=m.timeout or timeout, stream=m.stream,
-                                      api_key=key) for url in m.base_urls]
+                                      api_key=key, max_answer_mb=m.max_answer_mb or max_answer_mb)
+                        for url in m.base_urls]
     return out
 
 

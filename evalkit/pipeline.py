@@ -10,6 +10,7 @@ import hashlib
 import os
 import secrets
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -49,7 +50,7 @@ class RunOutcome:
 
 async def _generate_async(store: Store, run_id: str, models: list[ModelSpec], tasks: list[Task],
                           settings: GenerationSettings) -> GenerationResult:
-    providers = build_providers(models, settings.timeout)
+    providers = build_providers(models, settings.timeout, settings.max_answer_mb)
     try:
         details = await preflight(models, providers)
         snapshot = {m.alias: {**m.public(), **details.get(m.alias, {})} for m in models}
@@ -70,9 +71,26 @@ def generate_run(store: Store, models: list[ModelSpec], suites: list[Suite], set
                              "concurrency": settings.concurrency,
                              "config_file": str(config.path) if config and config.path else None},
                      suites=suites_info(suites), models={m.alias: m.public() for m in models})
-    gen = asyncio.run(_generate_async(store, run_id, models, all_tasks(suites), settings))
-    store.update_run(run_id, status="generated")
+    with marked_on_failure(store, run_id):
+        gen = asyncio.run(_generate_async(store, run_id, models, all_tasks(suites), settings))
+    store.update_run(run_id, status="generated" if gen.ok else "failed")
     return RunOutcome(run_id, gen)
+
+
+@contextmanager
+def marked_on_failure(store: Store, run_id: str):
+    """A run that stops with an error is marked `failed`, one stopped by the user `interrupted`:
+    both stay listed with what they hold, and neither becomes the default run of report/gate
+    unless it has results (see Store.latest_run_id)."""
+    try:
+        yield
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, (KeyboardInterrupt, SystemExit)) else "failed"
+        try:
+            store.update_run(run_id, status=status, finished_at=time.time())
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            pass
+        raise
 
 
 def import_responses(store: Store, path: str | Path, suite_names: Iterable[str], run_id: str | None = None,
@@ -92,6 +110,9 @@ def import_responses(store: Store, path: str | Path, suite_names: Iterable[str],
             order.append(name)
         if str(rec["task_id"]) not in tasks:
             unknown.add(str(rec["task_id"]))
+    if not order and not wanted:
+        raise EvalkitError(f"{path} holds no responses (no non-blank line); "
+                           "write one JSON object a line: model, task_id, sample, response")
     if wanted:
         missing = [m for m in wanted if m not in order]
         if missing:
@@ -105,6 +126,13 @@ def import_responses(store: Store, path: str | Path, suite_names: Iterable[str],
                      suites=suites_info(suites),
                      models={m: {"provider": "replay", "model": m, "base_url": None, "source": str(path)}
                              for m in order})
+    with marked_on_failure(store, run_id):
+        _import_records(store, run_id, path, order, tasks)
+    store.update_run(run_id, status="generated")
+    return run_id
+
+
+def _import_records(store: Store, run_id: str, path: str | Path, order: list[str], tasks: dict[str, Task]) -> None:
     source = Path(path).resolve()
     batch: list[tuple[str, dict]] = []
     for rec in iter_jsonl(path):
@@ -124,8 +152,6 @@ def import_responses(store: Store, path: str | Path, suite_names: Iterable[str],
             store.save_many(run_id, batch)
             batch = []
     store.save_many(run_id, batch)
-    store.update_run(run_id, status="generated")
-    return run_id
 
 
 def _short_hash(text: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import EvalkitError
+from .safetext import clean, cleaned, note
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -128,8 +129,26 @@ class Store:
         return _run_dict(row) if row else None
 
     def latest_run_id(self) -> str | None:
-        row = self._conn.execute("SELECT id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchone()
+        """The newest run with results: at least one successful response, not marked failed.
+
+        A run that failed (every request failed, an endpoint was down) or was stopped before its
+        first response is kept and listed, but is never the default of report and gate."""
+        row = self._conn.execute(
+            "SELECT id FROM runs r WHERE r.status != 'failed' AND EXISTS (SELECT 1 FROM run_responses rr"
+            " JOIN responses x ON x.id = rr.response_id WHERE rr.run_id = r.id AND x.error IS NULL)"
+            " ORDER BY r.created_at DESC, r.rowid DESC LIMIT 1"
+        ).fetchone()
         return row["id"] if row else None
+
+    def run_list(self, limit: int = 10) -> list[dict]:
+        """The newest runs with their status and how many of their responses succeeded (for listings)."""
+        rows = self._conn.execute(
+            "SELECT r.id, r.status, r.created_at, count(rr.response_id) AS responses,"
+            " coalesce(sum(x.error IS NULL), 0) AS ok FROM runs r"
+            " LEFT JOIN run_responses rr ON rr.run_id = r.id LEFT JOIN responses x ON x.id = rr.response_id"
+            " GROUP BY r.id ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [{**dict(row), "has_results": row["ok"] > 0 and row["status"] != "failed"} for row in rows]
 
     def cached_response_id(self, cache_key: str) -> int | None:
         """The id of a successful response to this exact request, if one was stored (errors are retried)."""
@@ -161,6 +180,7 @@ class Store:
             rec["text"] = ""
         if "params" in rec:
             rec["params_json"] = _dumps(rec.pop("params"))
+        _make_storable(rec)
         values = [rec.get(f) for f in RESPONSE_FIELDS]
         placeholders = ", ".join("?" for _ in RESPONSE_FIELDS)
         updates = ", ".join(f"{f}=excluded.{f}" for f in RESPONSE_FIELDS if f != "cache_key")
@@ -177,6 +197,7 @@ class Store:
         return rid
 
     def _link(self, run_id: str, model: str, suite: str, task_id: str, sample: int, response_id: int) -> None:
+        model, suite, task_id = cleaned(model), cleaned(suite), cleaned(task_id)
         self._conn.execute(
             "INSERT INTO run_responses (run_id, model, suite, task_id, sample, response_id)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, model, suite, task_id, sample)"
@@ -297,6 +318,20 @@ class Store:
                 "finish_reason": r["finish_reason"],
                 "scores": scores.get(r["id"], {}),
             }
+
+
+def _make_storable(rec: dict) -> None:
+    """Any text a server or a file delivered can be stored: what UTF-8 cannot hold is replaced,
+    and the response says so (in finish_reason, which the report shows next to the answer)."""
+    replaced = 0
+    for f in RESPONSE_FIELDS:
+        value = rec.get(f)
+        if isinstance(value, str):
+            rec[f], n = clean(value)
+            if f in ("text", "thinking"):
+                replaced += n
+    if replaced:
+        rec["finish_reason"] = "; ".join(x for x in (rec.get("finish_reason"), note(replaced)) if x)
 
 
 def _dumps(obj: Any) -> str:

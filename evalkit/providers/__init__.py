@@ -9,15 +9,17 @@ PROVIDERS = ("ollama", "openai", "replay")
 
 
 def make_provider(kind: str, model: str, base_url: str | None = None, *, timeout: float = 600.0,
-                  stream: bool = True, api_key: str | None = None) -> Provider:
+                  stream: bool = True, api_key: str | None = None, max_answer_mb: float | None = None) -> Provider:
     if kind == "ollama":
         from .ollama import OllamaProvider
 
-        return OllamaProvider(model, base_url, timeout=timeout, stream=stream, api_key=api_key)
+        return OllamaProvider(model, base_url, timeout=timeout, stream=stream, api_key=api_key,
+                              max_answer_mb=max_answer_mb)
     if kind == "openai":
         from .openai_compat import OpenAIProvider
 
-        return OpenAIProvider(model, base_url, timeout=timeout, stream=stream, api_key=api_key)
+        return OpenAIProvider(model, base_url, timeout=timeout, stream=stream, api_key=api_key,
+                              max_answer_mb=max_answer_mb)
     if kind == "replay":
         from .replay import ReplayProvider
 

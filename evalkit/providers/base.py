@@ -5,6 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+from ..redact import redact_url, scrub
+
 
 @dataclass
 class Completion:
@@ -25,6 +27,47 @@ class Request:
     params: dict = field(default_factory=dict)
     task_id: str = ""
     sample: int = 0
+
+
+DEFAULT_ANSWER_MB = 4.0   # one answer's cap when neither the config nor max_tokens says more
+BYTES_PER_TOKEN = 32      # generous: a token is rarely more than a few bytes of UTF-8
+
+
+def answer_cap(params: dict, max_answer_mb: float | None = None) -> int:
+    """Bytes of one answer (text + thinking) evalkit reads before it stops: the configured
+    max_answer_mb, else 4 MB or max_tokens x 32 bytes when that is larger. A server that streams
+    forever then costs a bounded amount of memory, and the answer is stored marked truncated."""
+    if max_answer_mb is not None:
+        return int(max_answer_mb * 1_000_000)
+    tokens = params.get("max_tokens") or params.get("num_predict")
+    by_tokens = tokens * BYTES_PER_TOKEN if isinstance(tokens, int) and not isinstance(tokens, bool) else 0
+    return max(int(DEFAULT_ANSWER_MB * 1_000_000), by_tokens)
+
+
+def truncated_reason(cap: int) -> str:
+    return f"truncated: the answer passed {cap / 1_000_000:g} MB (max_answer_mb), evalkit stopped reading"
+
+
+class AnswerBuffer:
+    """Collects a streamed answer's pieces until the cap; `full` says when to stop reading."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.size = 0
+        self.text: list[str] = []
+        self.thinking: list[str] = []
+        self.full = False
+
+    def add(self, piece: str | None, thinking: str | None = None) -> None:
+        for value, into in ((thinking, self.thinking), (piece, self.text)):
+            if not value or self.full:
+                continue
+            size = len(value.encode("utf-8", "surrogatepass"))
+            if self.size + size > self.cap:
+                value = value.encode("utf-8", "surrogatepass")[: self.cap - self.size].decode("utf-8", "ignore")
+                self.full = True
+            self.size += size
+            into.append(value)
 
 
 class ProviderError(Exception):
@@ -56,9 +99,12 @@ class EndpointInfo:
 class Provider(ABC):
     kind: str = ""
 
-    def __init__(self, model: str, base_url: str | None, *, timeout: float = 600.0, stream: bool = True):
+    def __init__(self, model: str, base_url: str | None, *, timeout: float = 600.0, stream: bool = True,
+                 max_answer_mb: float | None = None):
         self.model = model
-        self.base_url = base_url
+        self.max_answer_mb = max_answer_mb
+        self._url = base_url                 # as configured, credentials included: only for the request
+        self.base_url = redact_url(base_url)  # what messages, the store and reports show
         self.timeout = timeout
         self.stream = stream
 
@@ -74,6 +120,12 @@ class Provider(ABC):
 
     def has_model(self, models: list[str]) -> bool:
         return self.model in models
+
+    def _redacted(self, err: ProviderError) -> ProviderError:
+        """`err` with any credential of the configured URL masked (a client message may quote it)."""
+        if self._url != self.base_url:
+            err.args = (scrub(str(err), [self._url]),)
+        return err
 
     def unreachable_hint(self) -> str:
         return f"cannot reach {self.base_url}: is the server running?"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import time
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import httpx
 import ollama
 
-from .base import Completion, EndpointInfo, Provider, ProviderError, Request
+from .base import (AnswerBuffer, Completion, EndpointInfo, Provider, ProviderError, Request, answer_cap,
+                   truncated_reason)
 
 DEFAULT_URL = "http://localhost:11434"
 
@@ -55,14 +57,38 @@ def _classify(exc: BaseException, url: str) -> ProviderError:
     raise exc
 
 
+def _plain_host(url: str) -> str:
+    """The URL without user:password@ and ?query (the client would drop them silently)."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def _credentials(url: str) -> dict:
+    """httpx client settings that send what the URL carried: basic auth and query parameters."""
+    if "://" not in url:
+        return {}
+    parts = urlsplit(url)
+    out: dict = {}
+    if "@" in parts.netloc:
+        user, _, password = parts.netloc.rpartition("@")[0].partition(":")
+        out["auth"] = httpx.BasicAuth(unquote(user), unquote(password))
+    if parts.query:
+        out["params"] = parse_qsl(parts.query, keep_blank_values=True)
+    return out
+
+
 class OllamaProvider(Provider):
     kind = "ollama"
 
     def __init__(self, model: str, base_url: str | None = None, *, timeout: float = 600.0, stream: bool = True,
-                 api_key: str | None = None):
-        super().__init__(model, (base_url or default_base_url()).rstrip("/"), timeout=timeout, stream=stream)
+                 api_key: str | None = None, max_answer_mb: float | None = None):
+        super().__init__(model, (base_url or default_base_url()).rstrip("/"), timeout=timeout, stream=stream,
+                         max_answer_mb=max_answer_mb)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-        self._client = ollama.AsyncClient(host=self.base_url, timeout=timeout, headers=headers)
+        self._client = ollama.AsyncClient(host=_plain_host(self._url), timeout=timeout, headers=headers,
+                                          **_credentials(self._url))
 
     def unreachable_hint(self) -> str:
         return f"cannot reach Ollama at {self.base_url}: is `ollama serve` running? (set base_url or OLLAMA_HOST)"
@@ -74,7 +100,7 @@ class OllamaProvider(Provider):
         try:
             listed = await self._client.list()
         except Exception as exc:  # noqa: BLE001 - classified below, anything else is a real bug
-            err = _classify(exc, self.base_url)
+            err = self._redacted(_classify(exc, self.base_url))
             if err.kind in ("connection", "timeout"):
                 return EndpointInfo(False, error=str(err))
             return EndpointInfo(True, None, error=str(err))
@@ -113,7 +139,7 @@ class OllamaProvider(Provider):
                     completion_tokens=resp.eval_count,
                     finish_reason=resp.done_reason,
                 )
-            text, thinking = [], []
+            answer = AnswerBuffer(answer_cap(request.params, self.max_answer_mb))
             ttft = None
             last = None
             stream = await self._client.chat(model=self.model, messages=request.messages, options=options,
@@ -121,22 +147,24 @@ class OllamaProvider(Provider):
             async for part in stream:
                 if ttft is None and (part.message.content or part.message.thinking):
                     ttft = time.perf_counter() - start
-                text.append(part.message.content or "")
-                thinking.append(part.message.thinking or "")
+                answer.add(part.message.content, part.message.thinking)
                 last = part
-            if last is None or not last.done:
+                if answer.full:  # an endless answer: stop reading, keep what came, say it was cut
+                    await stream.aclose()
+                    break
+            if not answer.full and (last is None or not last.done):
                 raise ProviderError(f"stream from Ollama at {self.base_url} ended before `done`", "malformed")
             return Completion(
-                text="".join(text),
-                thinking="".join(thinking) or None,
+                text="".join(answer.text),
+                thinking="".join(answer.thinking) or None,
                 latency_s=time.perf_counter() - start,
                 ttft_s=ttft,
                 prompt_tokens=last.prompt_eval_count,
                 completion_tokens=last.eval_count,
-                finish_reason=last.done_reason,
+                finish_reason=truncated_reason(answer.cap) if answer.full else last.done_reason,
             )
         except Exception as exc:  # noqa: BLE001 - re-raised as a classified ProviderError
-            raise _classify(exc, self.base_url) from exc
+            raise self._redacted(_classify(exc, self.base_url)) from exc
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import time
+from urllib.parse import parse_qsl
 
 import httpx
 import openai
 
-from .base import Completion, EndpointInfo, Provider, ProviderError, Request
+from .base import (AnswerBuffer, Completion, EndpointInfo, Provider, ProviderError, Request, answer_cap,
+                   truncated_reason)
 
 DEFAULT_URL = "http://localhost:8000/v1"
 # OpenAI's own parameters; anything else goes in extra_body (top_k, min_p, repetition_penalty...)
@@ -73,11 +75,15 @@ class OpenAIProvider(Provider):
     kind = "openai"
 
     def __init__(self, model: str, base_url: str | None = None, *, timeout: float = 600.0, stream: bool = True,
-                 api_key: str | None = None):
-        super().__init__(model, (base_url or default_base_url()).rstrip("/"), timeout=timeout, stream=stream)
+                 api_key: str | None = None, max_answer_mb: float | None = None):
+        super().__init__(model, (base_url or default_base_url()).rstrip("/"), timeout=timeout, stream=stream,
+                         max_answer_mb=max_answer_mb)
+        # the client appends paths to base_url, so a query (?api-key=...) is sent as its default query
+        url, _, query = self._url.partition("?")
         # A local server needs no key, but the client insists on one: send a placeholder, never a real default.
-        self._client = openai.AsyncOpenAI(base_url=self.base_url, api_key=api_key or "evalkit-no-key",
-                                          timeout=timeout, max_retries=0)
+        self._client = openai.AsyncOpenAI(base_url=url.rstrip("/"), api_key=api_key or "evalkit-no-key",
+                                          timeout=timeout, max_retries=0,
+                                          default_query=dict(parse_qsl(query, keep_blank_values=True)) or None)
 
     def unreachable_hint(self) -> str:
         return (f"cannot reach the OpenAI-compatible server at {self.base_url}: is it running? "
@@ -88,7 +94,7 @@ class OpenAIProvider(Provider):
             page = await self._client.models.list()
             return EndpointInfo(True, sorted(m.id for m in page.data))
         except Exception as exc:  # noqa: BLE001 - classified below
-            err = _classify(exc, self.base_url)
+            err = self._redacted(_classify(exc, self.base_url))
             if err.kind in ("connection", "timeout"):
                 return EndpointInfo(False, error=str(err))
             # some servers do not implement /models: reachable, but cannot tell which models exist
@@ -110,7 +116,7 @@ class OpenAIProvider(Provider):
                 # (interrupt_requests): the answer is cut short, so ask again without streaming.
             return await self._plain(request, start)
         except Exception as exc:  # noqa: BLE001 - re-raised as a classified ProviderError
-            raise _classify(exc, self.base_url) from exc
+            raise self._redacted(_classify(exc, self.base_url)) from exc
 
     async def _plain(self, request: Request, start: float) -> Completion:
         native, extra = self._split_params(request.params)
@@ -137,7 +143,7 @@ class OpenAIProvider(Provider):
             model=self.model, messages=request.messages, stream=True,
             stream_options={"include_usage": True}, extra_body=extra or None, **native,
         )
-        text, thinking = [], []
+        answer = AnswerBuffer(answer_cap(request.params, self.max_answer_mb))
         ttft = finish = usage = None
         async for chunk in stream:
             if chunk.usage is not None:
@@ -148,16 +154,18 @@ class OpenAIProvider(Provider):
                 think = _reasoning(delta) if delta else None
                 if ttft is None and (piece or think):
                     ttft = time.perf_counter() - start
-                text.append(piece)
-                if think:
-                    thinking.append(think)
+                answer.add(piece, think)
                 if choice.finish_reason:
                     finish = choice.finish_reason
+            if answer.full:  # an endless answer: stop reading, keep what came, say it was cut
+                await stream.close()
+                finish = truncated_reason(answer.cap)
+                break
         if finish is None:
             return None
         return Completion(
-            text="".join(text),
-            thinking="".join(thinking) or None,
+            text="".join(answer.text),
+            thinking="".join(answer.thinking) or None,
             latency_s=time.perf_counter() - start,
             ttft_s=ttft,
             prompt_tokens=usage.prompt_tokens if usage else None,

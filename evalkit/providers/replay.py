@@ -6,15 +6,20 @@ One JSON object a line: `model`, `task_id`, `sample`, `response` (optional `thin
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import EvalkitError
+from ..safetext import cleaned
 from .base import Completion, EndpointInfo, Provider, ProviderError, Request
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
     return list(iter_jsonl(path))
+
+
+MAX_SAMPLE = 999_999  # sample indexes 0..MAX_SAMPLE (a typo such as 1e400 must not reach the store)
 
 
 def iter_jsonl(path: str | Path) -> Iterator[dict]:
@@ -24,30 +29,65 @@ def iter_jsonl(path: str | Path) -> Iterator[dict]:
     if not path.exists() or not files:
         raise EvalkitError(f"responses file {path} not found; give a .jsonl file or a folder of them")
     for f in files:
-        with open(f, encoding="utf-8") as handle:
-            yield from _records(f, handle)
+        try:
+            with open(f, "rb") as handle:  # bytes: a line that is not UTF-8 is named, not a crash
+                yield from _records(f, handle)
+        except OSError as exc:
+            raise EvalkitError(f"cannot read {f}: {exc.strerror or exc}") from exc
 
 
 def _records(f: Path, handle) -> Iterator[dict]:
-    for lineno, line in enumerate(handle, 1):
+    for lineno, raw in enumerate(handle, 1):
+        try:
+            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise EvalkitError(f"{f}:{lineno}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
+                               "save the file as UTF-8") from exc
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
             raise EvalkitError(f"{f}:{lineno}: not valid JSON ({exc.msg}); one JSON object a line") from exc
-        missing = [k for k in ("model", "task_id", "response") if k not in rec] if isinstance(rec, dict) else ["all"]
-        if missing:
-            raise EvalkitError(f"{f}:{lineno}: missing {', '.join(missing)} field(s); "
-                               "each line needs model, task_id, sample, response")
-        if not isinstance(rec["response"], str):
-            raise EvalkitError(f"{f}:{lineno}: `response` must be a string")
-        rec.setdefault("sample", 0)
-        try:
-            rec["sample"] = int(rec["sample"])
-        except (TypeError, ValueError) as exc:
-            raise EvalkitError(f"{f}:{lineno}: `sample` must be an integer") from exc
-        yield rec
+        except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep
+            raise EvalkitError(f"{f}:{lineno}: not usable JSON ({str(exc)[:80] or type(exc).__name__}); "
+                               "one flat JSON object a line") from exc
+        yield _checked(rec, f, lineno)
+
+
+def _checked(rec, f: Path, lineno: int) -> dict:
+    where = f"{f}:{lineno}"
+    missing = [k for k in ("model", "task_id", "response") if k not in rec] if isinstance(rec, dict) else ["all"]
+    if missing:
+        raise EvalkitError(f"{where}: missing {', '.join(missing)} field(s); "
+                           "each line needs model, task_id, sample, response")
+    for key in ("model", "task_id"):
+        value = rec[key]
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+            raise EvalkitError(f"{where}: `{key}` must be a non-empty string")
+        rec[key] = cleaned(str(value))
+    if not isinstance(rec["response"], str):
+        raise EvalkitError(f"{where}: `response` must be a string")
+    if rec.get("thinking") is not None and not isinstance(rec["thinking"], str):
+        raise EvalkitError(f"{where}: `thinking` must be a string or null")
+    rec["sample"] = _index(rec.get("sample", 0), where)
+    for key, kind in (("latency_s", (int, float)), ("completion_tokens", int)):
+        value = rec.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kind)
+                                  or not math.isfinite(value) or value < 0 or value > 1e12):
+            raise EvalkitError(f"{where}: `{key}` must be a number from 0 to 1e12, or left out")
+    return rec
+
+
+def _index(value, where: str) -> int:
+    """The sample index: a whole number 0..MAX_SAMPLE (1.0 and "3" are accepted as 1 and 3)."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 7:
+        value = int(value)
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SAMPLE:
+        raise EvalkitError(f"{where}: `sample` must be a whole number from 0 to {MAX_SAMPLE}, not {str(value)[:40]}")
+    return value
 
 
 class ReplayProvider(Provider):
