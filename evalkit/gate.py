@@ -21,8 +21,6 @@ when both are set), or when the candidate's mean is below ``min`` (above ``max``
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import compare as C
+from . import crossrun
 from .errors import EvalkitError
 from .yamlfile import load_mapping
 
@@ -216,55 +215,13 @@ def evaluate(cmp: C.Comparison, metric_rules: dict, rollup_rules: dict, explicit
 
 
 # ---- inputs -------------------------------------------------------------------------------------
-def is_folder(run: str) -> bool:
-    try:
-        return Path(run).is_dir()
-    except OSError:  # e.g. a name too long to be a path: then it is a run id
-        return False
-
+is_folder = crossrun.is_folder
 
 
 def load_input(store, run: str | None) -> tuple[str, list[str], "C.pd.DataFrame"]:
     """(run id, model order, long score table) from a store run or a report folder."""
-    if run is not None and is_folder(run):
-        return _from_folder(Path(run))
-    if store is None:
-        raise EvalkitError(f"{run!r} is not a report folder and no store is open; pass --run RUN_ID or a folder "
-                           "with results.json")
-    run_id = run or store.latest_run_id()
-    if run_id is None:
-        raise EvalkitError(f"no runs in {store.path}; run `evalkit run` first or pass --run FOLDER")
-    info = store.get_run(run_id)
-    if info is None:
-        raise EvalkitError(f"run {run_id!r} not found in {store.path} (nor a folder of that name)")
-    df = C.scores_frame(store, run_id)
-    return run_id, C.model_order(info.get("models"), df), df
-
-
-def _from_folder(folder: Path) -> tuple[str, list[str], Any]:
-    rj, sc = folder / "results.json", folder / "scores.csv"
-    if rj.is_file():
-        try:
-            data = json.loads(rj.read_text(encoding="utf-8"))
-            rows = data["results"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise EvalkitError(f"{rj} is not an evalkit results.json ({type(exc).__name__}); re-run `evalkit report`") from exc
-        df = C.frame_from_results(rows)
-        models = list(data.get("models") or (data.get("run") or {}).get("models") or [])
-        run_id = str(data.get("run_id") or folder.name)
-    elif sc.is_file():
-        recs = []
-        with open(sc, newline="", encoding="utf-8") as f:
-            for r in csv.DictReader(f):
-                if r.get("metric") in ("latency_s", "completion_tokens"):
-                    continue  # generation facts, not scores (a failed request, `error`, is gated)
-                recs.append((r["model"], "", r["task_id"], int(r["sample"]), r["metric"], r["value"]))
-        df = C.frame_from_records(recs)
-        models, run_id = [], folder.name
-    else:
-        raise EvalkitError(f"{folder} has neither results.json nor scores.csv; pass a report folder written by "
-                           "`evalkit run`/`evalkit report`")
-    return run_id, C.model_order(models, df), df
+    src = crossrun.open_source(store, run)
+    return src.run_id, src.models, src.df
 
 
 # ---- entry point --------------------------------------------------------------------------------
@@ -291,8 +248,10 @@ def run_gate(*, store, run: str | None, baseline: str, candidate: str, rules_pat
 
     if not baseline or not candidate:
         raise EvalkitError("the gate needs --baseline and --candidate")
-    run_id, models, df = load_input(store, run)
-    result = gate(df, run_id, models, baseline, candidate, rules_path)
+    main = crossrun.open_source(store, run)
+    # RUN:MODEL names a model of another run: it joins this run's scores under that label
+    both = crossrun.combine(store, main, baseline, candidate, only_pair=True)
+    result = gate(both.df, main.run_id, both.models, both.baseline, both.candidate, rules_path)
     for path, text in ((markdown_path, gate_markdown(result)), (junit_path, gate_junit(result))):
         if path:
             mode = "a" if _is_step_summary(path) else "w"  # other steps share $GITHUB_STEP_SUMMARY

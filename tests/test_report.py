@@ -208,6 +208,150 @@ def test_model_order_is_the_users_not_alphabetical(tmp_path):
 
     per = {"llama-base": {("t", 0): {"runs_ok": 1.0}}, "chat-tuned": {("t", 0): {"runs_ok": 0.0}}}
     store = build_store(tmp_path / "db", per)
-    _, models, _, cmp = run_comparison(store, "run-1")
+    rc = run_comparison(store, "run-1")
+    models, cmp = rc.models, rc.cmp
     assert models == ["llama-base", "chat-tuned"]
     assert (cmp.baseline, cmp.candidate) == ("llama-base", "chat-tuned")
+
+
+# ---- 1 to N models ----------------------------------------------------------------------------
+MODEL_NAMES = ["base", "tuned", "ollama:qwen3-vl:8b", "openai:gpt-4o-mini-2024-07-18", "llama-3.1-8b-instruct-q4",
+               "deepseek-coder-v2-lite", "codestral-22b", "phi-3.5-mini", "starcoder2-15b", "granite-8b-<b>code</b>"]
+PROGRAM = """import pygame
+
+CELL_SIZE = 20
+GRID_W, GRID_H = 32, 24
+
+
+class Snake:
+    def __init__(self):
+        self.body = [(5, 5), (4, 5), (3, 5)]
+        self.direction = (1, 0)
+
+    def step(self):
+        hx, hy = self.body[0]
+        dx, dy = self.direction
+        self.body.insert(0, ((hx + dx) % GRID_W, (hy + dy) % GRID_H))
+        self.body.pop()
+
+
+def main():
+    pygame.init()
+    screen = pygame.display.set_mode((GRID_W * CELL_SIZE, GRID_H * CELL_SIZE))
+    snake = Snake()
+    clock = pygame.time.Clock()
+    while True:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                return
+        snake.step()
+        screen.fill((0, 0, 0))
+        for x, y in snake.body:
+            pygame.draw.rect(screen, (0, 200, 0), (x * CELL_SIZE, y * CELL_SIZE, CELL_SIZE, CELL_SIZE))
+        pygame.display.flip()
+        clock.tick(10)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def make_models_run(tmp_path, n: int, *, tasks=("snake", "fizzbuzz"), samples=3):
+    """n models (names as users write them, colons included) on two tasks, realistic texts and
+    scores that differ by model, execution details with the reasons the scorers give."""
+    names = MODEL_NAMES[:n]
+    per: dict = {m: {} for m in names}
+    texts, details = {}, {}
+    for mi, m in enumerate(names):
+        for t in tasks:
+            for s in range(samples):
+                k = (mi * 7 + s * 3 + len(t)) % 10
+                runs = 1.0 if k >= 3 else 0.0
+                per[m][(t, s)] = {
+                    "syntax_ok": 1.0 if k else 0.0, "runs_ok": runs,
+                    "tests_pass": (k % 5) / 4 if t == "fizzbuzz" else None,
+                    "feature_completeness": round(0.3 + 0.07 * k, 2), "claim_consistency": round(0.5 + 0.05 * k, 2),
+                    "quality": round(0.55 + 0.04 * k, 2), "code_prose_ratio": 0.5 + k,
+                }
+                texts[(m, t, s)] = (f"Here is the {t} program written by {m}.\n```python\n{PROGRAM}```\n"
+                                    f"It moves the snake by CELL_SIZE on a grid. Sample {s}.\n")
+                details[(m, t, s, "runs_ok")] = (
+                    {"status": "ok", "alive_at_end": True, "isolation": "bwrap", "duration_s": 0.8,
+                     "probes": {"grid_alignment": {"passed": True, "detail": "the head stayed on a 20-px lattice"}}}
+                    if runs else
+                    {"status": "crashed", "exception_type": "AttributeError", "lineno": 14,
+                     "exception_message": "'str' object has no attribute 'get'", "isolation": "bwrap",
+                     "reason": "the program raised AttributeError at line 14 after 0.2 s of game time",
+                     "probes": {"grid_alignment": {"passed": None, "detail": "not judged: the game ended before "
+                                                                           "the snake moved"}}})
+                if t == "fizzbuzz":
+                    details[(m, t, s, "tests_pass")] = (
+                        {"passed": k % 5, "total": 4, "reason": f"{k % 5} of 4 tests passed; test 4 expected "
+                                                                "'FizzBuzz' for 15"}
+                        if runs else {"status": "crashed", "passed": 0, "total": 4, "tests": []})
+    return build_store(tmp_path / "db", per, texts=texts, details=details, suite="snake"), names
+
+
+@pytest.mark.parametrize("n", [1, 3, 10])
+def test_every_table_is_filled_for_one_to_ten_models(tmp_path, n):
+    """Means, pass@k and per-task tables hold numbers for every model, whatever their number."""
+    store, names = make_models_run(tmp_path, n)
+    out = write_reports(store, "run-1", tmp_path / "rep")
+    html = (out / "index.html").read_text(encoding="utf-8")
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    per_task = re.findall(r'<table class="tmeans">(.*?)</table>', html, re.S)
+    assert len(per_task) == 2
+    for table in per_task:
+        assert table.count("<tr>") == n + 1                       # a row per model plus the header
+        assert re.search(r'<td class="num[^"]*">0\.\d\d', table)  # filled means, not n/a
+    assert "pass@1" in html and "pass@3" in html and "means per metric follow" not in html.lower()
+    board = res["leaderboard"]
+    assert list(board["means"]) == names
+    assert all(board["means"][m]["runs_ok"]["mean"] is not None for m in names)
+    assert "&lt;b&gt;code&lt;/b&gt;" in html or n < 10 and "<b>code</b>" not in html
+    if n == 1:
+        assert res["comparison"] is None and 'id="solo-note"' in html
+        assert 'id="rollup-table"' in html and 'id="metric-table"' in html
+        assert "Δ" not in html.split('<section id="tasks">')[0]           # no empty comparison columns
+        assert "## Metrics" in md and "| runs ok |" in md and "## pass@k" in md and "## Per task" in md
+        lo, hi = board["means"]["base"]["runs_ok"]["ci_low"], board["means"]["base"]["runs_ok"]["ci_high"]
+        assert lo <= board["means"]["base"]["runs_ok"]["mean"] <= hi
+    else:
+        assert 'id="leaderboard-table"' in html and "## Leaderboard (baseline base)" in md
+        table = re.search(r'<table class="leader" id="leaderboard-table">(.*?)</table>', html, re.S).group(1)
+        assert table.count('<tr data-model=') == n and table.count("Δ ") == (n - 1) * len(board["deltas"]["tuned"])
+        # each candidate's change in the leaderboard is the pair table's for the report's candidate
+        assert board["deltas"]["tuned"]["runs_ok"]["delta"] == pytest.approx(res["comparison"]["paired"]["runs_ok"]["delta"])
+        assert board["deltas"]["tuned"]["runs_ok"]["ci_low"] == res["comparison"]["paired"]["runs_ok"]["ci_low"]
+        assert set(board["deltas"]) == set(names[1:])
+        # side by side: every model's panel is there, only baseline and candidate shown at first
+        first = html.split('<details class="pair"')[1]
+        assert first.count('class="panel') == n and first.count(" hidden>") == n - 2
+        assert 'id="left-model"' in html and 'id="right-model"' in html
+
+
+def test_scores_decided_by_execution_or_a_probe_show_their_reason(tmp_path):
+    store, _ = make_models_run(tmp_path, 2)
+    html = (write_reports(store, "run-1", tmp_path / "rep") / "index.html").read_text(encoding="utf-8")
+    # the scorer's own words, and a sentence from the outcome when it gave none
+    assert "the program raised AttributeError at line 14 after 0.2 s of game time" in html
+    assert "the program was still running, without an exception, when its time budget ended" in html
+    assert "the head stayed on a 20-px lattice" in html and "not judged: the game ended before the snake moved" in html
+    assert "of 4 tests passed; test 4 expected &#39;FizzBuzz&#39; for 15" in html
+    assert "0 of 4 tests passed; the program stopped with an uncaught exception" in html
+    assert '{"passed"' not in html                                   # probe words, not a JSON dump
+
+
+def test_a_not_judged_score_says_why(tmp_path):
+    from evalkit.report.html import metric_sections, plain_reason
+
+    secs = metric_sections({"runs_ok": {"value": None, "details": {"status": "missing_dependency",
+                                                                  "missing_module": "<numpy>"}},
+                            "quality": {"value": None, "details": {"reason": "quality is measured for Python only"}}})
+    assert [s["value"] for s in secs] == ["not judged", "not judged"]
+    assert secs[0]["reason"] == ("not judged: the program needs a module the sandbox does not have "
+                                 "(module <numpy>)")
+    assert secs[1]["reason"] == "not judged: quality is measured for Python only"
+    assert plain_reason("runs_ok", 1.0, {}) == ""

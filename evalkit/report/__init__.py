@@ -12,10 +12,12 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
 from .. import compare as C
+from ..crossrun import combine, store_source
 from ..errors import EvalkitError
+from ..leaderboard import Leaderboard, leaderboard
 from ..store import Store
 
 if TYPE_CHECKING:
@@ -25,19 +27,30 @@ GENERATION_METRICS = ("latency_s", "completion_tokens")
 RESULTS_FORMAT = "evalkit-results/1"
 
 
+class RunComparison(NamedTuple):
+    """What every report file is written from: computed once, shared by files and terminal."""
+
+    run: dict                   # the run, with models borrowed from other runs added under their labels
+    models: list[str]           # display order (baseline first unless chosen otherwise)
+    df: "pd.DataFrame"          # long score table of every model shown
+    cmp: C.Comparison | None    # baseline vs candidate; None for a one-model report
+    board: Leaderboard          # every model against the baseline
+    rows: Callable[[], Iterator[dict]]   # every response with its scores, streamed
+
+
 def run_comparison(store: Store, run_id: str, baseline: str | None = None, candidate: str | None = None,
-                   *, n_boot: int = C.DEFAULT_BOOT) -> tuple[dict, list[str], "pd.DataFrame", C.Comparison | None]:
-    """The run, its models in the order the user named them, its score table and the comparison
-    (None for a one-model run). Reads only scores, never response texts."""
-    run = store.get_run(run_id)
-    if run is None:
-        raise EvalkitError(f"run {run_id!r} not found in {store.path}")
-    df = C.scores_frame(store, run_id)
-    models = C.model_order(run.get("models"), df)
-    if len(models) < 2 and baseline is None and candidate is None:
-        return run, models, df, None
-    b, c = C.pick_models(models, baseline, candidate)
-    return run, models, df, C.compare(df, b, c, models=models, n_boot=n_boot)
+                   *, n_boot: int = C.DEFAULT_BOOT) -> RunComparison:
+    """The run, its models in the order the user named them, its score table, the comparison
+    (None for a one-model run) and the leaderboard. Reads only scores, never response texts.
+    ``baseline``/``candidate`` may name a model of another run as RUN:MODEL."""
+    both = combine(store, store_source(store, run_id), baseline, candidate)
+    models, df = both.models, both.df
+    cmp = None
+    if len(models) >= 2 or both.baseline is not None or both.candidate is not None:
+        b, c = C.pick_models(models, both.baseline, both.candidate)
+        cmp = C.compare(df, b, c, models=models, n_boot=n_boot)
+    board = leaderboard(df, models, cmp.baseline if cmp else None, cmp=cmp, n_boot=n_boot)
+    return RunComparison(both.run, models, df, cmp, board, both.rows)
 
 
 def is_demo(run: dict) -> bool:
@@ -45,7 +58,7 @@ def is_demo(run: dict) -> bool:
 
 
 def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: str | None = None,
-                  candidate: str | None = None, comparison: tuple | None = None) -> Path:
+                  candidate: str | None = None, comparison: RunComparison | None = None) -> Path:
     """comparison: what run_comparison returned for this run and pair, if the caller has it already."""
     from .html import detailed_slots, render_html, slim
     from .markdown import summary_markdown
@@ -55,20 +68,21 @@ def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: s
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise EvalkitError(f"cannot create the report folder {out}: {exc}; pass --out DIR") from exc
-    run, models, df, cmp = comparison or run_comparison(store, run_id, baseline, candidate)
+    rc = comparison or run_comparison(store, run_id, baseline, candidate)
+    run, models, df, cmp, board = rc.run, rc.models, rc.df, rc.cmp, rc.board
     # scores.csv and results.json stream from the store one response at a time (flat memory)
-    _write_lines(out / "scores.csv", _scores_csv(store.run_results(run_id)))
+    _write_lines(out / "scores.csv", _scores_csv(rc.rows()))
     head = {"format": RESULTS_FORMAT, "run_id": run_id, "run": run, "models": models,
             "baseline": cmp.baseline if cmp else None, "candidate": cmp.candidate if cmp else None,
-            "comparison": cmp.to_dict() if cmp else None}
-    _write_lines(out / "results.json", _results_json(head, store.run_results(run_id)))
-    _write_lines(out / "summary.md", [summary_markdown(run, run_id, cmp, models, demo=is_demo(run))])
+            "comparison": cmp.to_dict() if cmp else None, "leaderboard": board.to_dict()}
+    _write_lines(out / "results.json", _results_json(head, rc.rows()))
+    _write_lines(out / "summary.md", [summary_markdown(run, run_id, cmp, models, demo=is_demo(run), board=board)])
     # the page groups each task's samples side by side, so it holds them at once; in a large run
     # only the slots shown side by side keep their text and evidence
     shown = detailed_slots(df, cmp)
     rows = [r if shown is None or (r["suite"], r["task_id"], r["sample"]) in shown else slim(r)
-            for r in store.run_results(run_id)]
-    _write_lines(out / "index.html", [render_html(run, run_id, rows, cmp, models, demo=is_demo(run))])
+            for r in rc.rows()]
+    _write_lines(out / "index.html", [render_html(run, run_id, rows, cmp, models, demo=is_demo(run), board=board)])
     return out
 
 

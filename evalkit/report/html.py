@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 
 from .. import compare as C
 from ..compare import Comparison
+from ..leaderboard import MEAN_BOOT, Leaderboard
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEXT_BUDGET = 4_000_000          # characters of response text across the whole page
@@ -37,7 +38,9 @@ OUTPUT_CAP = 2_000               # stdout / stderr / messages shown inline
 SECRET_KEY = re.compile(r"key|token|secret|password|authorization|credential", re.I)
 _CLASS_ATTR = re.compile(r'class="([A-Za-z0-9]+)"')
 FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-MODEL_COLOURS = ["#8791a5", "#2563eb", "#d97706", "#059669", "#9333ea"]
+# ten colours told apart at a glance (baseline grey); more models continue round the hue circle
+MODEL_COLOURS = ["#8791a5", "#2563eb", "#d97706", "#059669", "#9333ea",
+                 "#dc2626", "#0891b2", "#65a30d", "#db2777", "#854d0e"]
 ILLUSTRATIVE = ("These are illustrative responses written for the evalkit demo, "
                 "not outputs of real models.")
 
@@ -48,6 +51,16 @@ LABELS = {
     "code_correctness": "Code correctness", "code_explanation_ratio": "Code:explanation ratio",
     "production_readiness": "Production readiness",
 }
+
+
+def model_colour(i: int) -> str:
+    if i < len(MODEL_COLOURS):
+        return MODEL_COLOURS[i]
+    return f"hsl({(i * 137.5) % 360:.0f}, 65%, 42%)"
+
+
+def short_name(name: str, limit: int = 16) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def label(name: str) -> str:
@@ -288,6 +301,51 @@ def response_segments(hl: Highlighter, text: str, thinking: str | None, language
 
 
 # ---- details of each metric ----------------------------------------------------------------------
+STATUS_WORDS = {
+    "ok": "the program ran to its end without an exception",
+    "crashed": "the program stopped with an uncaught exception",
+    "syntax_error": "the program does not parse",
+    "timeout": "the program did not finish within its time limit",
+    "killed": "the sandbox killed the program",
+    "no_code": "the response has no program to run",
+    "missing_dependency": "not judged: the program needs a module the sandbox does not have",
+    "missing_asset": "not judged: the program needs a file that is not there",
+    "unsupported_language": "not judged: evalkit runs Python programs only",
+    "error": "not judged: the sandbox failed to run the program",
+}
+
+
+def plain_reason(metric: str, value: Any, det: dict) -> str:
+    """Why a score is what it is, in plain words: the scorer's own ``reason`` when it gave one,
+    else (execution) a sentence from the recorded outcome. "" when there is nothing to say."""
+    reason = det.get("reason")
+    if isinstance(reason, str) and reason.strip():
+        text = reason.strip()
+    elif metric in ("runs_ok", "tests_pass") and isinstance(det.get("status"), str):
+        status = det["status"]
+        text = STATUS_WORDS.get(status, status.replace("_", " "))
+        if status == "ok" and det.get("alive_at_end"):
+            text = "the program was still running, without an exception, when its time budget ended"
+        facts = []
+        if det.get("exception_type"):
+            facts.append(str(det["exception_type"]) + (f": {det['exception_message']}" if det.get("exception_message") else ""))
+        if isinstance(det.get("lineno"), int):
+            facts.append(f"line {det['lineno']}")
+        for key, what in (("killed_reason", "reason"), ("missing_module", "module"), ("missing_file", "file")):
+            if det.get(key):
+                facts.append(f"{what} {det[key]}")
+        if metric == "tests_pass" and det.get("total"):
+            text = f"{det.get('passed', 0)} of {det['total']} tests passed" + ("" if status == "ok" else f"; {text}")
+        text += f" ({', '.join(str(f) for f in facts)})" if facts else ""
+    elif metric == "tests_pass" and isinstance(det.get("tests"), list) and det.get("total"):
+        text = f"{det.get('passed', 0)} of {det['total']} tests passed"
+    else:
+        return "not judged (no reason recorded)" if value is None and det else ""
+    if value is None and not text.startswith("not judged"):
+        text = "not judged: " + text
+    return short(text, 400)
+
+
 def _dict(v: Any) -> dict:
     return v if isinstance(v, dict) else {}
 
@@ -305,6 +363,12 @@ def metric_sections(scores: dict) -> list[dict]:
         v = s.get("value")
         sec = {"metric": metric, "label": label(metric), "value": fmt_value(metric, v),
                "cls": value_class(metric, v), "kind": "generic", "items": [], "extra": ""}
+        try:
+            sec["reason"] = plain_reason(metric, v, det)
+        except Exception as exc:  # an odd details shape must not break the page
+            sec["reason"] = f"[reason not readable: {type(exc).__name__}]"
+        if v is None:
+            sec["value"] = "not judged"
         try:
             if metric == "syntax_ok":
                 err = _dict(det.get("error"))
@@ -352,7 +416,8 @@ def metric_sections(scores: dict) -> list[dict]:
                 sec["kind"] = "tests"
                 for i, t in enumerate(det["tests"][:50]):
                     t = t if isinstance(t, dict) else {"passed": None, "message": t}
-                    why = " ".join(str(x) for x in (t.get("exception_type"), t.get("message")) if x)
+                    why = t.get("reason") if isinstance(t.get("reason"), str) and t.get("reason") else \
+                        " ".join(str(x) for x in (t.get("exception_type"), t.get("message")) if x)
                     idx = t.get("index", i)
                     num = int(idx) + 1 if isinstance(idx, int) else i + 1
                     sec["items"].append({"name": f"test {num}", "ok": t.get("passed"), "why": short(why, 300)})
@@ -401,7 +466,7 @@ def exec_facts(det: dict) -> list[dict]:
             facts.append({"key": k, "value": s if len(s) <= OUTPUT_CAP else
                           s[:OUTPUT_CAP] + f"\n… ({len(s) - OUTPUT_CAP} more characters)", "pre": True, "more": False})
     for k, v in det.items():
-        if k not in EXEC_KEYS and k not in OUTPUT_KEYS and k != "probes" and v not in (None, "", [], {}):
+        if k not in EXEC_KEYS and k not in OUTPUT_KEYS and k not in ("probes", "reason") and v not in (None, "", [], {}):
             facts.append({"key": str(k).replace("_", " "), "value": short(v, 300), "pre": False, "more": True})
     return facts
 
@@ -424,17 +489,20 @@ def probe_rows(probes: Any) -> list[dict]:
                 if isinstance(p.get(key), (bool, int, float)) and not isinstance(p.get(key), str):
                     ok = bool(p[key])
                     break
-            detail = {k: v for k, v in p.items() if k not in ("name", "id")}
+            words = p.get("detail") if isinstance(p.get("detail"), str) else p.get("reason")
+            rest = {k: v for k, v in p.items() if k not in ("name", "id", "detail", "reason", "passed", "ok")}
+            detail = words if isinstance(words, str) and words else rest
         elif isinstance(p, bool):
             ok, detail = p, ""
-        rows.append({"name": short(name, 80), "ok": ok, "detail": short(detail, 400) if detail != "" else ""})
+        rows.append({"name": short(name, 80), "ok": ok,
+                     "detail": short(detail, 400) if detail not in ("", None, {}) else ""})
     return rows
 
 
 # ---- SVG charts ---------------------------------------------------------------------------------
 def bars_svg(title: str, values: list[tuple[str, float | None, str]], vmax: float, fmt) -> Markup:
     """Horizontal bars: [(model, value, colour)] on a 0..vmax axis."""
-    w, left, bar_h, gap = 260, 64, 16, 6
+    w, left, bar_h, gap = 330, 118, 16, 6
     h = 22 + len(values) * (bar_h + gap)
     parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
              f'aria-label="{escape(title)}">',
@@ -443,7 +511,8 @@ def bars_svg(title: str, values: list[tuple[str, float | None, str]], vmax: floa
         y = 20 + i * (bar_h + gap)
         frac = 0.0 if v is None or vmax <= 0 else max(0.0, min(1.0, v / vmax))
         bw = (w - left - 44) * frac
-        parts.append(f'<text x="0" y="{y + 12}" class="cl">{escape(model[:9])}</text>')
+        parts.append(f'<text x="0" y="{y + 12}" class="cl"><title>{escape(model)}</title>'
+                     f'{escape(short_name(model))}</text>')
         parts.append(f'<rect x="{left}" y="{y}" width="{w - left - 44}" height="{bar_h}" class="track"/>')
         parts.append(f'<rect x="{left}" y="{y}" width="{bw:.1f}" height="{bar_h}" fill="{colour}"/>')
         parts.append(f'<text x="{left + bw + 4:.1f}" y="{y + 12}" class="cv">{escape(fmt(v))}</text>')
@@ -451,9 +520,10 @@ def bars_svg(title: str, values: list[tuple[str, float | None, str]], vmax: floa
     return Markup("".join(parts))
 
 
-def rollup_svg(models: list[str], rolls: dict[str, dict], names: list[str]) -> Markup:
+def rollup_svg(models: list[str], rolls: dict[str, dict], names: list[str], colours: dict[str, str]) -> Markup:
     """Grouped columns 0-10 per roll-up, one colour per model (the before/after picture)."""
-    gw, bw, h, top, base_y = 150, 26, 190, 14, 150
+    bw, h, top, base_y = 26, 190, 14, 150
+    gw = max(150, bw * len(models) + 24)
     w = 40 + gw * len(names)
     parts = [f'<svg class="chart wide" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
              f'aria-label="roll-ups on 0-10">']
@@ -465,7 +535,7 @@ def rollup_svg(models: list[str], rolls: dict[str, dict], names: list[str]) -> M
         x0 = 40 + gi * gw + (gw - bw * len(models)) / 2
         for mi, model in enumerate(models):
             v = rolls.get(model, {}).get(name)
-            colour = MODEL_COLOURS[mi % len(MODEL_COLOURS)]
+            colour = colours[model]
             hh = 0 if v is None else (base_y - top) * max(0.0, min(10.0, v)) / 10
             x = x0 + mi * bw
             parts.append(f'<rect x="{x:.1f}" y="{base_y - hh:.1f}" width="{bw - 4}" height="{hh:.1f}" fill="{colour}"/>')
@@ -491,19 +561,21 @@ def pygments_css() -> str:
     return HtmlFormatter(style="default").get_style_defs(".code")
 
 
-def header_context(run: dict, run_id: str) -> dict:
+def header_context(run: dict, run_id: str, order: list[str] | None = None) -> dict:
     created = run.get("created_at")
     try:
         date = datetime.fromtimestamp(float(created), tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     except (TypeError, ValueError):
         date = str(created or "")
     models = []
-    for alias, info in (run.get("models") or {}).items():
+    known = dict(run.get("models") or {})
+    rank = {m: i for i, m in enumerate(order or [])}
+    for alias, info in sorted(known.items(), key=lambda kv: rank.get(kv[0], len(rank))):
         info = _dict(scrub(info))
         models.append({
             "alias": alias, "provider": str(info.get("provider", "")), "model": str(info.get("model", "")),
             "base_url": safe_url(info.get("base_url")), "digest": str(info.get("digest") or ""),
-            "params": short(info.get("params") or {}, 300),
+            "params": short(info.get("params") or {}, 300), "from_run": str(info.get("from_run") or ""),
         })
     suites = []
     for name, s in (run.get("suites") or {}).items():
@@ -517,108 +589,181 @@ def header_context(run: dict, run_id: str) -> dict:
 
 
 def build_context(run: dict, run_id: str, rows: list[dict], cmp: Comparison | None,
-                  models: list[str], demo: bool) -> dict:
-    colours = {m: MODEL_COLOURS[i % len(MODEL_COLOURS)] for i, m in enumerate(models)}
-    ctx: dict[str, Any] = {"run": header_context(run, run_id), "models": models, "colours": colours,
-                           "demo": demo, "illustrative": ILLUSTRATIVE, "cmp": cmp}
-    metrics = cmp.metrics if cmp else C.order_metrics({m for r in rows for m in r.get("scores", {})})
+                  models: list[str], demo: bool, board: Leaderboard | None = None) -> dict:
+    colours = {m: model_colour(i) for i, m in enumerate(models)}
+    mode = "solo" if cmp is None else ("pair" if len(models) <= 2 else "many")
+    ctx: dict[str, Any] = {"run": header_context(run, run_id, models), "models": models, "colours": colours,
+                           "demo": demo, "illustrative": ILLUSTRATIVE, "cmp": cmp, "mode": mode, "board": board}
+    metrics = cmp.metrics if cmp else (board.metrics if board else
+                                       C.order_metrics({m for r in rows for m in r.get("scores", {})}))
     ctx["metric_labels"] = {m: label(m) for m in metrics}
-
-    # summary: roll-ups and metrics
+    ctx["baseline"] = cmp.baseline if cmp else None
+    ctx["candidate"] = cmp.candidate if cmp else None
     if cmp:
-        ctx["baseline"], ctx["candidate"] = cmp.baseline, cmp.candidate
-        rrows = []
-        for r in cmp.rollup_stats:
-            sig = r.ci_low is not None and (r.ci_low > 0 or r.ci_high < 0)
-            direction = "same" if r.delta is None or abs(r.delta) < 1e-9 else ("better" if r.delta > 0 else "worse")
-            rrows.append({
-                "label": rollup_label(r.name),
-                "base": r.display_baseline or ("n/a" if r.baseline is None else f"{r.baseline:.1f}/10"),
-                "cand": r.display_candidate or ("n/a" if r.candidate is None else f"{r.candidate:.1f}/10"),
-                "score": "" if not r.display_baseline else
-                         f"{'n/a' if r.baseline is None else f'{r.baseline:.1f}'} → "
-                         f"{'n/a' if r.candidate is None else f'{r.candidate:.1f}'} /10",
-                "change": r.display_change or fmt_delta(r.delta, 1),
-                "change_note": f"{fmt_delta(r.delta, 1)} on 0–10" if r.display_change else "",
-                "ci": "" if r.ci_low is None else f"[{fmt_delta(r.ci_low, 1)}, {fmt_delta(r.ci_high, 1)}]",
-                "cls": delta_class(direction, sig),
-            })
-        ctx["rollup_rows"] = rrows
-        names = [r.name for r in cmp.rollup_stats]
-        ctx["rollup_chart"] = rollup_svg([cmp.baseline, cmp.candidate], cmp.rollups, names) if names else None
-        mrows, charts = [], []
-        for m in metrics:
-            s = cmp.metric_stats[m]
-            def cnt(mean, count, n, m=m):
-                return fmt_mean(m, mean) + (f" ({count}/{n})" if count is not None else f" (n={n})")
-            mrows.append({
-                "metric": m, "label": label(m), "base": cnt(s.baseline_mean, s.baseline_count, s.baseline_n),
-                "cand": cnt(s.candidate_mean, s.candidate_count, s.candidate_n),
-                "delta": fmt_delta(s.delta), "ci": "" if s.ci_low is None else
-                f"[{fmt_delta(s.ci_low)}, {fmt_delta(s.ci_high)}]",
-                "wtl": f"{s.wins} / {s.ties} / {s.losses}", "p": "" if s.mcnemar_p is None else f"{s.mcnemar_p:.3g}",
-                "pairs": s.n_pairs, "cls": delta_class(s.direction, s.significant),
-                "lower": not s.higher_is_better and s.direction != "info", "aux": not C.is_main(m),
-                "info": s.direction == "info",
-            })
-            if not C.is_main(m):
-                continue
-            vals = [(mod, cmp.mean(mod, m), colours[mod]) for mod in models]
+        ctx.update(pair_context(cmp))
+    if board is not None:
+        ctx.update(board_context(board, colours, with_deltas=mode == "many"))
+        names = list(next(iter(board.rollups.values()), {}))
+        shown = models if mode != "pair" else [cmp.baseline, cmp.candidate]
+        ctx["rollup_chart"] = rollup_svg(shown, board.rollups, names, colours) if names and models else None
+        charts = []
+        for m in board.main:
+            vals = [(mod, _mean_of(board, mod, m), colours[mod]) for mod in models]
             vmax = 1.0 if m in C.UNIT_METRICS else max([v for _, v, _ in vals if v is not None] + [1e-9]) * 1.15
             charts.append(bars_svg(label(m), vals, vmax, lambda v, m=m: fmt_mean(m, v)))
-        ctx["metric_rows"], ctx["charts"] = mrows, charts
-        ks = sorted({k for d in cmp.pass_at_k.values() for k in d})
+        ctx["charts"] = charts
+        ks = sorted({k for d in board.pass_at_k.values() for k in d})
         ctx["passk"] = {"ks": ks, "rows": [
-            {"model": mod, "values": [("n/a" if k not in cmp.pass_at_k.get(mod, {}) else f"{cmp.pass_at_k[mod][k]:.3f}")
-                                      for k in ks], "tasks": cmp.pass_at_k_tasks.get(mod, 0)}
-            for mod in models if mod in cmp.pass_at_k]} if ks else None
-    else:
-        ctx["baseline"] = ctx["candidate"] = None
+            {"model": mod, "values": [("n/a" if k not in board.pass_at_k.get(mod, {}) else f"{board.pass_at_k[mod][k]:.3f}")
+                                      for k in ks], "tasks": board.pass_at_k_tasks.get(mod, 0)}
+            for mod in models if mod in board.pass_at_k]} if ks else None
+    ctx.update(tasks_context(rows, cmp, models))
+    ctx["rollup_boot"] = min(cmp.n_boot, C.ROLLUP_BOOT) if cmp else 0
+    ctx["mean_boot"] = MEAN_BOOT
+    ctx["max_slots"] = MAX_DETAILED_SLOTS
+    ctx["css_pygments"] = Markup(pygments_css())
+    return ctx
 
-    # per task
+
+def _mean_of(board: Leaderboard, model: str, metric: str) -> float | None:
+    mm = board.mean(model, metric)
+    return None if mm is None else mm.mean
+
+
+def _ci(lo: float | None, hi: float | None, fmt) -> str:
+    return "" if lo is None or hi is None else f"[{fmt(lo)}, {fmt(hi)}]"
+
+
+def pair_context(cmp: Comparison) -> dict:
+    """The baseline -> candidate tables: roll-ups with their change, every metric paired."""
+    rrows = []
+    for r in cmp.rollup_stats:
+        sig = r.ci_low is not None and (r.ci_low > 0 or r.ci_high < 0)
+        direction = "same" if r.delta is None or abs(r.delta) < 1e-9 else ("better" if r.delta > 0 else "worse")
+        rrows.append({
+            "label": rollup_label(r.name),
+            "base": r.display_baseline or ("n/a" if r.baseline is None else f"{r.baseline:.1f}/10"),
+            "cand": r.display_candidate or ("n/a" if r.candidate is None else f"{r.candidate:.1f}/10"),
+            "score": "" if not r.display_baseline else
+                     f"{'n/a' if r.baseline is None else f'{r.baseline:.1f}'} → "
+                     f"{'n/a' if r.candidate is None else f'{r.candidate:.1f}'} /10",
+            "change": r.display_change or fmt_delta(r.delta, 1),
+            "change_note": f"{fmt_delta(r.delta, 1)} on 0–10" if r.display_change else "",
+            "ci": "" if r.ci_low is None else f"[{fmt_delta(r.ci_low, 1)}, {fmt_delta(r.ci_high, 1)}]",
+            "cls": delta_class(direction, sig),
+        })
+    mrows = []
+    for m in cmp.metrics:
+        s = cmp.metric_stats[m]
+
+        def cnt(mean, count, n, m=m):
+            return fmt_mean(m, mean) + (f" ({count}/{n})" if count is not None else f" (n={n})")
+        mrows.append({
+            "metric": m, "label": label(m), "base": cnt(s.baseline_mean, s.baseline_count, s.baseline_n),
+            "cand": cnt(s.candidate_mean, s.candidate_count, s.candidate_n),
+            "delta": fmt_delta(s.delta), "ci": "" if s.ci_low is None else
+            f"[{fmt_delta(s.ci_low)}, {fmt_delta(s.ci_high)}]",
+            "wtl": f"{s.wins} / {s.ties} / {s.losses}", "p": "" if s.mcnemar_p is None else f"{s.mcnemar_p:.3g}",
+            "pairs": s.n_pairs, "cls": delta_class(s.direction, s.significant),
+            "lower": not s.higher_is_better and s.direction != "info", "aux": not C.is_main(m),
+            "info": s.direction == "info",
+        })
+    return {"rollup_rows": rrows, "metric_rows": mrows}
+
+
+def board_context(board: Leaderboard, colours: dict[str, str], *, with_deltas: bool) -> dict:
+    """Every model's means with intervals (one model: every metric; many: the main ones, with
+    each candidate's paired change against the baseline)."""
+    order = [board.baseline] + board.candidates if board.baseline in board.models else list(board.models)
+    solo = []
+    for m in board.metrics:
+        mm = board.mean(order[0], m) if order else None
+        if mm is None:
+            continue
+        solo.append({"metric": m, "label": label(m), "mean": fmt_mean(m, mm.mean),
+                     "count": f"{mm.count}/{mm.n}" if mm.count is not None else f"n={mm.n}",
+                     "ci": _ci(mm.ci_low, mm.ci_high, lambda v, m=m: fmt_mean(m, v)),
+                     "aux": not C.is_main(m), "lower": not C.higher_is_better(m) and m not in C.INFORMATIONAL})
+    names = list(next(iter(board.rollups.values()), {}))
+    leader = []
+    for mod in order:
+        cells = []
+        for m in board.main:
+            mm = board.mean(mod, m)
+            cell = {"mean": fmt_mean(m, None if mm is None else mm.mean),
+                    "ci": "" if mm is None else _ci(mm.ci_low, mm.ci_high, lambda v, m=m: fmt_mean(m, v)),
+                    "n": "" if mm is None else (f"{mm.count}/{mm.n}" if mm.count is not None else f"n={mm.n}"),
+                    "delta": "", "dci": "", "cls": ""}
+            s = board.deltas.get(mod, {}).get(m) if with_deltas else None
+            if s is not None and s.delta is not None:
+                cell.update(delta=f"Δ {fmt_delta(s.delta)}", cls=delta_class(s.direction, s.significant),
+                            dci=_ci(s.ci_low, s.ci_high, fmt_delta))
+            cells.append(cell)
+        rolls = []
+        for name in names:
+            v, b = board.rollups.get(mod, {}).get(name), board.rollups.get(board.baseline, {}).get(name)
+            d = None if mod == board.baseline or v is None or b is None else v - b
+            rolls.append({"value": "n/a" if v is None else f"{v:.1f}", "delta": "" if d is None else fmt_delta(d, 1),
+                          "cls": "" if d is None else ("same" if abs(d) < 1e-9 else "better" if d > 0 else "worse")})
+        leader.append({"model": mod, "colour": colours.get(mod, "#888"), "base": mod == board.baseline,
+                       "cells": cells, "rollups": rolls})
+    return {"solo_metrics": solo, "leader": leader, "leader_cols": [label(m) for m in board.main],
+            "rollup_cols": [rollup_label(n) for n in names]}
+
+
+def tasks_context(rows: list[dict], cmp: Comparison | None, models: list[str]) -> dict:
+    """Per task: each model's means (with the change against the baseline), every sample in a
+    table, and each sample's responses side by side, two models at a time."""
     n = max(1, sum(1 for r in rows if not r.get("slim")))
     cap = max(PER_RESPONSE_MIN, min(PER_RESPONSE_MAX, TEXT_BUDGET // n))
     hl = Highlighter()
     by_task: dict[tuple[str, str], dict[int, dict[str, dict]]] = {}
+    values: dict[tuple, list[float]] = {}
     for r in rows:
-        by_task.setdefault((r.get("suite") or "", r["task_id"]), {}).setdefault(int(r["sample"]), {})[r["model"]] = r
-    per_task_means = {}
-    if cmp is not None:
-        for rec in cmp.per_task.itertuples(index=False):
-            per_task_means[(rec.model, rec.suite, rec.task_id, rec.metric)] = rec.mean
+        key = (r.get("suite") or "", r["task_id"])
+        by_task.setdefault(key, {}).setdefault(int(r["sample"]), {})[r["model"]] = r
+        for m, sc in (r.get("scores") or {}).items():
+            v = _dict(sc).get("value")
+            if isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v)):
+                values.setdefault((*key, r["model"], m), []).append(float(v))
+    index = {m: i for i, m in enumerate(models)}
+    baseline = cmp.baseline if cmp else (models[0] if models else None)
+    pair = (cmp.baseline, cmp.candidate) if cmp else ((models[0],) if models else ())
     tasks = []
     for (suite, task_id), samples in sorted(by_task.items()):
         all_metrics = C.order_metrics({m for s in samples.values() for r in s.values() for m in r.get("scores", {})})
         tmetrics = [m for m in all_metrics if C.is_main(m)] or all_metrics
+
+        def tmean(model: str, m: str) -> float | None:
+            vs = values.get((suite, task_id, model, m))
+            return sum(vs) / len(vs) if vs else None
         means = []
-        for m in tmetrics:
-            vals = [per_task_means.get((mod, suite, task_id, m)) for mod in models]
-            vals = [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in vals]
-            d = cls = ""
-            if cmp is not None:
-                b = per_task_means.get((cmp.baseline, suite, task_id, m))
-                c = per_task_means.get((cmp.candidate, suite, task_id, m))
-                if b is not None and c is not None and not (math.isnan(b) or math.isnan(c)):
-                    d = fmt_delta(c - b)
-                    diff = (c - b) if C.higher_is_better(m) else (b - c)
-                    cls = "same" if abs(diff) < 1e-9 else ("better" if diff > 0 else "worse")
-            means.append({"label": label(m), "values": [fmt_mean(m, v) for v in vals], "delta": d, "cls": cls})
+        for mod in models:
+            cells = []
+            for m in tmetrics:
+                v, b = tmean(mod, m), tmean(baseline, m) if cmp else None
+                cell = {"text": fmt_mean(m, v), "cls": value_class(m, v) if m in C.UNIT_METRICS else "",
+                        "delta": "", "dcls": ""}
+                if cmp is not None and mod != baseline and v is not None and b is not None:
+                    diff = (v - b) if C.higher_is_better(m) else (b - v)
+                    cell["delta"] = fmt_delta(v - b)
+                    cell["dcls"] = "same" if abs(diff) < 1e-9 or m in C.INFORMATIONAL else \
+                        ("better" if diff > 0 else "worse")
+                cells.append(cell)
+            means.append({"model": mod, "base": cmp is not None and mod == baseline, "cells": cells})
         srows, pairs = [], []
         omitted = 0
         for sample in sorted(samples):
             slot = samples[sample]
             shown = not any(r.get("slim") for r in slot.values())
             omitted += not shown
-            differs = False
-            if cmp is not None and cmp.baseline in slot and cmp.candidate in slot:
-                sb, sc = slot[cmp.baseline].get("scores", {}), slot[cmp.candidate].get("scores", {})
-                differs = any(_dict(sb.get(m)).get("value") != _dict(sc.get(m)).get("value") for m in tmetrics)
             panels = []
             for mod in models:
                 r = slot.get(mod)
+                common = {"model": mod, "mi": index[mod], "side": _side(mod, pair)}
                 if r is None:
                     srows.append({"sample": sample, "model": mod, "cells": [{"text": "—", "cls": "na"} for _ in tmetrics]})
-                    panels.append({"model": mod, "missing": True})
+                    panels.append({**common, "missing": True, "sig": "missing"})
                     continue
                 sc = r.get("scores") or {}
                 srows.append({"sample": sample, "model": mod, "cells": [
@@ -629,26 +774,36 @@ def build_context(run: dict, run_id: str, rows: list[dict], cmp: Comparison | No
                 segs, hidden = response_segments(
                     hl, r.get("text") or "", r.get("thinking"), r.get("language"),
                     _dict(_dict(sc.get("syntax_ok")).get("details")), cap)
+                sections = metric_sections(sc)
                 panels.append({
-                    "model": mod, "missing": False, "error": short(r.get("error"), 600) if r.get("error") else "",
-                    "sections": [x for x in metric_sections(sc) if C.is_main(x["metric"]) or x["extra"]],
-                    "chips": [x for x in metric_sections(sc) if C.is_main(x["metric"])],
+                    **common, "missing": False, "error": short(r.get("error"), 600) if r.get("error") else "",
+                    "sig": "|".join(fmt_value(m, _dict(sc.get(m)).get("value")) for m in tmetrics),
+                    "sections": [x for x in sections if C.is_main(x["metric"]) or x["extra"]],
+                    "chips": [x for x in sections if C.is_main(x["metric"])],
+                    "reasons": [x for x in sections if x.get("reason") and (C.is_main(x["metric"]) or
+                                                                          _dict(sc.get(x["metric"])).get("value") is None)],
                     "other": " · ".join(f"{label(m)} {fmt_value(m, _dict(sc.get(m)).get('value'))}"
                                         for m in C.order_metrics(sc) if not C.is_main(m)),
-                    "segments": segs, "hidden": hidden,
-                    "meta": _gen_meta(r),
+                    "segments": segs, "hidden": hidden, "meta": _gen_meta(r),
+                    "from_run": str(r.get("from_run") or ""),
                 })
             if shown:
+                sigs = {p["model"]: p["sig"] for p in panels}
+                differs = len(pair) == 2 and sigs.get(pair[0]) != sigs.get(pair[1])
                 pairs.append({"sample": sample, "differs": differs, "panels": panels})
         tasks.append({"suite": suite, "id": task_id, "anchor": re.sub(r"[^A-Za-z0-9_-]", "-", f"task-{suite}-{task_id}"),
                       "metrics": [label(m) for m in tmetrics], "means": means, "rows": srows, "pairs": pairs,
                       "omitted": omitted})
-    ctx["tasks"] = tasks
-    ctx["rollup_boot"] = min(cmp.n_boot, C.ROLLUP_BOOT) if cmp else 0
-    ctx["cap"] = cap
-    ctx["max_slots"] = MAX_DETAILED_SLOTS
-    ctx["css_pygments"] = Markup(pygments_css())
-    return ctx
+    return {"tasks": tasks, "cap": cap, "pair_index": [index[m] for m in pair if m in index]}
+
+
+def _side(model: str, pair: tuple) -> str:
+    """Which side of the side-by-side view a model starts on ("" = hidden until chosen)."""
+    if pair and model == pair[0]:
+        return "left"
+    if len(pair) > 1 and model == pair[1]:
+        return "right"
+    return ""
 
 
 def _gen_meta(r: dict) -> str:
@@ -698,8 +853,8 @@ def slim(row: dict) -> dict:
 
 
 def render_html(run: dict, run_id: str, rows: list[dict], cmp: Comparison | None, models: list[str],
-                demo: bool = False) -> str:
-    ctx = build_context(run, run_id, rows, cmp, models, demo)
+                demo: bool = False, board: Leaderboard | None = None) -> str:
+    ctx = build_context(run, run_id, rows, cmp, models, demo, board)
     script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     # CSP allows exactly this script: even a markup injection could not run code
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()

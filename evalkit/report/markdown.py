@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .. import compare as C
+from ..leaderboard import MEAN_BOOT, Leaderboard
 from .html import ILLUSTRATIVE, fmt_delta, fmt_mean, label, rollup_label
 
 ARROW = {"better": "✔", "worse": "✘", "same": "", "info": ""}  # direction-aware: ✔ = candidate better
@@ -48,31 +49,110 @@ def metric_table(cmp: C.Comparison) -> list[str]:
     return lines
 
 
-def summary_markdown(run: dict, run_id: str, cmp: C.Comparison | None, models: list[str], *, demo: bool = False) -> str:
+def _ci(lo, hi, fmt) -> str:
+    return "" if lo is None or hi is None else f" [{fmt(lo)}, {fmt(hi)}]"
+
+
+def solo_tables(board: Leaderboard) -> list[str]:
+    """One model: its roll-ups, every metric mean with its interval, pass@k, per-task means."""
+    model = board.models[0]
+    out = ["## Roll-ups (0–10)", "", f"| roll-up | {cell(model)} |", "|---|---:|"]
+    for name, v in board.rollups.get(model, {}).items():
+        out.append(f"| {cell(rollup_label(name))} | {'n/a' if v is None else f'{v:.1f}'} |")
+    out += ["", "## Metrics", "", "| metric | mean | 95% CI | n |", "|---|---:|---:|---:|"]
+    for m in board.metrics:
+        mm = board.mean(model, m)
+        if mm is None:
+            continue
+        n = f"{mm.count}/{mm.n}" if mm.count is not None else str(mm.n)
+        ci = _ci(mm.ci_low, mm.ci_high, lambda v, m=m: fmt_mean(m, v)).strip() or "—"
+        out.append(f"| {cell(label(m))} | {fmt_mean(m, mm.mean)} | {ci} | {n} |")
+    return out + [""]
+
+
+def leaderboard_tables(board: Leaderboard) -> list[str]:
+    """Three or more models: each model's main means with intervals, each candidate's paired change."""
+    cols = board.main
+    head = "| model | " + " | ".join(cell(label(m)) for m in cols) + " |"
+    rule = "|---|" + "---:|" * len(cols)
+    out = [f"## Leaderboard (baseline {cell(board.baseline)})", "", head, rule]
+    for mod in [board.baseline] + board.candidates:
+        cells = []
+        for m in cols:
+            mm = board.mean(mod, m)
+            cells.append("n/a" if mm is None else fmt_mean(m, mm.mean) + _ci(mm.ci_low, mm.ci_high,
+                                                                             lambda v, m=m: fmt_mean(m, v)))
+        out.append(f"| {cell(mod)}{' (baseline)' if mod == board.baseline else ''} | " + " | ".join(cells) + " |")
+    out += ["", f"### Change against {cell(board.baseline)} (paired, 95% CI)", "",
+            head.replace("| model |", "| candidate |", 1), rule]
+    for mod in board.candidates:
+        cells = []
+        for m in cols:
+            s = board.deltas.get(mod, {}).get(m)
+            if s is None or s.delta is None:
+                cells.append("n/a")
+                continue
+            d = f"{ARROW[s.direction]} {fmt_delta(s.delta)}".strip()
+            d = f"**{d}**" if s.significant and s.direction != "info" else d
+            cells.append(d + _ci(s.ci_low, s.ci_high, fmt_delta))
+        out.append(f"| {cell(mod)} | " + " | ".join(cells) + " |")
+    return out + ["", f"Model intervals: bootstrap over each model's responses ({MEAN_BOOT} resamples); changes: "
+                  f"paired bootstrap over (task, sample) ({board.n_boot} resamples, seed {board.seed}); "
+                  "bold: the interval excludes 0.", ""]
+
+
+def passk_table(pass_at_k: dict, models: list[str]) -> list[str]:
+    ks = sorted({k for d in pass_at_k.values() for k in d})
+    if not ks:
+        return []
+    out = ["## pass@k", "", "| model | " + " | ".join(f"pass@{k}" for k in ks) + " |", "|---|" + "---:|" * len(ks)]
+    for mod in [m for m in models if m in pass_at_k]:
+        d = pass_at_k[mod]
+        out.append(f"| {cell(mod)} | " + " | ".join("n/a" if k not in d else f"{d[k]:.3f}" for k in ks) + " |")
+    return out + [""]
+
+
+def solo_per_task(board: Leaderboard) -> list[str]:
+    pt = board.per_task
+    metrics = [m for m in board.metrics if C.is_main(m) and m in set(pt.metric)]
+    if pt.empty or not metrics:
+        return []
+    out = ["## Per task (means)", "", "| task | " + " | ".join(cell(label(m)) for m in metrics) + " |",
+           "|---|" + "---:|" * len(metrics)]
+    wide = pt.pivot_table(index=["suite", "task_id"], columns="metric", values="mean", aggfunc="first")
+    for (suite, task), row in wide.iterrows():
+        vals = [row.get(m) for m in metrics]
+        out.append(f"| {cell(suite)}/{cell(task)} | "
+                   + " | ".join("n/a" if v is None or v != v else fmt_mean(m, float(v)) for m, v in zip(metrics, vals))
+                   + " |")
+    return out + [""]
+
+
+def summary_markdown(run: dict, run_id: str, cmp: C.Comparison | None, models: list[str], *, demo: bool = False,
+                     board: Leaderboard | None = None) -> str:
     out = [f"# evalkit report — run {cell(run_id)}", ""]
     if demo:
         out += [f"> **Demo data.** {ILLUSTRATIVE}", ""]
     for alias, info in (run.get("models") or {}).items():
         info = info if isinstance(info, dict) else {}
         out.append(f"- **{cell(alias)}**: {cell(info.get('provider', ''))}:{cell(info.get('model', ''))}"
-                   + (f" (digest {cell(str(info['digest'])[:24])})" if info.get("digest") else ""))
+                   + (f" (digest {cell(str(info['digest'])[:24])})" if info.get("digest") else "")
+                   + (f", from run {cell(info['from_run'])}" if info.get("from_run") else ""))
     suites = ", ".join(f"{cell(k)} v{cell((v or {}).get('version', '?'))}" for k, v in (run.get("suites") or {}).items())
     out += [f"- suites: {suites or 'n/a'} · sandbox: {cell(run.get('sandbox') or 'not recorded')} · "
             f"evalkit {cell(run.get('evalkit_version', ''))}", ""]
     if cmp is None:
-        out += ["One model in this run: nothing to compare.", ""]
+        out += ["One model in this report: nothing to compare it with; its means follow.", ""]
+        if board is not None and board.models:
+            out += solo_tables(board) + passk_table(board.pass_at_k, board.models) + solo_per_task(board)
         return "\n".join(out) + "\n"
+    if board is not None and len(board.models) > 2:
+        out += leaderboard_tables(board)
     out += [f"## {cell(cmp.baseline)} → {cell(cmp.candidate)}", ""] + rollup_table(cmp) + [""]
     out += ["✔ the candidate is better, ✘ worse (following each metric's direction); "
             "bold: the 95% paired-bootstrap interval excludes 0 "
             f"({cmp.n_boot} resamples, seed {cmp.seed}).", "", "## Metrics", ""] + metric_table(cmp) + [""]
-    if cmp.pass_at_k:
-        ks = sorted({k for d in cmp.pass_at_k.values() for k in d})
-        out += ["## pass@k", "", "| model | " + " | ".join(f"pass@{k}" for k in ks) + " |",
-                "|---|" + "---:|" * len(ks)]
-        for mod, d in cmp.pass_at_k.items():
-            out.append(f"| {cell(mod)} | " + " | ".join("n/a" if k not in d else f"{d[k]:.3f}" for k in ks) + " |")
-        out.append("")
+    out += passk_table(cmp.pass_at_k, models)
     # per task: the main means, so a reviewer sees where the change comes from
     pt = cmp.per_task
     if not pt.empty:

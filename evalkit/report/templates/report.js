@@ -1,6 +1,9 @@
 (function () {
   "use strict";
+  // Reads only attributes evalkit wrote (task ids, model indexes, score signatures) and sets
+  // hidden/open/classes/textContent: model text never passes through here.
   var q = document.getElementById("taskfilter"), only = document.getElementById("onlydiff");
+  var left = document.getElementById("left-model"), right = document.getElementById("right-model");
   function apply() {
     var s = (q.value || "").toLowerCase(), od = only.checked;
     document.querySelectorAll("section.task").forEach(function (sec) {
@@ -10,11 +13,35 @@
       p.hidden = od && p.getAttribute("data-differs") !== "1";
     });
   }
+  // the side-by-side view shows two models: the ones chosen in the toolbar
+  function showPair() {
+    var l = left.value, r = right.value;
+    document.querySelectorAll("details.pair").forEach(function (d) {
+      var sig = {};
+      d.querySelectorAll(".panel").forEach(function (p) {
+        var mi = p.getAttribute("data-mi");
+        var side = mi === l ? "left" : (mi === r ? "right" : "");
+        p.hidden = side === "";
+        p.classList.toggle("left", side === "left");
+        p.classList.toggle("right", side === "right");
+        sig[mi] = p.getAttribute("data-sig");
+      });
+      var differs = l !== r && sig[l] !== sig[r];
+      d.setAttribute("data-differs", differs ? "1" : "0");
+      var tag = d.querySelector("summary .tag");
+      if (tag) { tag.textContent = differs ? "models differ" : "same scores"; }
+    });
+    apply();
+  }
   function setOpen(v) {
     document.querySelectorAll("section.task:not([hidden]) details.pair:not([hidden])").forEach(function (d) { d.open = v; });
   }
   if (q) { q.addEventListener("input", apply); }
   if (only) { only.addEventListener("change", apply); }
+  if (left && right) {
+    left.addEventListener("change", showPair);
+    right.addEventListener("change", showPair);
+  }
   document.getElementById("expand").addEventListener("click", function () { setOpen(true); });
   document.getElementById("collapse").addEventListener("click", function () { setOpen(false); });
 })();
