@@ -141,6 +141,7 @@ _JS_QUERY = """
 (class_declaration name: (_) @defname) @def
 (assignment_expression left: (_) @lhs right: (_) @rhs) @assign
 (variable_declarator name: (_) @lhs value: (_) @rhs) @assign
+(variable_declarator name: (identifier) @defname value: [(arrow_function) (function_expression)]) @def
 """
 
 _QUERIES = {"python": _PY_QUERY, "javascript": _JS_QUERY, "typescript": _JS_QUERY, "tsx": _JS_QUERY}
@@ -160,6 +161,18 @@ class Branch:
     line: int          # 1-based line of the `if`
     end_line: int      # last line of its body (the consequence, not elif/else parts)
     node: object = field(repr=False, default=None)
+    # one level of data flow (evalkit/flow.py): (text, source line, why) found by following a flag,
+    # a helper function, a loop variable or a flag set in the body
+    cond_parts: list = field(default_factory=list, repr=False)
+    body_parts: list = field(default_factory=list, repr=False)
+
+    @property
+    def flow_cond(self) -> str:
+        return "\n".join([self.cond] + [t for t, _l, _w in self.cond_parts])
+
+    @property
+    def flow_body(self) -> str:
+        return "\n".join([self.body] + [t for t, _l, _w in self.body_parts])
 
 
 @dataclass
@@ -331,6 +344,9 @@ def _index_cached(language: str, code: str) -> CodeIndex:
             m = re.fullmatch(r"\s*(.+?)\s*([-+])\s*(\d+(?:\.\d+)?)\s*", rt)
             if m and m.group(1) == lt:
                 idx.augs.append((lt, m.group(2) + "=", m.group(3), n.start_point[0] + 1))
+    from . import flow
+
+    flow.annotate(idx, tree)
     return idx
 
 

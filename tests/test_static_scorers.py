@@ -494,6 +494,11 @@ def update(self):
     speed_multiplier = self.current_item.get("speed", 1.0)
     self.speed = 5 * speed_multiplier
     self.timer = 0
+
+def tick(self, dt):
+    self.timer += dt
+    if self.timer > 5:
+        self.speed = 5
 """
 
 

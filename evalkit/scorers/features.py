@@ -38,7 +38,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .. import treesitter
+from .. import program, treesitter
 from ..errors import EvalkitError
 from ..extract import Extraction
 from .base import Score
@@ -96,7 +96,7 @@ def _search(pattern: str, text: str) -> bool:
 
 
 def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str) -> bool:
-    if _search(guard, br.cond):
+    if _search(guard, br.flow_cond):
         return True
     if any(_search(guard, c) for c in treesitter.ancestors_conditions(br.node)):
         return True
@@ -168,18 +168,24 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
         conds = check.get("cond", ".")
         conds = [_expand(c, vocab) for c in (conds if isinstance(conds, list) else [conds])]
         body, body_not = x("body"), check.get("body_not")
-        matched = []
+        matched, flow_lines = [], []
         for br in idx.branches:
-            if not all(_search(c, br.cond) for c in conds):
+            # flow_cond/flow_body: the branch plus what one step of data flow adds (evalkit/flow.py)
+            cond_text, body_text = br.flow_cond, br.flow_body
+            if not all(_search(c, cond_text) for c in conds):
                 continue
             if body_not is not None:
-                if _search(_expand(body_not, vocab), br.body):
+                if _search(_expand(body_not, vocab), body_text):
                     continue
-            elif not _search(body, br.body):
+            elif not _search(body, body_text):
                 continue
             matched.append(br)
+            # evidence also cites the lines the flow went through (the flag's assignment, the helper)
+            flow_lines += [ln for t, ln, _w in br.cond_parts if any(c != "." and _search(c, t) for c in conds)]
+            if body_not is None and body != "." and not _search(body, br.body):
+                flow_lines += [ln for t, ln, _w in br.body_parts if _search(body, t)]
         if kind == "branch":
-            hits = [br.line for br in matched]
+            hits = [br.line for br in matched] + flow_lines
         else:
             guard = x("guard")
             if matched and not any(_guarded(idx, br, guard) for br in matched):
@@ -293,7 +299,8 @@ def feature_results(task, ex: Extraction, artifacts: dict) -> list[dict]:
         return artifacts["feature_results"]
     rubric = task.rubric or {}
     features = [f for f in rubric.get("features") or [] if isinstance(f, dict) and "id" in f]
-    static = evaluate(rubric, ex.main)
+    prog = program.view(ex)  # every file of a multi-file answer; evidence reads file:line
+    static = evaluate(rubric, prog.block if prog else None)
     probes = artifacts.get("probes") or {}
     out = []
     for f in features:
@@ -312,13 +319,18 @@ def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
     if not rubric.get("features"):
         return [Score("feature_completeness", None, {"reason": "task has no rubric features"})]
     results = feature_results(task, ex, artifacts)
+    prog = program.view(ex)
+    if prog is not None and prog.multi_file:  # view lines -> file:line for the report
+        results = [dict(r, evidence=prog.relabel(r.get("evidence"), None),
+                        contra_evidence=prog.relabel(r.get("contra_evidence"), None)) for r in results]
     required = [r for r in results if r["required"]]
     total = sum(r["weight"] for r in required)
     found = sum(r["weight"] for r in required if r["found"])
     value = found / total if total else None
     details = {
         "block": ex.main_index,
-        "lines": "evidence line numbers are lines within the main code block",
+        "lines": "evidence line numbers are lines within the main code block"
+                 + ("; in a multi-file answer, lines within the named file (file:line)" if ex.multi_file else ""),
         "found": sum(1 for r in required if r["found"]),
         "required": len(required),
         "features": [

@@ -1,0 +1,435 @@
+"""One level of data flow for the code index's branches, so rubric checks follow the code, not the spelling.
+
+A rubric check such as "a branch whose condition is a wall test and whose body ends the round"
+reads ``Branch.flow_cond`` / ``Branch.flow_body``: the branch's own text plus *parts* found by
+following the code one step (each part keeps the line it came from, so evidence can cite it):
+
+condition parts
+  * a flag tested in the condition -> what it was assigned (``hit = head in body`` ... ``if hit:``)
+  * a call of a function defined in the code -> its return expressions and its own conditions,
+    parameters replaced by the call's arguments (``def off_limits(p): return p[0] < 0`` ...)
+  * a comparison with a loop variable -> a membership test: ``for x in snake_list[:-1]:
+    if x == head:`` gives ``head in snake_list[:-1]``; also ``any(s == head for s in body)``,
+    ``body.some(s => s.x === head.x)``, index loops ``for i in range(1, len(body)): body[i] == head``,
+    ``body.count(head) > 1``
+  * a membership test of a collection's newest element in that same collection (the element the
+    code inserts/appends into it, or its ``[0]``/``[-1]``, or a "head" when the collection grows
+    at one end) -> ``self_overlap(<collection>)``: a body running into itself
+body parts
+  * a call of a function defined in the code -> that function's body
+  * a flag set here and tested elsewhere (``collided = True`` ... ``if collided: reset()``) -> the
+    body of the branch testing it; a flag that stops the enclosing ``while`` loop -> ``end_game()``
+  * ``break`` out of a ``while`` loop -> ``end_game()``; a call of the function the branch is in
+    (the recursive ``game_loop()`` restart of tutorial code) -> ``restart_game()``
+"""
+
+from __future__ import annotations
+
+import re
+
+_FN_TYPES = {"function_definition", "function_declaration", "method_definition", "arrow_function",
+             "function_expression", "function", "generator_function_declaration", "lambda"}
+_LOOP_TYPES = {"for_statement", "for_in_statement", "while_statement", "do_statement"}
+_WHILE_TYPES = {"while_statement", "do_statement"}
+_LITERAL = re.compile(r"""\s*(True|False|None|true|false|null|undefined|-?\d+(\.\d+)?|["'][^"']*["'])\s*;?\s*""")
+_PART_CAP = 800
+# an expression that is a truth value (a comparison, a membership or collision test, a boolean literal)
+_BOOLISH = re.compile(r"(==|!=|<|>|\bin\b|\bnot\b|\band\b|\bor\b|&&|\|\||!|\bany\(|\ball\(|collide|contains|"
+                      r"\.count\(|includes\(|^\s*(True|False|true|false)\s*;?\s*$)")
+_MAX_PARTS = 24
+_BODY_NAME = re.compile(r"(?i)(body|snake|segment|tail|position|coord|part|block|trail|cell|piece|pos_list|list)")
+
+
+def _txt(n) -> str:
+    return n.text.decode("utf-8", "replace")
+
+
+def _line(n) -> int:
+    return n.start_point[0] + 1
+
+
+def _inside(outer, inner) -> bool:
+    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
+
+
+def _descendants(node, stop_at_functions: bool = True):
+    stack = list(reversed(node.named_children))
+    while stack:
+        n = stack.pop()
+        yield n
+        if stop_at_functions and n.type in _FN_TYPES:
+            continue
+        stack.extend(reversed(n.named_children))
+
+
+class _Fn:
+    def __init__(self, name: str, node, params: list[str], body):
+        self.name, self.node, self.params, self.body = name, node, params, body
+        self.returns: list[tuple[str, int]] = []
+        if body is None:
+            return
+        if node.type == "arrow_function" and body.type != "statement_block":
+            self.returns.append((_txt(body), _line(body)))
+            return
+        for d in _descendants(body):
+            if d.type == "return_statement" and d.named_children:
+                self.returns.append((_txt(d.named_children[0]), _line(d)))
+
+
+def _params(pnode) -> list[str]:
+    out = []
+    if pnode is None:
+        return out
+    if pnode.type == "identifier":
+        return [_txt(pnode)]
+    for c in pnode.named_children:
+        if c.type == "identifier":
+            out.append(_txt(c))
+        else:
+            nm = c.child_by_field_name("name") or c.child_by_field_name("left") or c.child_by_field_name("pattern")
+            if nm is None:
+                nm = next((g for g in c.named_children if g.type == "identifier"), None)
+            if nm is not None and nm.type == "identifier":
+                out.append(_txt(nm))
+    return [p for p in out if p not in ("self", "cls", "this")]
+
+
+def _functions(root) -> dict[str, _Fn]:
+    fns: dict[str, _Fn] = {}
+    for n in _descendants(root, stop_at_functions=False):
+        fn = None
+        if n.type in ("function_definition", "function_declaration", "method_definition",
+                      "generator_function_declaration"):
+            name = n.child_by_field_name("name")
+            if name is not None:
+                fn = _Fn(_txt(name), n, _params(n.child_by_field_name("parameters")), n.child_by_field_name("body"))
+        elif n.type == "variable_declarator":
+            val, name = n.child_by_field_name("value"), n.child_by_field_name("name")
+            if val is not None and name is not None and val.type in ("arrow_function", "function_expression", "function"):
+                ps = val.child_by_field_name("parameters") or val.child_by_field_name("parameter")
+                fn = _Fn(_txt(name), val, _params(ps), val.child_by_field_name("body"))
+        if fn is not None and fn.name not in fns:
+            fns[fn.name] = fn
+    return fns
+
+
+def _substitute(text: str, fn: _Fn, args: list[str]) -> str:
+    for p, a in zip(fn.params, args):
+        text = re.sub(r"(?<![\w.])" + re.escape(p) + r"(?!\w)", a.strip(), text)
+    return text
+
+
+def _split_args(s: str) -> list[str]:
+    out, depth, cur = [], 0, ""
+    for ch in s:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur)
+    return out
+
+
+_CALL = re.compile(r"(?<![\w])((?:[A-Za-z_$][\w$]*\.)*)([A-Za-z_$][\w$]*)\s*\(")
+
+
+def _calls(text: str):
+    """(name, argument texts) of every call in ``text`` (arguments split at top-level commas)."""
+    for m in _CALL.finditer(text):
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            i += 1
+        yield m.group(2), _split_args(text[m.end():i - 1])
+
+
+def _base(c: str) -> str:
+    """The collection behind ``list(self.body)[1:]`` / ``snake.slice(1)`` / ``body[:-1]``."""
+    c = c.strip().rstrip(";").strip()
+    for _ in range(3):
+        c = re.sub(r"^(?:list|tuple|reversed|iter|enumerate)\((.*)\)$", r"\1", c).strip()
+        c = re.sub(r"(\[[^\[\]]*:[^\[\]]*\]|\.slice\([^()]*\)|\.copy\(\)|\[\s*\])$", "", c).strip()
+    return c
+
+
+def _norm(a: str) -> str:
+    a = a.strip().rstrip(";").strip()
+    for _ in range(2):
+        a = re.sub(r"^(?:list|tuple|Vector2|pygame\.Vector2|pygame\.math\.Vector2|Point|copy\.copy)\((.*)\)$",
+                   r"\1", a).strip()
+        a = re.sub(r"(\.copy\(\)|\[:\])$", "", a)
+        while a.startswith("(") and a.endswith(")") and a.count("(") == 1:
+            a = a[1:-1].strip()
+    return re.sub(r"\s+", "", a)
+
+
+class _Collections:
+    """What the code adds to each collection, and which ones grow at one end (a snake's body)."""
+
+    def __init__(self, idx):
+        self.inserted: dict[str, set[str]] = {}
+        self.queues: set[str] = set()
+        pops: set[str] = set()
+        for callee, full, _ln in idx.calls:
+            m = re.fullmatch(r"(.+)\.(insert|appendleft|unshift|append|push|pop|popleft|shift)", callee)
+            if not m:
+                continue
+            coll, op = _base(m.group(1)), m.group(2)
+            args = _split_args(full[len(callee):].strip()[1:-1]) if full.endswith(")") else []
+            if op == "insert" and len(args) == 2 and args[0].strip() == "0":
+                self.inserted.setdefault(coll, set()).add(_norm(args[1]))
+                self.queues.add(coll)
+            elif op in ("appendleft", "unshift") and args:
+                self.inserted.setdefault(coll, set()).add(_norm(args[0]))
+                self.queues.add(coll)
+            elif op in ("append", "push") and args:
+                self.inserted.setdefault(coll, set()).add(_norm(args[0]))
+            elif op in ("popleft", "shift") or (op == "pop" and args and args[0].strip() == "0"):
+                pops.add(coll)
+        for coll in list(self.inserted):
+            if coll in pops:
+                self.queues.add(coll)
+        for ln_text in idx.lines:
+            m = re.search(r"del\s+([\w.]+)\[0\]", ln_text)
+            if m and m.group(1) in self.inserted:
+                self.queues.add(m.group(1))
+        for lt, rt, _ln in idx.assigns:  # body = [new_head] + body[:-1]  /  [head, ...body]
+            m = re.fullmatch(r"\s*\[\s*([^\[\],]+|\([^()]*\)|\[[^\[\]]*\])\s*(?:\]\s*\+\s*|,\s*\*|,\s*\.\.\.)(.+)", rt, re.S)
+            if m and _base(m.group(2).rstrip("]").strip()) == lt.strip():
+                self.inserted.setdefault(lt.strip(), set()).add(_norm(m.group(1)))
+                self.queues.add(lt.strip())
+        self.aliases: dict[str, str] = {}  # name -> its value, for `head = self.body[0]`
+        for lt, rt, _ln in idx.assigns:
+            if re.fullmatch(r"[\w.]+", lt.strip()):
+                self.aliases.setdefault(lt.strip(), _norm(rt))
+
+    def newest(self, a: str, coll: str) -> bool:
+        """``a`` is the element the code last put into ``coll`` (its head)."""
+        a, base = _norm(a), _base(coll)
+        for cand in (a, self.aliases.get(a, "")):
+            if not cand:
+                continue
+            if cand in (base + "[0]", base + "[-1]", base + "[len(" + base + ")-1]", base + ".head"):
+                return True
+            if cand in self.inserted.get(base, ()):
+                return True
+        bodyish = base in self.queues or base in self.inserted or _BODY_NAME.search(base.split(".")[-1] or "")
+        return bool(bodyish) and re.search(r"(?i)head", a) is not None and "food" not in a.lower()
+
+
+_MEMBER = re.compile(r"((?:\([^()]*\)|\[[^\[\]]*\]|[\w.$]+)(?:\[[^\[\]]*\])*)\s+in\s+"
+                     r"((?:list\()?[\w.$]+(?:\[[^\[\]]*\]|\([^()]*\))*\)?)")
+_COUNT = re.compile(r"([\w.$]+(?:\[[^\[\]]*\])?)\.(count|includes|contains|__contains__|indexOf)\(\s*([^()]+?)\s*\)")
+_COMPREHENSION = re.compile(r"\bfor\s+\(?\s*(?:\w+\s*,\s*)?(\w+)\s*\)?\s+in\s+((?:list\()?[\w.$]+(?:\[[^\[\]]*\])?\)?)")
+_JS_ITER = re.compile(r"([\w.$]+(?:\.slice\([^()]*\))?)\.(?:some|find|findIndex|filter|every|forEach)\(\s*"
+                      r"(?:function\s*)?\(?\s*(\w+)")
+_CMP = re.compile(r"(.+?)\s*(?:===?|\bis\b(?!\s+not))\s*(.+)")
+_COLLIDE = re.compile(r"([\w.$\[\]]+)\.(?:colliderect|collidepoint|equals|collides?_?with)\(\s*([^()]+?)\s*\)")
+
+
+def _atoms(text: str) -> list[str]:
+    out = []
+    for a in re.split(r"\band\b|\bor\b|&&|\|\||\n|;", text):
+        a = a.strip()
+        a = re.sub(r"^(?:not\s+|!\s*)", "", a).strip()
+        while a.startswith("(") and a.endswith(")"):
+            a = a[1:-1].strip()
+        a = re.sub(r"^(?:if|elif|while|return)\b\s*", "", a)
+        if a:
+            out.append(a)
+    return out
+
+
+def _refers(side: str, var: str, coll: str) -> str | None:
+    """The component suffix when ``side`` is the loop variable (``seg``, ``seg[0]``, ``body[i].x``)."""
+    side = side.strip().rstrip(")").strip() if side.count(")") > side.count("(") else side.strip()
+    side = side.lstrip("(").strip() if side.count("(") > side.count(")") else side
+    m = re.fullmatch(re.escape(var) + r"((?:\[\d\]|\.[xy]|\.pos|\.position|\.rect)*)", side)
+    if m:
+        return m.group(1)
+    b = re.escape(_base(coll))
+    m = re.fullmatch(b + r"\[\s*" + re.escape(var) + r"\s*\]((?:\[\d\]|\.[xy]|\.pos|\.position)*)", side)
+    return m.group(1) if m else None
+
+
+def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(element, collection, how) membership tests in ``text``, given loop variable bindings."""
+    out = []
+    for m in _MEMBER.finditer(text):
+        before = text[:m.start()]
+        if re.search(r"\bnot\s*$", before) or re.search(r"\bfor\s+[\w\s,()]*$", before):
+            continue
+        out.append((m.group(1), m.group(2), "in"))
+    for m in _COUNT.finditer(text):
+        out.append((m.group(3), m.group(1), m.group(2)))
+    binds = list(bindings)
+    binds += [(v, c) for v, c in _COMPREHENSION.findall(text)]
+    binds += [(v, c) for c, v in _JS_ITER.findall(text)]
+    if not binds:
+        return out
+    for atom in _atoms(text):
+        pairs = []
+        m = _CMP.fullmatch(atom)
+        if m:
+            pairs.append((m.group(1), m.group(2)))
+        pairs += [(a, b) for a, b in _COLLIDE.findall(atom)]
+        for left, right in pairs:
+            for var, coll in binds:
+                for this, other in ((left, right), (right, left)):
+                    comp = _refers(this, var, coll)
+                    if comp is None:
+                        continue
+                    other = re.split(r"\s+for\s+", other)[0].strip().rstrip(")").strip() \
+                        if other.count(")") > other.count("(") else re.split(r"\s+for\s+", other)[0].strip()
+                    if comp and other.endswith(comp):
+                        other = other[: -len(comp)]
+                    if other and not _refers(other, var, coll) and re.search(r"[A-Za-z_]", other):
+                        out.append((other, coll, f"compared with each element of {coll}"))
+                    break
+    return out
+
+
+def _loop_bindings(node, src_lines) -> list[tuple[str, str, int]]:
+    """(variable, collection, line) of the loops around ``node`` that walk a collection."""
+    out = []
+    n = node.parent
+    while n is not None:
+        t = n.type
+        if t in ("for_statement", "for_in_statement") and n.child_by_field_name("left") is not None:
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            lt, rt = _txt(left), _txt(right) if right is not None else ""
+            m = re.fullmatch(r"\s*range\(\s*(?:[^,]+,\s*)?len\(\s*(.+?)\s*\)(?:\s*-\s*\d+)?\s*(?:,.*)?\)\s*", rt)
+            if m:
+                out.append((lt.strip(), m.group(1), _line(n)))
+            else:
+                names = re.findall(r"\w+", lt)
+                if names:
+                    out.append((names[-1], rt, _line(n)))  # `for i, seg in enumerate(body)` -> seg
+        elif t == "for_statement":
+            m = re.search(r"for\s*\(\s*(?:let|var|const)?\s*(\w+)\s*=[^;]*;\s*\1\s*<=?\s*([\w.$]+)\.length", _txt(n))
+            if m:
+                out.append((m.group(1), m.group(2), _line(n)))
+        elif t == "arrow_function" or t == "function_expression":
+            call = n.parent.parent if n.parent is not None else None
+            if call is not None and call.type == "call_expression":
+                m = _JS_ITER.match(_txt(call))
+                if m:
+                    out.append((m.group(2), m.group(1), _line(n)))
+        n = n.parent
+    return out
+
+
+def _enclosing_fn(node, fns: dict[str, _Fn]) -> str | None:
+    n = node.parent
+    while n is not None:
+        if n.type in _FN_TYPES:
+            for name, fn in fns.items():
+                if fn.node.id == n.id:
+                    return name
+            return None
+        n = n.parent
+    return None
+
+
+def annotate(idx, tree) -> None:
+    """Fill ``cond_parts`` / ``body_parts`` of every branch of ``idx`` (one level of data flow)."""
+    if tree is None or not idx.branches:
+        return
+    fns = _functions(tree.root_node)
+    colls = _Collections(idx)
+    truthy = {name for name, fn in fns.items() if any(_BOOLISH.search(r) for r, _ in fn.returns)}
+    assigned: dict[str, list[tuple[str, int]]] = {}
+    for lt, rt, ln in idx.assigns:
+        key = lt.strip()
+        # only truth values are followed: `hit = head in body`, `dead = self.check()`, not `food = spawn()`
+        calls_truthy = any(name in truthy for name, _ in _calls(rt))
+        if re.fullmatch(r"[\w.$]+", key) and not _LITERAL.fullmatch(rt) and (_BOOLISH.search(rt) or calls_truthy):
+            assigned.setdefault(key, []).append((rt, ln))
+    flag_tests: dict[str, list] = {}  # flag -> branches whose condition is just that flag
+    for br in idx.branches:
+        m = re.fullmatch(r"\s*\(?\s*(?:not\s+|!\s*)?([\w.$]+)\s*(?:(?:==|===|is)\s*(?:True|true|1))?\s*\)?\s*", br.cond)
+        if m:
+            flag_tests.setdefault(m.group(1), []).append(br)
+    whiles = [n for n in _descendants(tree.root_node, stop_at_functions=False) if n.type in _WHILE_TYPES]
+
+    for br in idx.branches:
+        node = br.node
+        own_fn = _enclosing_fn(node, fns)
+        cparts: list[tuple[str, int, str]] = []
+        # flags and helper functions in the condition
+        texts = [(br.cond, br.line)]
+        for name in dict.fromkeys(re.findall(r"(?<![\w.$])((?:self\.|this\.)?[A-Za-z_$][\w$]*)(?!\s*\()", br.cond)):
+            for rt, ln in assigned.get(name, [])[:4]:
+                cparts.append((rt[:_PART_CAP], ln, f"{name} is assigned on line {ln}"))
+                texts.append((rt, ln))
+        for text, ln0 in list(texts):
+            for name, args in _calls(text):
+                fn = fns.get(name)
+                if fn is None or name == own_fn:
+                    continue
+                for rt, ln in fn.returns[:6]:
+                    cparts.append((_substitute(rt, fn, args)[:_PART_CAP], ln, f"{name}() returns this"))
+                for other in idx.branches:
+                    if other is not br and fn.body is not None and _inside(fn.body, other.node):
+                        cparts.append((_substitute(other.cond, fn, args)[:_PART_CAP], other.line,
+                                       f"{name}() tests this"))
+        # membership tests, including comparisons with a loop variable
+        bindings = _loop_bindings(node, idx.lines)
+        bind_pairs = [(v, c) for v, c, _ in bindings]
+        for text, ln in [(br.cond, br.line)] + [(t, l) for t, l, _ in cparts]:
+            for elem, coll, how in memberships(text, bind_pairs):
+                if how != "in":
+                    cparts.append((f"{elem.strip()} in {coll.strip()}", ln, how))
+                if colls.newest(elem, coll):
+                    cparts.append((f"self_overlap({_base(coll)})", ln,
+                                   f"the newest element of {_base(coll)} is tested against it"))
+        # what the body does, one call or flag away
+        bparts: list[tuple[str, int, str]] = []
+        body_node = node.child_by_field_name("consequence") or node.child_by_field_name("body")
+        for name, _args in _calls(br.body):
+            if own_fn is not None and name == own_fn:
+                bparts.append(("restart_game()", br.line, f"calls {name}() again (restarts the game)"))
+                continue
+            fn = fns.get(name)
+            if fn is not None and fn.body is not None and not _inside(fn.node, node):
+                bparts.append((_txt(fn.body)[:_PART_CAP], _line(fn.node), f"{name}() does this"))
+        for m in re.finditer(r"(?<![\w.$=!<>])((?:self\.|this\.)?[A-Za-z_$][\w$]*)\s*=\s*(True|False|true|false|1|0)\b", br.body):
+            flag, val = m.group(1), m.group(2)
+            for other in flag_tests.get(flag, []):
+                if other is not br:
+                    bparts.append((other.body[:_PART_CAP], other.line, f"{flag} is tested on line {other.line}"))
+            for w in whiles:
+                if not _inside(w, node):
+                    continue
+                wc = w.child_by_field_name("condition")
+                wt = _txt(wc).strip("() ") if wc is not None else ""
+                stops = (re.fullmatch(r"(?:not\s+|!\s*)" + re.escape(flag), wt) and val in ("True", "true", "1")) or \
+                        (wt == flag and val in ("False", "false", "0"))
+                if stops:
+                    bparts.append(("end_game()", _line(w), f"setting {flag} stops the loop on line {_line(w)}"))
+        if body_node is not None:
+            for d in _descendants(body_node):
+                if d.type != "break_statement":
+                    continue
+                loop = d.parent
+                while loop is not None and loop.type not in _LOOP_TYPES and loop.type not in _FN_TYPES:
+                    loop = loop.parent
+                if loop is not None and loop.type in _WHILE_TYPES:
+                    bparts.append(("end_game()", _line(d), f"break leaves the loop on line {_line(loop)}"))
+        br.cond_parts = _dedup(cparts)
+        br.body_parts = _dedup(bparts)
+
+
+def _dedup(parts):
+    seen, out = set(), []
+    for p in parts:
+        if (p[0], p[1]) not in seen:
+            seen.add((p[0], p[1]))
+            out.append(p)
+    return out[:_MAX_PARTS]
