@@ -49,6 +49,12 @@ _UNIT_KIND = {
     "collision": "count", "collisions": "count", "hit": "count", "hits": "count", "charge": "count",
     "charges": "count", "lives": "count",
 }
+# a number's unit -> the unit class a rubric feature lists in `units` (a duration is never a grid claim)
+_UNIT_CLASS = {
+    "px": "px", "pixel": "px", "pixels": "px", "cell": "cells", "cells": "cells", "fps": "fps",
+    "point": "points", "points": "points", "frame": "frames", "frames": "frames",
+    "segment": "segments", "segments": "segments",
+}
 _QUANTITY = {
     "mult": r"(?i)(mult|factor|boost|speed|scale|fast)",
     "pct": r"(?i)(mult|factor|boost|speed|scale|percent|pct)",
@@ -74,6 +80,14 @@ _KEY_CODE = {  # normalised key -> (pygame constants, key strings other toolkits
     "left": ({"K_LEFT"}, {"ArrowLeft", "Left", "left"}),
     "right": ({"K_RIGHT"}, {"ArrowRight", "Right", "right"}),
 }
+# key names other toolkits use: curses constants, JavaScript keyCode numbers
+_CURSES_KEY = {"up": "KEY_UP", "down": "KEY_DOWN", "left": "KEY_LEFT", "right": "KEY_RIGHT",
+               "enter": "KEY_ENTER", "backspace": "KEY_BACKSPACE"}
+_KEYCODE = {"left": 37, "up": 38, "right": 39, "down": 40, "space": 32, "enter": 13, "escape": 27,
+            "tab": 9, "backspace": 8}
+_PADDLE = re.compile(r"(?i)\bpaddles?\b")
+_VERTICAL = re.compile(r"(?i)\b(up\s*(and|/|or|&)\s*down|down\s*(and|/|or|&)\s*up|vertical(ly)?)\b")
+_HORIZONTAL = re.compile(r"(?i)\b(left\s*(and|/|or|&)\s*right|right\s*(and|/|or|&)\s*left|horizontal(ly)?)\b")
 _KEYTOK = r"(?:[A-Za-z0-9]|space(?:bar)?|esc(?:ape)?|enter|return|tab|backspace)"
 _CONTROL_PATTERNS = [
     re.compile(r"\b(?:press(?:ing)?|hit(?:ting)?|tap(?:ping)?|push)\s+(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1(?![\w-])", re.I),
@@ -122,11 +136,18 @@ def _evidence(idx: treesitter.CodeIndex, lines, block) -> list[dict]:
 _CLAUSE = re.compile(r"[,;]|\b(?:and|but|while|whereas)\b")
 
 
-def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, prev: str | None) -> str | None:
+def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, prev: str | None,
+         allowed=None) -> str | None:
     """The feature a number belongs to, in order of preference: one named earlier in the same
     clause; one whose code terms appear earlier in the clause ("speed (1.5x"); one named earlier
     in the sentence; the last one named in the previous sentence ("The Ice Shield ... When active,
-    it skips 3 collisions"); one named later in the same clause. None: the number is not a claim."""
+    it skips 3 collisions"); one named later in the same clause. None: the number is not a claim.
+    ``allowed``: the features that can take this number's unit (a duration never belongs to the grid)."""
+    if allowed is not None:
+        spans = [sp for sp in spans if sp[0] in allowed]
+        terms = [t for t in terms if t[0] in allowed]
+        if prev is not None and prev not in allowed:
+            prev = None
     bounds = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence) + 1]
     lo = max(b for b in bounds if b <= pos)
     hi = min(b for b in bounds if b > pos)
@@ -186,11 +207,25 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
     return {"verdict": "unsupported", "evidence": [], "reason": "no matching literal near the feature's code"}
 
 
-def _control_keys(sentence: str) -> list[tuple[str, list[str]]]:
-    """(claim key label, normalised keys it needs)."""
-    found: list[tuple[str, list[str]]] = []
+def _arrow_keys(sentence: str, context: str = "") -> list[str] | list[list[str]]:
+    """The arrows an "arrow keys" claim needs: all four, except for a paddle, which moves along one
+    axis (up/down or left/right as the sentence or the task says; either pair when neither does)."""
+    if not (_PADDLE.search(sentence) or (_PADDLE.search(context) and not re.search(r"(?i)\bsnake\b", sentence))):
+        return ["up", "down", "left", "right"]
+    for text in (sentence, context):
+        v, h = _VERTICAL.search(text), _HORIZONTAL.search(text)
+        if v and not h:
+            return ["up", "down"]
+        if h and not v:
+            return ["left", "right"]
+    return [["up", "down"], ["left", "right"]]
+
+
+def _control_keys(sentence: str, context: str = "") -> list[tuple[str, list]]:
+    """(claim key label, normalised keys it needs; a list of lists means "any one of these sets")."""
+    found: list[tuple[str, list]] = []
     if _ARROWS.search(sentence):
-        found.append(("arrow keys", ["up", "down", "left", "right"]))
+        found.append(("arrow keys", _arrow_keys(sentence, context)))
     else:
         for m in _ONE_ARROW.finditer(sentence):
             found.append((f"{m.group(1).lower()} arrow", [m.group(1).lower()]))
@@ -214,12 +249,28 @@ def _control_keys(sentence: str) -> list[tuple[str, list[str]]]:
     return found
 
 
+def _key_name(s: str) -> str:
+    """A key string as toolkits write it: tkinter's "<Up>" / "<KeyPress-p>" -> "Up" / "p"."""
+    m = re.fullmatch(r"<(?:Key(?:Press|Release)?-)?([^<>]+)>", s)
+    return m.group(1) if m else s
+
+
 def _key_evidence(key: str, idx) -> list[int]:
     consts, strings = _KEY_CODE.get(key, ({f"K_{key}", f"K_{key.upper()}"} if len(key) == 1 else set(), set()))
+    consts = set(consts)
     if len(key) == 1:
         strings = {key, key.upper(), f"Key{key.upper()}"}
-    lines = [ln for name, ln in idx.idents if name in consts]
-    lines += [ln for s, ln in idx.strings if s in strings]
+    if key in _CURSES_KEY:
+        consts.add(_CURSES_KEY[key])
+    # JavaScript key maps name keys as properties ({ArrowUp: ...}, {KeyP: ...}); a bare "up"/"Up"
+    # identifier is a method or a direction, not a key, so only unambiguous names count
+    props = {s for s in strings if s.startswith(("Arrow", "Key")) and len(s) > 3}
+    lines = [ln for name, ln in idx.idents if name in consts or name in props]
+    lines += [ln for s, ln in idx.strings if s in strings or _key_name(s) in strings]
+    code = _KEYCODE.get(key) if len(key) > 1 else (ord(key.upper()) if key.isalnum() else None)
+    if code is not None and ("keyCode" in idx.ident_names or "which" in idx.ident_names):
+        kc_lines = idx.lines_matching(r"keyCode|\.which\b|^\s*case\b|:\s*\[|^\s*\d+\s*:")
+        lines += [ln for v, ln in idx.numbers if v == code and ln in kc_lines]
     return lines
 
 
@@ -231,8 +282,13 @@ def _user_rx(pattern) -> re.Pattern:
         raise EvalkitError(f"rubric regex {pattern!r} is invalid ({exc}); fix it in rubrics/") from exc
 
 
-def extract_claims(prose: str, rubric: dict) -> list[dict]:
-    """Claims in the prose, in order, deduplicated (one per feature, key, number, name, file)."""
+def _unit_class(unit: str, kind: str | None) -> str | None:
+    return kind or _UNIT_CLASS.get(unit)
+
+
+def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
+    """Claims in the prose, in order, deduplicated (one per feature, key, number, name, file).
+    ``context``: the task's prompt (it says what the controls move, e.g. a paddle up and down)."""
     features = [f for f in rubric.get("features") or [] if isinstance(f, dict) and f.get("claim")]
     pats = [(f, [_user_rx(p) for p in (f["claim"] if isinstance(f["claim"], list) else [f["claim"]])])
             for f in features]
@@ -242,6 +298,8 @@ def extract_claims(prose: str, rubric: dict) -> list[dict]:
         if t:
             terms.append((f["id"], _user_rx(t[4:] if str(t).startswith("(?i)") else str(t))))
     with_terms = {fid for fid, _ in terms}
+    # rubric `units`: the unit classes a feature's numbers can have (no `units`: any)
+    units = {f["id"]: set(f["units"]) for f, _ in pats if isinstance(f.get("units"), list)}
     claims: list[dict] = []
     seen: set = set()
     prev: str | None = None  # the last feature named in the previous sentence
@@ -266,14 +324,16 @@ def extract_claims(prose: str, rubric: dict) -> list[dict]:
                 if unit and kind is None and unit not in ("px", "pixel", "pixels", "cell", "cells", "points",
                                                           "point", "frames", "frame", "fps", "segment", "segments"):
                     continue
-                fid = _tie(spans, s, m.start(), terms, prev)
+                cls = _unit_class(unit, kind)
+                allowed = None if cls is None else {fid for fid, _ in terms if fid not in units or cls in units[fid]}
+                fid = _tie(spans, s, m.start(), terms, prev, allowed)
                 if fid is None or fid not in with_terms:
                     continue
                 value = float(m.group(1))
                 add(("number", fid, value, kind), {"text": raw, "kind": "number", "feature": fid,
                                                   "value": value, "unit": unit or None, "quantity": kind})
         prev = max(spans, key=lambda sp: sp[1])[0] if spans else None
-        for label, keys in _control_keys(s):
+        for label, keys in _control_keys(s, context):
             add(("control", label), {"text": raw, "kind": "control", "key": label, "keys": keys})
         if _WRITE_VERB.search(s):
             for m in _FILE.finditer(raw):
@@ -311,14 +371,21 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
         terms = rubric_by_id.get(claim["feature"], {}).get("terms") or claim["feature"].replace("_", "|")
         return _check_number(claim["value"], claim["quantity"], terms, idx, block, fres.get(claim["feature"]))
     if kind == "control":
-        lines, missing = [], []
-        for k in claim["keys"]:
-            got = _key_evidence(k, idx)
-            (lines.extend(got) if got else missing.append(k))
+        options = claim["keys"] if claim["keys"] and isinstance(claim["keys"][0], list) else [claim["keys"]]
+        best = None
+        for keys in options:  # a paddle moves on one axis: either pair of arrows will do
+            lines, missing = [], []
+            for k in keys:
+                got = _key_evidence(k, idx)
+                (lines.extend(got) if got else missing.append(k))
+            if best is None or len(missing) < len(best[1]):
+                best = (lines, missing)
+        lines, missing = best
         if missing:
             return {"verdict": "unsupported", "evidence": _evidence(idx, lines, block),
                     "reason": f"no key handling for {', '.join(missing)}"}
-        return {"verdict": "supported", "evidence": _evidence(idx, lines, block), "reason": "key constant in the code"}
+        return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
+                "reason": "the code handles " + (claim["key"] if len(claim["key"]) > 1 else f"the {claim['key']} key")}
     if kind == "identifier":
         parts = [p for p in claim["name"].rstrip("()").split(".") if p != "self"]
         for bi, b in [(ex.main_index, ex.main)] + [(i, b) for i, b in enumerate(ex.blocks) if i != ex.main_index]:
@@ -348,7 +415,7 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
 
 def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
     rubric = task.rubric or {}
-    claims = extract_claims(ex.prose, rubric)
+    claims = extract_claims(ex.prose, rubric, str(getattr(task, "prompt", "") or ""))
     if not claims:
         return [Score("claim_consistency", None, {"claims": [], "reason": "the prose makes no checkable claim"})]
     fres = {r["id"]: r for r in feat.feature_results(task, ex, artifacts)} if rubric.get("features") else {}
