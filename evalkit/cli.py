@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -168,14 +170,17 @@ def _finish(store, run_id: str, suites, args, config, out: str | None) -> int:
         store.update_run(run_id, sandbox=_isolation_level(sandbox_mode))
     else:
         store.update_run(run_id, sandbox="not executed (--no-exec)")
+    problems: list[str] = []
     pipeline.score_run(store, run_id, suites, execute=execute, sandbox_mode=sandbox_mode,
                        workers=args.workers, progress=not args.no_progress, executor=args.executor,
-                       ray_address=args.ray_address)
+                       ray_address=args.ray_address, problems=problems)
     out_dir = Path(out or Path("reports") / run_id)
     comparison = run_comparison(store, run_id, args.baseline, args.candidate)  # once, for files and terminal
     write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate, comparison=comparison)
     _print_summary(store, run_id, args.baseline, args.candidate, comparison)
     print(f"report: {out_dir / 'index.html'}")
+    if problems:  # the report shows them as not judged; the gate must not pass on a broken sandbox
+        raise EvalkitError(f"{len(problems)} response(s) could not be scored: {problems[0]}")
     if args.gate:
         from .gate import run_gate
 
@@ -378,23 +383,30 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
+    from .lifetime import Terminated, stop_on_sigterm
+
+    previous = stop_on_sigterm() if threading.current_thread() is threading.main_thread() else None
+    try:  # SIGTERM stops like Ctrl-C: what finished is kept, the rerun resumes
         return COMMANDS[args.command](args)
     except EvalkitError as exc:
         if args.debug:
             raise
         print(f"evalkit: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("evalkit: interrupted; everything that finished is in the store: rerun the same command to resume",
+    except KeyboardInterrupt as exc:
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"evalkit: {how}; everything that finished is in the store: rerun the same command to resume",
               file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:  # noqa: BLE001 - the promise is: never a bare traceback
         if args.debug:
             raise
         print(f"evalkit: internal error: {type(exc).__name__}: {exc}; rerun with --debug and report it",
               file=sys.stderr)
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Callable, Iterable, Iterator
 
+from . import lifetime
 from .errors import EvalkitError
 
 
@@ -19,9 +21,33 @@ def run_inline(fn: Callable, items: Iterable[tuple], **_) -> Iterator[tuple]:
         yield key, fn(*args)
 
 
+def _worker_start(parent: int) -> None:
+    """In each scoring worker: die with evalkit, and leave Ctrl-C to evalkit (which stops us)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    lifetime.die_with_parent(parent)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop now: cancel what has not started and kill the workers (their sandboxes die with them)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        try:
+            p.kill()
+        except (OSError, ValueError):
+            pass
+    for p in procs:
+        try:
+            p.join(timeout=5)
+        except (OSError, ValueError, AssertionError):
+            pass
+
+
 def run_process_pool(fn: Callable, items: Iterable[tuple], *, workers: int) -> Iterator[tuple]:
     items = iter(items)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start, initargs=(os.getpid(),))
+    try:
         pending = {}
 
         def fill() -> None:
@@ -38,6 +64,10 @@ def run_process_pool(fn: Callable, items: Iterable[tuple], *, workers: int) -> I
                 key = pending.pop(fut)
                 yield key, fut.result()
             fill()
+    except BaseException:  # Ctrl-C, SIGTERM, an error, or the caller stopped early: nothing left running
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def run_ray(fn: Callable, items: Iterable[tuple], *, address: str | None, workers: int) -> Iterator[tuple]:

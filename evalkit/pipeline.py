@@ -18,7 +18,7 @@ from typing import Iterable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
+from . import __version__, sandbox_env
 from .config import Config, ModelSpec
 from .errors import EvalkitError
 from .generate import GenerationResult, GenerationSettings, build_providers, generate, preflight
@@ -165,12 +165,46 @@ def _score_one(task: Task, text: str, thinking: str | None, execute: bool, sandb
     return score_response(task, text, thinking, execute=execute, sandbox_mode=sandbox_mode)
 
 
+UNSETTLED = "+unsettled"  # scorer-version suffix of scores an environment failure spoilt: rescored next time
+
+
+def environment_failure(scores) -> str | None:
+    """Why these scores say more about the sandbox than about the model, or None.
+
+    A module the sandbox environment exists to provide (pygame) missing, or the sandbox itself
+    failing (status `error`: the template died or answered nonsense), happens e.g. while
+    `evalkit setup-sandbox` rebuilds the environment or when it was never set up."""
+    for s in scores:
+        d = s.details if isinstance(s.details, dict) else {}
+        for e in [d, *(t for t in d.get("tests") or () if isinstance(t, dict))]:
+            status = e.get("status")
+            module = str(e.get("missing_module") or "")
+            if status == "missing_dependency" and module.split(".")[0] in sandbox_env.PROVIDES:
+                return (f"the sandbox environment has no {module}: run `evalkit setup-sandbox`, then the same "
+                        "command again to score these responses")
+            if status == "error":
+                why = str(e.get("exception_message") or e.get("message") or "no message")[:200]
+                return f"the sandbox failed ({why}); rerun the same command to score these responses"
+    return None
+
+
+def _mark_unjudged(scores, reason: str) -> list:
+    """Execution scores become 'not judged' with the reason: an error of evalkit's, not the model's."""
+    out = []
+    for s in scores:
+        details = {**(s.details if isinstance(s.details, dict) else {}), "environment_error": reason}
+        out.append(type(s)(s.metric, None if s.metric in ("runs_ok", "tests_pass") else s.value, details))
+    return out
+
+
 def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool = True, sandbox_mode: str = "auto",
               workers: int | None = None, progress: bool = True, executor: str = "local",
-              ray_address: str | None = None) -> int:
+              ray_address: str | None = None, problems: list[str] | None = None) -> int:
     """Score every response of the run that has no scores from this scorer version; returns how many.
 
     Responses stream from the store and only a few per worker are in flight, so memory stays flat.
+    Scores spoilt by an environment failure are stored for this report but not as final: the next
+    call scores those responses again. Their reasons are appended to `problems` when given.
     """
     from .executors import execute as run_all
     from .scorers import SCORER_VERSION
@@ -198,7 +232,12 @@ def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool =
         bar_id = bar.add_task("score", total=len(todo))
         for rid, scores in run_all(_score_one, items(), executor=executor, workers=workers,
                                    ray_address=ray_address):
-            store.save_scores(rid, scores, version)
+            failure = environment_failure(scores) if execute else None
+            if failure:
+                scores = _mark_unjudged(scores, failure)
+                if problems is not None:
+                    problems.append(failure)
+            store.save_scores(rid, scores, version + UNSETTLED if failure else version)
             bar.update(bar_id, advance=1)
     store.update_run(run_id, status="scored", finished_at=time.time())
     return len(todo)

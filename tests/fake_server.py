@@ -5,7 +5,9 @@ Speaks enough of two real APIs for the official clients to talk to it unmodified
 - OpenAI: GET /v1/models, POST /v1/chat/completions (SSE streaming with usage chunk, or one JSON body)
 
 Faults are scripted per request in arrival order: an int status (500, 429...), "drop" (close the
-connection mid-stream), "hang" (never answer), "garbage" (a body that is not the API's JSON).
+connection mid-stream), "hang" (never answer), "garbage" (a body that is not the API's JSON),
+"endless" (stream an answer that never ends, until the client hangs up).
+A query string on any path (?api-key=...) is recorded in `queries` and otherwise ignored.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class FakeModelServer:
         self.requests: Counter = Counter()  # path -> count
         self.chat_bodies: list[dict] = []
         self.auth_headers: list[str | None] = []
+        self.queries: list[str] = []         # query strings of every request, in arrival order
+        self.endless_sent = 0                # bytes sent by "endless" answers
         self._lock = threading.Lock()
         ThreadingHTTPServer.request_queue_size = 256  # many clients connect at once at the start of a run
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -124,7 +128,25 @@ class FakeModelServer:
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
 
+            def _split_query(self):
+                self.path, _, query = self.path.partition("?")
+                with server._lock:
+                    server.queries.append(query)
+
+            def _endless(self, make_chunk) -> None:
+                """Stream pieces of one answer until the client hangs up (it must stop reading)."""
+                piece = "x = 1  # endless\n" * 64
+                try:
+                    while True:
+                        data = make_chunk(piece)
+                        self._chunk(data)
+                        with server._lock:
+                            server.endless_sent += len(data)
+                except OSError:  # the client closed the connection: that is the test passing
+                    return
+
             def do_GET(self):
+                self._split_query()
                 with server._lock:
                     server.requests[self.path] += 1
                 if self.path == "/api/tags":
@@ -143,6 +165,7 @@ class FakeModelServer:
                     self._json(404, {"error": "not found"})
 
             def do_POST(self):
+                self._split_query()
                 with server._lock:
                     server.requests[self.path] += 1
                 body = self._body()
@@ -222,6 +245,10 @@ class FakeModelServer:
                 if thinking:
                     self._chunk((json.dumps({"model": model, "created_at": ts, "done": False, "message": {
                         "role": "assistant", "content": "", "thinking": thinking}}) + "\n").encode())
+                if fault == "endless":
+                    return self._endless(lambda piece: (json.dumps({"model": model, "created_at": ts, "done": False,
+                                                                    "message": {"role": "assistant", "content": piece}})
+                                                        + "\n").encode())
                 pieces = self._pieces(text)
                 for i, piece in enumerate(pieces):
                     if fault == "drop" and i == len(pieces) // 2:
@@ -256,6 +283,10 @@ class FakeModelServer:
                 if thinking:
                     event({**base, "choices": [{"index": 0, "delta": {"reasoning_content": thinking},
                                                 "finish_reason": None}]})
+                if fault == "endless":
+                    return self._endless(lambda piece: b"data: " + json.dumps(
+                        {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    ).encode() + b"\n\n")
                 pieces = self._pieces(text)
                 for i, piece in enumerate(pieces):
                     if fault == "drop" and i == len(pieces) // 2:

@@ -65,7 +65,7 @@ BAD_INPUTS = {
     "unknown model on the server": (["run", "--models", "ollama:missing:1b"], "ollama pull missing:1b"),
     "unknown openai model": (["run", "--models", "openai:gpt-x"], "'gpt-x' not found"),
     "unknown suite": (["run", "--models", "base", "--suite", "nosuch"], "unknown suite 'nosuch'"),
-    "bad samples": (["run", "--models", "base", "--samples", "0"], "must be 1 or more"),
+    "bad samples": (["run", "--models", "base", "--samples", "0"], "allowed: a whole number from 1 to 10000"),
     "missing responses file": (["score", "--responses", "nowhere.jsonl"], "not found"),
     "missing run": (["report", "nosuchrun", "--db", "db.sqlite"], "not found"),
 }

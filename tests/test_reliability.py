@@ -1,0 +1,279 @@
+"""Bad input, hostile servers and interrupted runs (issue 11): each fault becomes correct behaviour
+or one line on stderr with exit 2, nothing already stored is lost, nothing leaks, nothing is left
+running. The sandbox-environment and kill tests are in test_reliability_processes.py."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+
+import pytest
+import yaml
+from conftest import MINI_SUITES, write_config
+
+from evalkit.redact import redact_url, scrub
+from evalkit.store import Store
+
+
+def run_args(*extra, models="base,tuned"):
+    return ["run", "--models", models, "--no-exec", "--no-progress", "--db", "db.sqlite", *extra]
+
+
+def one_line_exit_2(res):
+    assert res.code == 2, res
+    assert "Traceback" not in res.err and "internal error" not in res.err
+    assert len(res.err.strip().splitlines()) == 1, res.err
+
+
+def db_rows(path, sql, *params):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+# ---- 1. text UTF-8 cannot hold ----------------------------------------------------------------------
+def test_lone_surrogate_in_a_responses_file_is_stored_and_shown(workdir, cli):
+    (workdir / "s.jsonl").write_text('{"model":"a","task_id":"snake","sample":0,"response":"x \\ud800 y"}\n')
+    res = cli("score", "--responses", "s.jsonl", "--suite", "snake", "--no-exec", "--no-progress",
+              "--db", "db.sqlite", "--out", "out")
+    assert res.code == 0, res
+    (text, finish), = db_rows(workdir / "db.sqlite", "SELECT text, finish_reason FROM responses")
+    assert text == "x \ufffd y"
+    assert "1 character(s) UTF-8 cannot hold (lone surrogates) replaced by U+FFFD" in finish
+    assert "replaced by U+FFFD" in (workdir / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_lone_surrogates_from_a_server_are_stored_once_and_never_resent(server, workdir, cli):
+    server.reply = lambda model, messages, params: ("```python\nprint('\ud800')\n```\n\ud83d alone", "think \udfff")
+    write_config(workdir / "evalkit.yaml", server)
+    first = cli(*run_args("--out", "out"))
+    assert first.code == 0, first
+    sent = server.chat_requests
+    texts = db_rows(workdir / "db.sqlite", "SELECT text, thinking, finish_reason FROM responses")
+    assert len(texts) == 4
+    for text, thinking, finish in texts:
+        assert "\ufffd alone" in text and thinking == "think \ufffd" and "3 character(s)" in finish
+    again = cli(*run_args("--out", "out2"))
+    assert again.code == 0, again
+    assert server.chat_requests == sent and "4 cached, 0 sent" in again.out
+
+
+# ---- 2. credentials in base URLs ----------------------------------------------------------------------
+SECRETS = ("OpenAIPassw0rd", "QuerySecret111", "OllamaPassw0rd", "TokenSecret222")
+
+
+def secret_config(workdir, server, **extra):
+    host = server.url.removeprefix("http://")
+    write_config(workdir / "evalkit.yaml", server,
+                 base={"provider": "ollama", "model": "qwen3-vl:8b",
+                       "base_url": f"http://olly:{SECRETS[2]}@{host}?token={SECRETS[3]}&keep=visible"},
+                 tuned={"provider": "openai", "model": "tuned",
+                        "base_url": f"http://alice:{SECRETS[0]}@{host}/v1?api-key={SECRETS[1]}"}, **extra)
+
+
+def leaks(workdir, *texts):
+    found = [p.name for p in workdir.rglob("*") if p.is_file() and p.name != "evalkit.yaml"
+             and any(s.encode() in p.read_bytes() for s in SECRETS)]
+    found += [t[:80] for t in texts if any(s in t for s in SECRETS)]
+    return found
+
+
+def test_credentials_in_base_urls_are_used_but_never_written_or_printed(server, workdir, cli):
+    secret_config(workdir, server)
+    server.faults = [400]  # one error row in the report, whose message names the endpoint
+    res = cli(*run_args("--samples", "2", "--out", "out"))
+    assert res.code == 0, res
+    # the server got every credential...
+    assert any(f"api-key={SECRETS[1]}" in q for q in server.queries)
+    assert any(f"token={SECRETS[3]}" in q and "keep=visible" in q for q in server.queries)
+    auth = {base64.b64decode(h.split()[1]).decode() for h in server.auth_headers if h and h.startswith("Basic ")}
+    assert {f"alice:{SECRETS[0]}", f"olly:{SECRETS[2]}"} <= auth
+    # ...and nothing evalkit wrote or printed holds one: store (and its WAL), reports, terminal
+    models = cli("models")
+    assert models.code == 0, models
+    assert leaks(workdir, res.out, res.err, models.out, models.err) == []
+    assert "***@" in models.out and "keep=visible" in models.out
+    info = json.loads((workdir / "out" / "results.json").read_text())
+    assert "injected 400" in (workdir / "out" / "index.html").read_text()
+    assert "***" in json.dumps(info)
+
+
+def test_unreachable_endpoint_with_credentials_is_reported_redacted(workdir, cli):
+    (workdir / "evalkit.yaml").write_text(yaml.safe_dump({"models": {"m": {
+        "provider": "openai", "model": "x", "base_url": f"http://carol:{SECRETS[0]}@127.0.0.1:9/v1?sig={SECRETS[1]}"}}}))
+    res = cli("run", "--models", "m", "--no-progress", "--db", "db.sqlite")
+    one_line_exit_2(res)
+    assert "http://***@127.0.0.1:9/v1?sig=%2A%2A%2A" in res.err or "sig=***" in res.err
+    assert leaks(workdir, res.err, res.out) == []
+    (status,), = db_rows(workdir / "db.sqlite", "SELECT status FROM runs")
+    assert status == "failed"
+
+
+def test_the_cache_key_does_not_need_the_secret(server, workdir, cli):
+    secret_config(workdir, server)
+    assert cli(*run_args()).code == 0
+    sent = server.chat_requests
+    rotated = (workdir / "evalkit.yaml").read_text().replace(SECRETS[1], "RotatedKey999").replace(SECRETS[2], "NewPw")
+    (workdir / "evalkit.yaml").write_text(rotated)
+    res = cli(*run_args())
+    assert res.code == 0 and server.chat_requests == sent, res  # a rotated key keeps the cache
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("http://u:p@h:1/v1", "http://***@h:1/v1"),
+    ("https://h/v1?api-key=S&x=1", "https://h/v1?api-key=***&x=1"),
+    ("https://h/v1?X-Amz-Signature=S&access_token=T&keyboard=1", "https://h/v1?X-Amz-Signature=***&access_token=***&keyboard=1"),
+    ("http://localhost:11434", "http://localhost:11434"),
+])
+def test_redacted_url_forms(url, shown):
+    assert redact_url(url) == shown
+    assert redact_url(shown) == shown
+
+
+def test_scrub_masks_the_url_and_its_secrets_anywhere_in_a_message():
+    url = "http://bob:Pw%2F123@h:1/v1?key=K3y-Value"
+    msg = scrub(f"GET {url} failed; server said: bad key K3y-Value for user bob (password Pw/123)", [url])
+    assert msg == "GET http://***@h:1/v1?key=*** failed; server said: bad key *** for user *** (password ***)"
+
+
+# ---- 6. endless answers ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("model", ["base", "tuned"])
+def test_an_endless_answer_is_cut_at_the_cap_and_stored_marked_truncated(server, workdir, cli, model):
+    write_config(workdir / "evalkit.yaml", server)
+    server.faults = ["endless", "endless"]
+    res = cli(*run_args("--max-answer-mb", "0.5", "--samples", "1", "--out", "out", models=model))
+    assert res.code == 0, res
+    rows = db_rows(workdir / "db.sqlite", "SELECT length(CAST(text AS BLOB)), finish_reason, error FROM responses")
+    assert len(rows) == 2
+    for size, finish, error in rows:
+        assert error is None
+        assert 400_000 < size <= 500_000
+        assert finish.startswith("truncated: the answer passed 0.5 MB")
+    # evalkit stopped reading: the server could not push much more than the cap (socket buffers)
+    assert server.endless_sent < 2 * 500_000 + 16_000_000
+    assert "truncated" in (workdir / "out" / "index.html").read_text()
+
+
+def test_answer_cap_default_follows_max_tokens():
+    from evalkit.providers.base import answer_cap
+
+    assert answer_cap({}) == 4_000_000
+    assert answer_cap({"max_tokens": 1_000_000}) == 32_000_000
+    assert answer_cap({"max_tokens": 100}, max_answer_mb=0.25) == 250_000
+
+
+# ---- 7. bad input files and flags ------------------------------------------------------------------
+BAD_FILES = {
+    "empty": (b"", "holds no responses"),
+    "blank lines only": (b"\n  \n", "holds no responses"),
+    "not UTF-8": (b'{"model":"a","task_id":"snake","sample":0,"response":"ok"}\n{"model":"a","task_id":"snake",'
+                  b'"sample":1,"response":"caf\xe9"}\n', "bad.jsonl:2: not UTF-8 text (byte 0xe9"),
+    "sample 1e400": (b'{"model":"a","task_id":"snake","sample":1e400,"response":"x"}\n',
+                     "bad.jsonl:1: `sample` must be a whole number from 0 to 999999"),
+    "sample negative": (b'{"model":"a","task_id":"snake","sample":-1,"response":"x"}\n', "bad.jsonl:1: `sample`"),
+    "sample fraction": (b'{"model":"a","task_id":"snake","sample":1.5,"response":"x"}\n', "bad.jsonl:1: `sample`"),
+    "sample huge": (b'{"model":"a","task_id":"snake","sample":' + b"9" * 5000 + b',"response":"x"}\n', "bad.jsonl:1:"),
+    "sample NaN": (b'{"model":"a","task_id":"snake","sample":NaN,"response":"x"}\n', "bad.jsonl:1: `sample`"),
+    "thinking object": (b'{"model":"a","task_id":"snake","response":"x","thinking":{}}\n', "bad.jsonl:1: `thinking`"),
+    "model object": (b'{"model":{},"task_id":"snake","response":"x"}\n', "bad.jsonl:1: `model`"),
+    "latency text": (b'{"model":"a","task_id":"snake","response":"x","latency_s":"slow"}\n', "bad.jsonl:1: `latency_s`"),
+    "deep nesting": (b'{"model":"a","task_id":"snake","response":"x","extra":' + b"[" * 100_000 + b"]" * 100_000
+                     + b"}\n", "bad.jsonl:1:"),
+    "not an object": (b"[1, 2]\n", "bad.jsonl:1: missing"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_responses_file_is_one_line_naming_file_and_line(case, workdir, cli):
+    data, expected = BAD_FILES[case]
+    (workdir / "bad.jsonl").write_bytes(data)
+    # a run already stored must survive the bad import untouched
+    (workdir / "good.jsonl").write_text('{"model":"a","task_id":"snake","sample":0,"response":"fine"}\n')
+    assert cli("score", "--responses", "good.jsonl", "--suite", "snake", "--no-exec", "--no-progress",
+               "--db", "db.sqlite", "--out", "good").code == 0
+    res = cli("score", "--responses", "bad.jsonl", "--suite", "snake", "--no-exec", "--no-progress",
+              "--db", "db.sqlite", "--out", "out")
+    one_line_exit_2(res)
+    assert expected in res.err, res.err
+    assert db_rows(workdir / "db.sqlite", "SELECT text FROM responses") == [("fine",)]
+
+
+BAD_FLAGS = {
+    "samples huge": (["--samples", "99999999999999999999"], "--samples", "from 1 to 10000"),
+    "samples zero": (["--samples", "0"], "--samples", "from 1 to 10000"),
+    "concurrency": (["--concurrency", "100000"], "--concurrency", "from 1 to 1024"),
+    "timeout nan": (["--timeout", "nan"], "--timeout", "from 0.001 to 86400"),
+    "timeout inf": (["--timeout", "inf"], "--timeout", "from 0.001 to 86400"),
+    "retries": (["--retries", "-1"], "--retries", "from 0 to 100"),
+    "workers": (["--workers", "0"], "--workers", "from 1 to 1024"),
+    "seed negative": (["--seed", "-5"], "--seed", "from 0 to 2147483647"),
+    "seed text": (["--seed", "abc"], "--seed", "not a whole number"),
+    "answer cap": (["--max-answer-mb", "0"], "--max-answer-mb", "from 0.001 to 1024"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FLAGS))
+def test_numeric_flags_are_checked_before_any_work(case, server, workdir, cli):
+    write_config(workdir / "evalkit.yaml", server)
+    flags, flag, allowed = BAD_FLAGS[case]
+    res = cli(*run_args(*flags))
+    one_line_exit_2(res)
+    assert flag in res.err and allowed in res.err
+    assert server.chat_requests == 0 and not (workdir / "db.sqlite").exists()
+
+
+@pytest.mark.parametrize("section, field, value, expected", [
+    ("run", "samples", 10**20, "run.samples: 100000000000000000000 is out of range"),
+    ("run", "timeout", "soon", "run.timeout: 'soon' is not a number"),
+    ("run", "concurrency", 0, "run.concurrency: 0 is out of range"),
+    ("model", "timeout", -1, "model 'tuned': `timeout`: -1 is out of range"),
+    ("model", "concurrency", 2.5, "model 'tuned': `concurrency`: '2.5' is not a whole number"),
+])
+def test_numeric_config_fields_are_checked_before_any_work(section, field, value, expected, server, workdir, cli):
+    write_config(workdir / "evalkit.yaml", server)
+    cfg = yaml.safe_load((workdir / "evalkit.yaml").read_text())
+    if section == "run":
+        cfg["run"][field] = value
+    else:
+        cfg["models"]["tuned"][field] = value
+    (workdir / "evalkit.yaml").write_text(yaml.safe_dump(cfg))
+    res = cli(*run_args())
+    one_line_exit_2(res)
+    assert "evalkit.yaml" in res.err and expected in res.err, res.err
+    assert server.chat_requests == 0
+
+
+# ---- 8. a failed run is never the default ------------------------------------------------------------
+def test_a_failed_run_is_listed_but_never_the_default(server, workdir, cli):
+    write_config(workdir / "evalkit.yaml", server)
+    good = cli(*run_args("--out", "good"))
+    assert good.code == 0, good
+    good_id = good.out.split()[1].rstrip(":")
+    server.faults = [400] * 8
+    failed = cli(*run_args("--samples", "2", "--seed", "7", "--out", "failed"))
+    assert failed.code == 2 and "every request failed" in failed.err
+    store = Store(workdir / "db.sqlite")
+    runs = store.run_list()
+    assert [r["status"] for r in runs][:2] == ["failed", "scored"]
+    assert runs[0]["has_results"] is False and runs[1]["id"] == good_id
+    assert store.latest_run_id() == good_id
+    store.close()
+    rep = cli("report", "--db", "db.sqlite", "--out", "again")
+    assert rep.code == 0 and json.loads((workdir / "again" / "results.json").read_text())["run_id"] == good_id
+    gate = cli("gate", "--baseline", "base", "--candidate", "tuned", "--db", "db.sqlite")
+    assert gate.code in (0, 1), gate  # a verdict on the good run, not "no scores" (2)
+
+
+def test_an_unreachable_endpoint_leaves_a_failed_run_that_is_not_the_default(server, workdir, cli):
+    write_config(workdir / "evalkit.yaml", server, down={"provider": "ollama", "model": "m",
+                                                         "base_url": "http://127.0.0.1:9"})
+    assert cli(*run_args("--out", "good")).code == 0
+    res = cli("run", "--models", "down", "--no-progress", "--db", "db.sqlite")
+    one_line_exit_2(res)
+    store = Store(workdir / "db.sqlite")
+    latest, *_ = store.run_list()
+    assert latest["status"] == "failed" and store.latest_run_id() != latest["id"]
+    store.close()
