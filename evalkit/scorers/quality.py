@@ -13,7 +13,9 @@
 Undefined names, unused imports and the rest come from pyflakes (as a library, on the tree that
 syntax.py already parsed); bare ``except:`` and statements after return/raise/break/continue are
 found with one tree-sitter query. A block that does not compile scores 0; no code or a non-Python main
-block scores None (not judged). Auxiliary metrics: cc_mean, mi, lint_findings.
+block scores None (not judged). Auxiliary metrics: cc_mean, mi, lint_findings. A multi-file answer
+is analysed file by file (each finding names its file); its figures are means weighted by non-blank
+lines, and a file that does not compile makes quality 0 naming that file.
 """
 
 from __future__ import annotations
@@ -104,6 +106,8 @@ def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
     if main.language != "python":
         return [Score("quality", None, {"reason": f"quality is measured for Python only (main block is {main.language})",
                                         "block": ex.main_index})]
+    if ex.multi_file:
+        return _per_file(ex)
     a = analyse(main.code)
     if "error" in a:
         return [Score("quality", 0.0, {"reason": "the main block does not compile", "error": a["error"],
@@ -115,4 +119,41 @@ def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
         Score("cc_mean", a["cc_mean"], {}),
         Score("mi", a["mi"], {}),
         Score("lint_findings", float(a["finding_count"]), {}),
+    ]
+
+
+def _per_file(ex: Extraction) -> list[Score]:
+    """A multi-file answer: each Python file analysed on its own (imports between them resolve as
+    they would on disk); quality and its parts are means weighted by non-blank lines."""
+    members = [ex.main_index] + sorted(i for i in ex.files.values()
+                                       if i != ex.main_index and ex.blocks[i].language == "python")
+    per, weights = [], []
+    for i in members:
+        b = ex.blocks[i]
+        name = b.filename or f"block {i}"
+        a = analyse(b.code)
+        if "error" in a:
+            return [Score("quality", 0.0, {"reason": f"{name} does not compile", "file": name,
+                                           "error": a["error"], "block": i})]
+        per.append((name, i, a))
+        weights.append(max(b.nonblank_lines, 1))
+    total = sum(weights)
+
+    def mean(key: str) -> float:
+        return round(sum(a[key] * w for (_, _, a), w in zip(per, weights)) / total, 4)
+
+    findings = [dict(f, file=name, where=f"{name}:{f['line']}") for name, _, a in per for f in a["findings"]]
+    details = {
+        "files": [{"file": name, "block": i, "quality": a["value"], "cc_mean": a["cc_mean"], "mi": a["mi"],
+                   "findings": a["finding_count"]} for name, i, a in per],
+        "lint_score": mean("lint_score"), "cc_score": mean("cc_score"), "mi_score": mean("mi_score"),
+        "cc_mean": mean("cc_mean"), "cc_max": max(a["cc_max"] for _, _, a in per), "mi": mean("mi"),
+        "findings": findings[:50], "finding_count": sum(a["finding_count"] for _, _, a in per),
+        "block": ex.main_index, "note": "per file, weighted by non-blank lines",
+    }
+    return [
+        Score("quality", mean("value"), details),
+        Score("cc_mean", details["cc_mean"], {}),
+        Score("mi", details["mi"], {}),
+        Score("lint_findings", float(details["finding_count"]), {}),
     ]

@@ -4,6 +4,8 @@ Per block: tree-sitter parse; Python blocks are also ``compile()``d, and for Pyt
 is authoritative (CPython is the real parser; a tree-sitter-only complaint is kept as a note).
 Blocks in languages without a grammar are "unchecked" and do not count. A response with no code
 scores 0; a response whose blocks are all unchecked scores None (nothing to judge).
+Every file of a multi-file answer is its own block, so an error names the file and its line
+(``details.error.file``, ``where`` = "game.py:3").
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
         status, err, note = check_block(b.language, b.code)
         entry = {"index": i, "language": b.language, "status": status, "start_line": b.start_line,
                  "main": i == ex.main_index}
+        if b.filename:
+            entry["file"] = b.filename
         if note:
             entry["note"] = note
         blocks.append(entry)
@@ -83,6 +87,8 @@ def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
             checked += 1
         if status == "error" and first is None:
             first = {"block": i, **err}
+            if b.filename:  # a multi-file answer: the error names its file (lines are the file's)
+                first.update(file=b.filename, where=f"{b.filename}:{err.get('line')}")
     details: dict = {"blocks": blocks}
     if first:
         details["error"] = first
