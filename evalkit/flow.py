@@ -249,7 +249,8 @@ def _atoms(text: str) -> list[str]:
 def _refers(side: str, var: str, coll: str) -> str | None:
     """The component suffix when ``side`` is the loop variable (``seg``, ``seg[0]``, ``body[i].x``)."""
     side = side.strip().rstrip(")").strip() if side.count(")") > side.count("(") else side.strip()
-    side = side.lstrip("(").strip() if side.count("(") > side.count(")") else side
+    if side.count("(") > side.count(")"):  # `any(seg` from `any(seg == head for seg in body)`
+        side = re.sub(r"^(?:[\w.]*\(\s*)+", "", side).strip()
     m = re.fullmatch(re.escape(var) + r"((?:\[\d\]|\.[xy]|\.pos|\.position|\.rect)*)", side)
     if m:
         return m.group(1)
@@ -259,7 +260,8 @@ def _refers(side: str, var: str, coll: str) -> str | None:
 
 
 def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
-    """(element, collection, how) membership tests in ``text``, given loop variable bindings."""
+    """(element, collection, how) membership tests in ``text``, given loop variable bindings
+    (``how`` is "in", "count" ... or, for a comparison with a loop variable, that variable)."""
     out = []
     for m in _MEMBER.finditer(text):
         before = text[:m.start()]
@@ -290,7 +292,7 @@ def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, s
                     if comp and other.endswith(comp):
                         other = other[: -len(comp)]
                     if other and not _refers(other, var, coll) and re.search(r"[A-Za-z_]", other):
-                        out.append((other, coll, f"compared with each element of {coll}"))
+                        out.append((other, coll, var))
                     break
     return out
 
@@ -382,10 +384,13 @@ def annotate(idx, tree) -> None:
         # membership tests, including comparisons with a loop variable
         bindings = _loop_bindings(node, idx.lines)
         bind_pairs = [(v, c) for v, c, _ in bindings]
+        loop_line = {v: ln for v, _c, ln in reversed(bindings)}
         for text, ln in [(br.cond, br.line)] + [(t, l) for t, l, _ in cparts]:
             for elem, coll, how in memberships(text, bind_pairs):
-                if how != "in":
-                    cparts.append((f"{elem.strip()} in {coll.strip()}", ln, how))
+                if how in loop_line:  # cite the loop that walks the collection
+                    ln = loop_line[how]
+                if how not in ("in", "count", "includes", "contains", "__contains__", "indexOf"):
+                    cparts.append((f"{elem.strip()} in {coll.strip()}", ln, f"compared with each element of {coll}"))
                 if colls.newest(elem, coll):
                     cparts.append((f"self_overlap({_base(coll)})", ln,
                                    f"the newest element of {_base(coll)} is tested against it"))

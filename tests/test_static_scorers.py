@@ -73,6 +73,7 @@ def test_base_snake_response_exact_verdicts(snake):
         ("number", ("speed_item", 2.0), "contradicted"),
         ("number", ("speed_item", 5.0), "contradicted"),
         ("feature", "wall_collision", "supported"),
+        ("feature", "self_collision", "supported"),   # "survive hitting walls or yourself"
         ("feature", "ice_shield", "contradicted"),
         ("number", ("ice_shield", 3.0), "contradicted"),
         ("feature", "skin_item", "unsupported"),
@@ -87,7 +88,6 @@ def test_base_snake_response_exact_verdicts(snake):
         ("identifier", "self.speed", "supported"),
         ("identifier", "spawn_item()", "supported"),
         ("identifier", "apply_item_effect()", "unsupported"),
-        ("feature", "self_collision", "supported"),
         ("identifier", "CELL_SIZE", "supported"),
         ("identifier", "SHIELD_HITS", "supported"),
     ]

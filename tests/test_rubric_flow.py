@@ -1,0 +1,942 @@
+"""Rubric and claim checks on the shapes real LLM-written Snake games take.
+
+Each program below is written in one of the common styles (the tutorial template with
+``snake_List`` and a recursive ``gameLoop``, the ``snake_position``/``snake_body`` script, class
+based games with ``Vector2`` or ``positions``, flags and helper functions, curses, canvas
+JavaScript) and each assertion is the verdict a careful reader gives, including the negative
+ones: a game without self-collision must not get it, a wrap-around board has no wall collision,
+a speed-up on every apple is not a timed speed item.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from evalkit.extract import extract
+from evalkit.scorers import claims, features
+from evalkit.suites import Task, load_suites
+
+
+@pytest.fixture(scope="module")
+def snake():
+    return load_suites(["snake"])[0].tasks[0]
+
+
+def _run(task, code: str, prose: str = "", lang: str = "python"):
+    text = f"{prose}\n\n```{lang}\n{textwrap.dedent(code).strip()}\n```\n"
+    ex = extract(text, language_hint=task.language)
+    arts = {"extraction": ex}
+    fc = features.score(task, ex, arts)[0]
+    cc = claims.score(task, ex, arts)[0]
+    return fc, cc
+
+
+def _found(fc) -> dict:
+    return {f["id"]: f["found"] for f in fc.details["features"]}
+
+
+def _feature(fc, fid) -> dict:
+    return next(f for f in fc.details["features"] if f["id"] == fid)
+
+
+def _verdicts(cc) -> dict:
+    out = {}
+    for c in cc.details["claims"]:
+        key = {"feature": c.get("feature"), "control": c.get("key"), "identifier": c.get("name"),
+               "file": c.get("file")}.get(c["kind"])
+        if c["kind"] == "number":
+            key = (c["feature"], c["value"])
+        out[(c["kind"], key)] = c["verdict"]
+    return out
+
+
+# ------------------------------------------------------------------ the tutorial template
+
+TUTORIAL = """
+import pygame
+import time
+import random
+
+pygame.init()
+
+white = (255, 255, 255)
+black = (0, 0, 0)
+red = (213, 50, 80)
+green = (0, 255, 0)
+blue = (50, 153, 213)
+
+dis_width = 600
+dis_height = 400
+
+dis = pygame.display.set_mode((dis_width, dis_height))
+pygame.display.set_caption('Snake Game')
+
+clock = pygame.time.Clock()
+
+snake_block = 10
+snake_speed = 15
+
+font_style = pygame.font.SysFont("bahnschrift", 25)
+score_font = pygame.font.SysFont("comicsansms", 35)
+
+
+def Your_score(score):
+    value = score_font.render("Your Score: " + str(score), True, black)
+    dis.blit(value, [0, 0])
+
+
+def our_snake(snake_block, snake_list):
+    for x in snake_list:
+        pygame.draw.rect(dis, black, [x[0], x[1], snake_block, snake_block])
+
+
+def message(msg, color):
+    mesg = font_style.render(msg, True, color)
+    dis.blit(mesg, [dis_width / 6, dis_height / 3])
+
+
+def gameLoop():
+    game_over = False
+    game_close = False
+
+    x1 = dis_width / 2
+    y1 = dis_height / 2
+
+    x1_change = 0
+    y1_change = 0
+
+    snake_List = []
+    Length_of_snake = 1
+
+    foodx = round(random.randrange(0, dis_width - snake_block) / 10.0) * 10.0
+    foody = round(random.randrange(0, dis_height - snake_block) / 10.0) * 10.0
+
+    while not game_over:
+
+        while game_close == True:
+            dis.fill(blue)
+            message("You Lost! Press C-Play Again or Q-Quit", red)
+            Your_score(Length_of_snake - 1)
+            pygame.display.update()
+
+            for event in pygame.event.get():
+                if event.type == pygame.KEYDOWN:
+                    if event.key == pygame.K_q:
+                        game_over = True
+                        game_close = False
+                    if event.key == pygame.K_c:
+                        gameLoop()
+
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                game_over = True
+            if event.type == pygame.KEYDOWN:
+                if event.key == pygame.K_LEFT:
+                    x1_change = -snake_block
+                    y1_change = 0
+                elif event.key == pygame.K_RIGHT:
+                    x1_change = snake_block
+                    y1_change = 0
+                elif event.key == pygame.K_UP:
+                    y1_change = -snake_block
+                    x1_change = 0
+                elif event.key == pygame.K_DOWN:
+                    y1_change = snake_block
+                    x1_change = 0
+
+        if x1 >= dis_width or x1 < 0 or y1 >= dis_height or y1 < 0:
+            game_close = True
+        x1 += x1_change
+        y1 += y1_change
+        dis.fill(blue)
+        pygame.draw.rect(dis, green, [foodx, foody, snake_block, snake_block])
+        snake_Head = []
+        snake_Head.append(x1)
+        snake_Head.append(y1)
+        snake_List.append(snake_Head)
+        if len(snake_List) > Length_of_snake:
+            del snake_List[0]
+
+        for x in snake_List[:-1]:
+            if x == snake_Head:
+                game_close = True
+
+        our_snake(snake_block, snake_List)
+        Your_score(Length_of_snake - 1)
+
+        pygame.display.update()
+
+        if x1 == foodx and y1 == foody:
+            foodx = round(random.randrange(0, dis_width - snake_block) / 10.0) * 10.0
+            foody = round(random.randrange(0, dis_height - snake_block) / 10.0) * 10.0
+            Length_of_snake += 1
+
+        clock.tick(snake_speed)
+
+    pygame.quit()
+    quit()
+
+
+gameLoop()
+"""
+
+TUTORIAL_PROSE = """Here is a simple Snake game in Python using pygame.
+
+- Use the arrow keys to move the snake.
+- Eat the food to grow longer; your score is shown at the top.
+- The game ends if you hit the border or run into yourself. Press C to play again or Q to quit.
+"""
+
+
+def test_tutorial_template_is_recognised(snake):
+    fc, cc = _run(snake, TUTORIAL, TUTORIAL_PROSE)
+    assert _found(fc) == {
+        "grid_movement": True, "wall_collision": True, "self_collision": True, "food_growth": True,
+        "speed_item": False, "ice_shield": False, "skin_item": False, "items_awarded": False,
+        "pause": False, "score": True}
+    # self-collision: the loop over snake_List[:-1] compares each segment with the head
+    assert [e["line"] for e in _feature(fc, "self_collision")["evidence"]] == [105, 106]
+    assert [e["line"] for e in _feature(fc, "wall_collision")["evidence"]] == [92]
+    v = _verdicts(cc)
+    assert v[("feature", "wall_collision")] == "supported"      # "the border"
+    assert v[("feature", "self_collision")] == "supported"
+    assert v[("control", "arrow keys")] == "supported"
+    assert v[("control", "C")] == "supported" and v[("control", "Q")] == "supported"
+    assert cc.value == 1.0
+
+
+def test_tutorial_without_the_self_check_does_not_get_it(snake):
+    code = TUTORIAL.replace("""        for x in snake_List[:-1]:
+            if x == snake_Head:
+                game_close = True
+""", """        for x in snake_List[:-1]:
+            pygame.draw.circle(dis, red, (int(x[0]), int(x[1])), 2)
+""")
+    fc, cc = _run(snake, code, TUTORIAL_PROSE)
+    assert _found(fc)["self_collision"] is False and _found(fc)["wall_collision"] is True
+    assert _verdicts(cc)[("feature", "self_collision")] == "unsupported"
+
+
+# ------------------------------------------------------------------ snake_position / snake_body script
+
+POSITION_SCRIPT = """
+import pygame
+import time
+import random
+
+snake_speed = 15
+window_x = 720
+window_y = 480
+black = pygame.Color(0, 0, 0)
+white = pygame.Color(255, 255, 255)
+green = pygame.Color(0, 255, 0)
+
+pygame.init()
+game_window = pygame.display.set_mode((window_x, window_y))
+fps = pygame.time.Clock()
+
+snake_position = [100, 50]
+snake_body = [[100, 50], [90, 50], [80, 50], [70, 50]]
+fruit_position = [random.randrange(1, (window_x // 10)) * 10, random.randrange(1, (window_y // 10)) * 10]
+fruit_spawn = True
+direction = 'RIGHT'
+change_to = direction
+score = 0
+
+
+def show_score(color, font, size):
+    score_font = pygame.font.SysFont(font, size)
+    score_surface = score_font.render('Score : ' + str(score), True, color)
+    game_window.blit(score_surface, score_surface.get_rect())
+
+
+def game_over():
+    my_font = pygame.font.SysFont('times new roman', 50)
+    game_over_surface = my_font.render('Your Score is : ' + str(score), True, white)
+    game_window.blit(game_over_surface, game_over_surface.get_rect())
+    pygame.display.flip()
+    time.sleep(2)
+    pygame.quit()
+    quit()
+
+
+while True:
+    for event in pygame.event.get():
+        if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_UP:
+                change_to = 'UP'
+            if event.key == pygame.K_DOWN:
+                change_to = 'DOWN'
+            if event.key == pygame.K_LEFT:
+                change_to = 'LEFT'
+            if event.key == pygame.K_RIGHT:
+                change_to = 'RIGHT'
+
+    if change_to == 'UP' and direction != 'DOWN':
+        direction = 'UP'
+    if change_to == 'DOWN' and direction != 'UP':
+        direction = 'DOWN'
+    if change_to == 'LEFT' and direction != 'RIGHT':
+        direction = 'LEFT'
+    if change_to == 'RIGHT' and direction != 'LEFT':
+        direction = 'RIGHT'
+
+    if direction == 'UP':
+        snake_position[1] -= 10
+    if direction == 'DOWN':
+        snake_position[1] += 10
+    if direction == 'LEFT':
+        snake_position[0] -= 10
+    if direction == 'RIGHT':
+        snake_position[0] += 10
+
+    snake_body.insert(0, list(snake_position))
+    if snake_position[0] == fruit_position[0] and snake_position[1] == fruit_position[1]:
+        score += 10
+        fruit_spawn = False
+    else:
+        snake_body.pop()
+
+    if not fruit_spawn:
+        fruit_position = [random.randrange(1, (window_x // 10)) * 10, random.randrange(1, (window_y // 10)) * 10]
+    fruit_spawn = True
+    game_window.fill(black)
+
+    for pos in snake_body:
+        pygame.draw.rect(game_window, green, pygame.Rect(pos[0], pos[1], 10, 10))
+    pygame.draw.rect(game_window, white, pygame.Rect(fruit_position[0], fruit_position[1], 10, 10))
+
+    if snake_position[0] < 0 or snake_position[0] > window_x - 10:
+        game_over()
+    if snake_position[1] < 0 or snake_position[1] > window_y - 10:
+        game_over()
+
+    for block in snake_body[1:]:
+        if snake_position[0] == block[0] and snake_position[1] == block[1]:
+            game_over()
+
+    show_score(white, 'times new roman', 20)
+    pygame.display.update()
+    fps.tick(snake_speed)
+"""
+
+
+def test_position_script(snake):
+    fc, _ = _run(snake, POSITION_SCRIPT)
+    got = _found(fc)
+    assert got["grid_movement"] and got["wall_collision"] and got["self_collision"] and got["food_growth"]
+    assert got["score"] and not got["speed_item"] and not got["pause"]
+    # the head is the position the code inserts into snake_body, compared field by field
+    assert [e["line"] for e in _feature(fc, "self_collision")["evidence"]] == [92, 93]
+
+
+# ------------------------------------------------------------------ class based, Vector2
+
+VECTOR2 = """
+import pygame, sys, random
+from pygame.math import Vector2
+
+cell_size = 40
+cell_number = 20
+
+
+class SNAKE:
+    def __init__(self):
+        self.body = [Vector2(5, 10), Vector2(4, 10), Vector2(3, 10)]
+        self.direction = Vector2(0, 0)
+        self.new_block = False
+
+    def draw_snake(self):
+        for block in self.body:
+            block_rect = pygame.Rect(int(block.x * cell_size), int(block.y * cell_size), cell_size, cell_size)
+            pygame.draw.rect(screen, (183, 111, 122), block_rect)
+
+    def move_snake(self):
+        if self.new_block:
+            body_copy = self.body[:]
+            body_copy.insert(0, body_copy[0] + self.direction)
+            self.body = body_copy[:]
+            self.new_block = False
+        else:
+            body_copy = self.body[:-1]
+            body_copy.insert(0, body_copy[0] + self.direction)
+            self.body = body_copy[:]
+
+    def add_block(self):
+        self.new_block = True
+
+    def reset(self):
+        self.body = [Vector2(5, 10), Vector2(4, 10), Vector2(3, 10)]
+        self.direction = Vector2(0, 0)
+
+
+class FRUIT:
+    def __init__(self):
+        self.randomize()
+
+    def randomize(self):
+        self.x = random.randint(0, cell_number - 1)
+        self.y = random.randint(0, cell_number - 1)
+        self.pos = Vector2(self.x, self.y)
+
+
+class MAIN:
+    def __init__(self):
+        self.snake = SNAKE()
+        self.fruit = FRUIT()
+
+    def update(self):
+        self.snake.move_snake()
+        self.check_collision()
+        self.check_fail()
+
+    def check_collision(self):
+        if self.fruit.pos == self.snake.body[0]:
+            self.fruit.randomize()
+            self.snake.add_block()
+        for block in self.snake.body[1:]:
+            if block == self.fruit.pos:
+                self.fruit.randomize()
+
+    def check_fail(self):
+        if not 0 <= self.snake.body[0].x < cell_number or not 0 <= self.snake.body[0].y < cell_number:
+            self.game_over()
+        for block in self.snake.body[1:]:
+            if block == self.snake.body[0]:
+                self.game_over()
+
+    def game_over(self):
+        self.snake.reset()
+
+
+pygame.init()
+screen = pygame.display.set_mode((cell_number * cell_size, cell_number * cell_size))
+clock = pygame.time.Clock()
+main_game = MAIN()
+SCREEN_UPDATE = pygame.USEREVENT
+pygame.time.set_timer(SCREEN_UPDATE, 150)
+
+while True:
+    for event in pygame.event.get():
+        if event.type == pygame.QUIT:
+            pygame.quit()
+            sys.exit()
+        if event.type == SCREEN_UPDATE:
+            main_game.update()
+        if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_UP and main_game.snake.direction.y != 1:
+                main_game.snake.direction = Vector2(0, -1)
+            if event.key == pygame.K_DOWN and main_game.snake.direction.y != -1:
+                main_game.snake.direction = Vector2(0, 1)
+            if event.key == pygame.K_LEFT and main_game.snake.direction.x != 1:
+                main_game.snake.direction = Vector2(-1, 0)
+            if event.key == pygame.K_RIGHT and main_game.snake.direction.x != -1:
+                main_game.snake.direction = Vector2(1, 0)
+    screen.fill((175, 215, 70))
+    main_game.snake.draw_snake()
+    pygame.display.update()
+    clock.tick(60)
+"""
+
+
+def test_vector2_class_game(snake):
+    fc, _ = _run(snake, VECTOR2)
+    got = _found(fc)
+    assert got["wall_collision"] and got["self_collision"] and got["food_growth"]
+    assert [e["line"] for e in _feature(fc, "self_collision")["evidence"]] == [69, 70]
+    # the fruit respawning off the body is not a self-collision (line 63 compares with the fruit)
+    assert 63 not in [e["line"] for e in _feature(fc, "self_collision")["evidence"]]
+    assert not got["score"]  # no score is kept at all
+
+
+# ------------------------------------------------------------------ positions, wrap-around board
+
+POSITIONS_WRAP = """
+import pygame, sys, random
+
+SCREEN_WIDTH = 480
+SCREEN_HEIGHT = 480
+GRIDSIZE = 20
+UP, DOWN, LEFT, RIGHT = (0, -1), (0, 1), (-1, 0), (1, 0)
+
+
+class Snake:
+    def __init__(self):
+        self.length = 1
+        self.positions = [((SCREEN_WIDTH / 2), (SCREEN_HEIGHT / 2))]
+        self.direction = random.choice([UP, DOWN, LEFT, RIGHT])
+        self.color = (17, 24, 47)
+        self.score = 0
+
+    def get_head_position(self):
+        return self.positions[0]
+
+    def move(self):
+        cur = self.get_head_position()
+        x, y = self.direction
+        new = (((cur[0] + (x * GRIDSIZE)) % SCREEN_WIDTH), (cur[1] + (y * GRIDSIZE)) % SCREEN_HEIGHT)
+        if len(self.positions) > 2 and new in self.positions[2:]:
+            self.reset()
+        else:
+            self.positions.insert(0, new)
+            if len(self.positions) > self.length:
+                self.positions.pop()
+
+    def reset(self):
+        self.length = 1
+        self.positions = [((SCREEN_WIDTH / 2), (SCREEN_HEIGHT / 2))]
+        self.score = 0
+
+
+class Food:
+    def __init__(self):
+        self.position = (0, 0)
+
+    def randomize_position(self):
+        self.position = (random.randint(0, 23) * GRIDSIZE, random.randint(0, 23) * GRIDSIZE)
+
+
+def main():
+    snake = Snake()
+    food = Food()
+    while True:
+        snake.move()
+        if snake.get_head_position() == food.position:
+            snake.length += 1
+            snake.score += 1
+            food.randomize_position()
+
+
+main()
+"""
+
+
+def test_positions_and_wrap_around(snake):
+    fc, cc = _run(snake, POSITIONS_WRAP, "Walls wrap around, but running into yourself resets the game.")
+    got = _found(fc)
+    assert got["self_collision"] is True
+    assert [e["line"] for e in _feature(fc, "self_collision")["evidence"]] == [24]
+    assert got["wall_collision"] is False  # the board wraps: `% SCREEN_WIDTH`, nothing ends on a wall
+    assert _verdicts(cc)[("feature", "wall_collision")] == "unsupported"
+
+
+# ------------------------------------------------------------------ flags, helper functions, other shapes
+
+@pytest.mark.parametrize("code", [
+    # a collision test stored in a flag
+    """
+    def update(self):
+        head = (self.snake[0][0] + self.dx, self.snake[0][1] + self.dy)
+        hit = head in self.snake
+        collided = head[0] < 0 or head[0] >= GRID_W or head[1] < 0 or head[1] >= GRID_H
+        if hit or collided:
+            self.game_over = True
+            return
+        self.snake.insert(0, head)
+    """,
+    # a helper returning the condition
+    """
+    def check_collision(self):
+        head = self.snake[0]
+        return head in self.snake[1:] or not (0 <= head[0] < COLS and 0 <= head[1] < ROWS)
+
+    def update(self):
+        self.snake.insert(0, (self.snake[0][0] + self.dx, self.snake[0][1] + self.dy))
+        self.snake.pop()
+        if self.check_collision():
+            self.state = "GAME_OVER"
+    """,
+    # any() over the body, a wall test through not-in-range, move() returning False
+    """
+    def move(self):
+        x, y = self.body[0]
+        new_head = (x + self.dx, y + self.dy)
+        if any(seg == new_head for seg in self.body) or not (0 <= new_head[0] < self.cols):
+            return False
+        self.body.insert(0, new_head)
+        self.body.pop()
+        return True
+
+    def step(self):
+        if not self.snake.move():
+            self.show_game_over()
+    """,
+    # count(head) > 1 and head[0] in (-1, GRID_W)
+    """
+    def step(self):
+        self.body.appendleft((self.head[0] + self.dx, self.head[1] + self.dy))
+        self.body.pop()
+        self.head = self.body[0]
+        if self.body.count(self.head) > 1:
+            self.running = False
+        if self.head[0] in (-1, GRID_W) or self.head[1] in (-1, GRID_H):
+            self.running = False
+    """,
+    # a flag set inside the loop over the body, tested after it
+    """
+    def tick(self):
+        new_head = (self.snake[0][0] + self.dx, self.snake[0][1] + self.dy)
+        collided = False
+        for segment in self.snake[1:]:
+            if segment == new_head:
+                collided = True
+                break
+        if collided:
+            self.reset()
+        if new_head[0] < 0 or new_head[0] >= self.width:
+            self.reset()
+        self.snake.insert(0, new_head)
+    """,
+    # an index loop through a helper comparing two positions, and quitting on collision
+    """
+    def collision(pos1, pos2):
+        return pos1 == pos2
+
+    def off_limits(pos):
+        if 0 <= pos[0] < WINDOW_SIZE[0] and 0 <= pos[1] < WINDOW_SIZE[1]:
+            return False
+        return True
+
+    while True:
+        for i in range(len(snake_pos) - 1, 0, -1):
+            if collision(snake_pos[0], snake_pos[i]):
+                pygame.quit()
+                quit()
+            snake_pos[i] = snake_pos[i - 1]
+        if off_limits(snake_pos[0]):
+            pygame.quit()
+            sys.exit()
+    """,
+], ids=["flags", "helper-return", "any-and-move-false", "count-and-in-tuple", "flag-in-loop", "index-loop-helper"])
+def test_collisions_through_data_flow(snake, code):
+    fc, _ = _run(snake, code)
+    got = _found(fc)
+    assert got["wall_collision"] is True
+    assert got["self_collision"] is True
+
+
+def test_flag_evidence_cites_the_assignment(snake):
+    code = """
+    def update(self):
+        head = (self.snake[0][0] + self.dx, self.snake[0][1] + self.dy)
+        hit = head in self.snake
+        if hit:
+            self.game_over = True
+        self.snake.insert(0, head)
+    """
+    fc, _ = _run(snake, code)
+    assert [e["line"] for e in _feature(fc, "self_collision")["evidence"]] == [3, 4]
+
+
+@pytest.mark.parametrize("wall", [
+    "if not screen_rect.contains(head_rect):\n        running = False",
+    "if head.x < 0 or head.x >= CELL_NUMBER:\n        self.reset()",
+    "if not (0 <= x < W) or not (0 <= y < H):\n        dead = True",
+    "if x >= WIDTH or x < 0:\n        pygame.quit()\n        sys.exit()",
+    "if self.head[0] < 0 or self.head[1] >= ROWS:\n        return False",
+    "if head_x < 0 or head_x >= GRID_SIZE:\n        show_game_over()",
+    "if x < 0 or x >= WIDTH:\n        self.alive = False",
+    "if x < 0 or x >= WIDTH:\n        state = 'GAME_OVER'",
+    "if x < 0 or x >= WIDTH:\n        playing = False",
+    "if x < 0 or x >= WIDTH:\n        self.die()",
+], ids=["rect-contains", "cell-number", "not-in-range", "quit", "return-false", "show-game-over", "alive",
+        "state", "playing", "die"])
+def test_wall_collision_ends_the_round(snake, wall):
+    code = "def update(self, x, y, head, head_x, head_rect, screen_rect):\n    " + wall.replace("\n", "\n    ")
+    fc, _ = _run(snake, code)
+    assert _found(fc)["wall_collision"] is True
+
+
+@pytest.mark.parametrize("code", [
+    "def step(self):\n    self.x = self.x % WIDTH\n    self.y = self.y % HEIGHT",
+    "def step(self):\n    if self.x < 0:\n        self.x = WIDTH - CELL\n    elif self.x >= WIDTH:\n        self.x = 0",
+    "def clamp(self):\n    if self.x >= WIDTH:\n        self.x = WIDTH - CELL\n        self.score += 1",
+], ids=["modulo", "wrap-branches", "clamp"])
+def test_no_wall_collision_when_nothing_ends(snake, code):
+    assert _found(_run(snake, code)[0])["wall_collision"] is False
+
+
+@pytest.mark.parametrize("code", [
+    # the body is only drawn and the food avoids it: no self-collision
+    """
+    def place_food(self):
+        while True:
+            food = (random.randrange(COLS), random.randrange(ROWS))
+            if food not in self.snake:
+                break
+        self.food = food
+
+    def update(self):
+        head = (self.snake[0][0] + self.dx, self.snake[0][1] + self.dy)
+        if head[0] < 0 or head[0] >= COLS:
+            self.game_over = True
+        self.snake.insert(0, head)
+        for seg in self.snake:
+            pygame.draw.rect(self.screen, GREEN, (seg[0] * CELL, seg[1] * CELL, CELL, CELL))
+    """,
+    # the food spawner is the only membership test, in a while loop that breaks
+    """
+    while True:
+        pos = [random.randrange(W), random.randrange(H)]
+        if pos in snake_list:
+            continue
+        break
+    for part in snake_list:
+        if part == food:
+            score += 1
+            game_over = True
+    """,
+], ids=["draw-only", "spawner"])
+def test_no_self_collision_without_one(snake, code):
+    assert _found(_run(snake, code)[0])["self_collision"] is False
+
+
+def test_curses_snake(snake):
+    code = """
+    import curses
+    from random import randint
+
+    def main(stdscr):
+        curses.curs_set(0)
+        sh, sw = stdscr.getmaxyx()
+        w = curses.newwin(sh, sw, 0, 0)
+        w.keypad(1)
+        w.timeout(100)
+        snake = [[sh // 2, sw // 4], [sh // 2, sw // 4 - 1], [sh // 2, sw // 4 - 2]]
+        food = [sh // 2, sw // 2]
+        key = curses.KEY_RIGHT
+        score = 0
+        while True:
+            next_key = w.getch()
+            key = key if next_key == -1 else next_key
+            if snake[0][0] in [0, sh] or snake[0][1] in [0, sw] or snake[0] in snake[1:]:
+                break
+            new_head = [snake[0][0], snake[0][1]]
+            if key == curses.KEY_DOWN:
+                new_head[0] += 1
+            if key == curses.KEY_UP:
+                new_head[0] -= 1
+            if key == curses.KEY_LEFT:
+                new_head[1] -= 1
+            if key == curses.KEY_RIGHT:
+                new_head[1] += 1
+            snake.insert(0, new_head)
+            if snake[0] == food:
+                score += 1
+                food = None
+            else:
+                tail = snake.pop()
+                w.addch(int(tail[0]), int(tail[1]), ' ')
+            w.addch(int(snake[0][0]), int(snake[0][1]), curses.ACS_CKBOARD)
+
+    curses.wrapper(main)
+    """
+    fc, cc = _run(snake, code, "Use the arrow keys to steer; hitting the edge of the screen or yourself ends the game.")
+    got = _found(fc)
+    assert got["wall_collision"] and got["self_collision"] and got["food_growth"] and got["grid_movement"]
+    v = _verdicts(cc)
+    assert v[("control", "arrow keys")] == "supported"  # curses.KEY_UP ...
+    assert v[("feature", "wall_collision")] == "supported" and v[("feature", "self_collision")] == "supported"
+
+
+JS_SNAKE = """
+const canvas = document.getElementById('game');
+const ctx = canvas.getContext('2d');
+const GRID = 20, COLS = 20, ROWS = 20;
+let snake = [{x: 10, y: 10}];
+let dir = {x: 1, y: 0};
+let food = {x: 5, y: 5};
+let score = 0;
+const KEYS = {
+  ArrowUp: {x: 0, y: -1},
+  ArrowDown: {x: 0, y: 1},
+  ArrowLeft: {x: -1, y: 0},
+  ArrowRight: {x: 1, y: 0},
+};
+document.addEventListener('keydown', (e) => {
+  if (KEYS[e.key]) dir = KEYS[e.key];
+});
+function gameOver() {
+  clearInterval(timer);
+  alert('Game over! Score: ' + score);
+}
+function step() {
+  const head = {x: snake[0].x + dir.x, y: snake[0].y + dir.y};
+  if (head.x < 0 || head.x >= COLS || head.y < 0 || head.y >= ROWS) {
+    gameOver();
+    return;
+  }
+  for (let i = 1; i < snake.length; i++) {
+    if (snake[i].x === head.x && snake[i].y === head.y) {
+      gameOver();
+      return;
+    }
+  }
+  snake.unshift(head);
+  if (head.x === food.x && head.y === food.y) {
+    score += 1;
+  } else {
+    snake.pop();
+  }
+}
+const timer = setInterval(step, 100);
+"""
+
+
+def test_javascript_canvas_snake(snake):
+    fc, cc = _run(snake, JS_SNAKE, "Steer with the arrow keys. Hitting a wall or your own tail ends the game.",
+                  lang="javascript")
+    got = _found(fc)
+    assert got["wall_collision"] and got["self_collision"] and got["food_growth"] and got["score"]
+    assert [e["line"] for e in _feature(fc, "self_collision")["evidence"]] == [27, 28]
+    v = _verdicts(cc)
+    assert v[("control", "arrow keys")] == "supported"  # {ArrowUp: ...} property keys
+
+
+def test_javascript_keycodes_and_some(snake):
+    code = """
+    document.onkeydown = function (e) {
+      if (e.keyCode === 37) dir = LEFT;
+      else if (e.keyCode === 38) dir = UP;
+      else if (e.keyCode === 39) dir = RIGHT;
+      else if (e.keyCode === 40) dir = DOWN;
+    };
+    function update() {
+      const head = {x: snake[0].x + dir.x, y: snake[0].y + dir.y};
+      if (snake.some(s => s.x === head.x && s.y === head.y)) {
+        running = false;
+      }
+      snake.unshift(head);
+      snake.pop();
+    }
+    """
+    fc, cc = _run(snake, code, "Arrow keys steer.", lang="javascript")
+    assert _found(fc)["self_collision"] is True
+    assert _verdicts(cc)[("control", "arrow keys")] == "supported"
+    # keyCode numbers only count where the code reads key codes
+    fc, cc = _run(snake, "let speed = 37 + 38 + 39 + 40;", "Arrow keys steer.", lang="javascript")
+    assert _verdicts(cc)[("control", "arrow keys")] == "unsupported"
+
+
+# ------------------------------------------------------------------ the speed item
+
+SPEED_TIMER = """
+import pygame
+BASE_SPEED = 10
+speed = BASE_SPEED
+speed_timer = 0
+speed_item = None
+
+def on_eat(head):
+    global speed, speed_timer, speed_item
+    if speed_item and head == speed_item:
+        speed = 20
+        speed_timer = pygame.time.get_ticks()
+        speed_item = None
+
+def tick(clock):
+    global speed
+    if speed != BASE_SPEED and pygame.time.get_ticks() - speed_timer > 5000:
+        speed = BASE_SPEED
+    clock.tick(speed)
+"""
+
+SPEED_DEADLINE = """
+import time
+NORMAL_FPS, FAST_FPS, BOOST_SECONDS = 10, 18, 5
+
+class Game:
+    def collect(self, item):
+        if item.kind == "speed":
+            self.boost_end = time.time() + BOOST_SECONDS
+
+    def fps(self):
+        fps = FAST_FPS if time.time() < self.boost_end else NORMAL_FPS
+        return fps
+"""
+
+SPEED_FRAMES = """
+ITEM_SETTINGS = {"speed": {"multiplier": 1.5, "frames": 50}}
+
+class Game:
+    def apply(self, kind):
+        if kind == "speed":
+            self.speed_frames = ITEM_SETTINGS["speed"]["frames"]
+            self.speed *= ITEM_SETTINGS["speed"]["multiplier"]
+
+    def update(self):
+        if self.speed_frames > 0:
+            self.speed_frames -= 1
+            if self.speed_frames == 0:
+                self.speed = BASE_SPEED
+"""
+
+SPEED_UP_ON_FOOD = """
+import pygame
+snake_speed = 10
+
+def update(head, food, clock):
+    global snake_speed
+    if head == food:
+        snake_speed += 1
+    label = font.render("Speed: " + str(snake_speed), True, WHITE)
+    clock = pygame.time.Clock()
+    clock.tick(snake_speed)
+"""
+
+
+@pytest.mark.parametrize("code,found", [
+    (SPEED_TIMER, True), (SPEED_DEADLINE, True), (SPEED_FRAMES, True), (SPEED_UP_ON_FOOD, False)],
+    ids=["ticks-timer", "deadline", "frame-countdown", "speed-up-on-food"])
+def test_speed_item(snake, code, found):
+    fc, _ = _run(snake, code)
+    assert _found(fc)["speed_item"] is found
+
+
+def test_speed_number_is_tied_to_the_speed_item_not_the_grid(snake):
+    prose = ("- **Speed** (yellow square): the snake moves one cell every 50 ms for 5 s.\n"
+             "- **Grid**: the board is a 20x20 grid of 20 px cells.")
+    fc, cc = _run(snake, SPEED_TIMER, prose)
+    nums = [(c["feature"], c["value"]) for c in cc.details["claims"] if c["kind"] == "number"]
+    assert ("speed_item", 5.0) in nums and ("grid_movement", 5.0) not in nums
+    assert ("grid_movement", 20.0) in nums
+    v = _verdicts(cc)
+    assert v[("number", ("speed_item", 5.0))] == "supported"  # 5000 ms next to speed_timer
+
+
+# ------------------------------------------------------------------ claims about controls
+
+def test_paddle_arrow_keys_are_judged_on_its_axis():
+    task = Task(suite="x", id="pong", prompt="Write Pong: the player's paddle moves up and down.",
+                rubric={"features": [{"id": "paddle", "claim": ["paddle"], "evidence": [{"kind": "ident", "pattern": "paddle"}]}]})
+    updown = """
+    def handle(keys, paddle):
+        if keys[pygame.K_UP]:
+            paddle.y -= 5
+        if keys[pygame.K_DOWN]:
+            paddle.y += 5
+    """
+    _, cc = _run(task, updown, "Use the arrow keys to move the paddle.")
+    assert _verdicts(cc)[("control", "arrow keys")] == "supported"
+    # a snake needs all four
+    snake_task = Task(suite="x", id="s", prompt="Snake", rubric={"features": []})
+    _, cc = _run(snake_task, updown, "Use the arrow keys to steer the snake.")
+    assert _verdicts(cc)[("control", "arrow keys")] == "unsupported"
+    # a breakout paddle moving left and right is not supported by up/down handling
+    _, cc = _run(snake_task, updown, "The arrow keys move the paddle left and right.")
+    assert _verdicts(cc)[("control", "arrow keys")] == "unsupported"
+
+
+def test_tkinter_key_bindings(snake):
+    code = """
+    root.bind("<Up>", lambda e: game.turn(0, -1))
+    root.bind("<Down>", lambda e: game.turn(0, 1))
+    root.bind("<Left>", lambda e: game.turn(-1, 0))
+    root.bind("<Right>", lambda e: game.turn(1, 0))
+    root.bind("<KeyPress-p>", lambda e: game.toggle_pause())
+    """
+    _, cc = _run(snake, code, "Arrow keys steer and P pauses.")
+    v = _verdicts(cc)
+    assert v[("control", "arrow keys")] == "supported" and v[("control", "P")] == "supported"
