@@ -18,6 +18,8 @@ from .errors import EvalkitError
 from .ranges import RANGES, in_range
 
 DEFAULT_SUITES = "snake,seed"
+REF_HELP = ("MODEL of the run, or RUN:MODEL for a model of another run (a run id in the store or a report "
+            "folder), e.g. 20261101-093000-ab12:tuned ({default})")
 
 
 def _csv(value: str) -> list[str]:
@@ -90,12 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", parents=[common], help="render a run's reports again from the store")
     rep.add_argument("run", nargs="?", help="run id (default: the latest run)")
     rep.add_argument("--out", help="report folder (default: reports/<run-id>/)")
-    rep.add_argument("--baseline")
-    rep.add_argument("--candidate")
+    rep.add_argument("--baseline", help=REF_HELP.format(default="the first model"))
+    rep.add_argument("--candidate", help=REF_HELP.format(default="the second model"))
 
     g = sub.add_parser("gate", parents=[common], help="exit 0 pass / 1 regression / 2 error")
-    g.add_argument("--baseline", required=True)
-    g.add_argument("--candidate", required=True)
+    g.add_argument("--baseline", required=True, help=REF_HELP.format(default="required"))
+    g.add_argument("--candidate", required=True, help=REF_HELP.format(default="required"))
     g.add_argument("--run", help="run id or report folder (default: the latest run)")
     g.add_argument("--rules", help="gate rules YAML (default: built-in rules, see README)")
     g.add_argument("--markdown", metavar="F", help="write the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)")
@@ -141,12 +143,16 @@ def _setting(args, config, name: str, default):
     return value
 
 
-def _open_store(args, config=None):
+def _store_path(args, config=None) -> str:
     from .config import DEFAULT_DB
+
+    return args.db or (config.run.get("db") if config else None) or os.environ.get("EVALKIT_DB") or DEFAULT_DB
+
+
+def _open_store(args, config=None):
     from .store import Store
 
-    path = args.db or (config.run.get("db") if config else None) or os.environ.get("EVALKIT_DB") or DEFAULT_DB
-    return Store(path)
+    return Store(_store_path(args, config))
 
 
 def _suites_dirs(args, config) -> list[Path]:
@@ -288,7 +294,9 @@ def cmd_gate(args) -> int:
 
     config = load_config(args.config)
     rules = args.rules or (config.gate if isinstance(config.gate, str) else None)
-    store = None if (args.run and is_folder(args.run)) else _open_store(args, config)
+    # a report folder needs no store, but --baseline/--candidate RUN:MODEL may name a run in one
+    folder = bool(args.run and is_folder(args.run))
+    store = _open_store(args, config) if not folder or Path(_store_path(args, config)).is_file() else None
     return run_gate(store=store, run=args.run, baseline=args.baseline, candidate=args.candidate,
                     rules_path=rules, markdown_path=args.markdown, junit_path=args.junit)
 
