@@ -382,7 +382,7 @@ def _files(blocks: list[CodeBlock]) -> dict[str, int]:
     # runs from: drop it, so the files import each other as they would there
     names = list(files)
     tops = {n.split("/", 1)[0] for n in names}
-    if len(tops) == 1 and all("/" in n for n in names):
+    if len(tops) == 1 and len(names) >= 2 and all("/" in n for n in names):
         top = tops.pop() + "/"
         files = {n[len(top):]: i for n, i in files.items()}
         for n, i in files.items():

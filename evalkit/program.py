@@ -26,6 +26,7 @@ class Part:
 class ProgramView:
     block: CodeBlock                         # the joined code (a CodeBlock, as the checks expect)
     parts: list[Part] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)  # block index -> file name, every named block
 
     @property
     def multi_file(self) -> bool:
@@ -43,8 +44,12 @@ class ProgramView:
         each with ``file`` and ``block`` of the file and ``where`` ("game.py:42")."""
         out = []
         for e in evidence or []:
-            if not isinstance(e, dict) or not isinstance(e.get("line"), int) or e.get("block", block) != block:
+            if not isinstance(e, dict) or not isinstance(e.get("line"), int):
                 out.append(e)
+                continue
+            if e.get("block", block) != block:  # lines of another block (already its own lines)
+                name = self.names.get(e.get("block"))
+                out.append(dict(e, file=name, where=f"{name}:{e['line']}") if name else e)
                 continue
             hit = self.locate(e["line"])
             if hit is None:
@@ -75,4 +80,4 @@ def view(ex: Extraction) -> ProgramView | None:
         line += n + 1  # one blank line between files keeps their statements apart
     joined = CodeBlock(code="\n\n".join(chunks), language=main.language, fence=main.fence,
                        start_line=main.start_line, tag=main.tag, filename=main.filename)
-    return ProgramView(joined, parts)
+    return ProgramView(joined, parts, {i: b.filename for i, b in enumerate(ex.blocks) if b.filename})

@@ -292,7 +292,7 @@ def response_segments(hl: Highlighter, text: str, thinking: str | None, language
                 "kind": "code", "lang": b.language or "text", "start": start,
                 "end": start + shown.count("\n"), "main": i == getattr(ex, "main_index", None),
                 "html": code_html(hl, shown, b.language, 1, err), "error": err is not None,
-                "lines": code.count("\n") + 1, "index": i,
+                "lines": code.count("\n") + 1, "index": i, "file": getattr(b, "filename", None) or "",
             })
         pos = max(pos, end + 1)
     if pos <= len(lines):
@@ -312,6 +312,7 @@ STATUS_WORDS = {
     "missing_asset": "not judged: the program needs a file that is not there",
     "unsupported_language": "not judged: evalkit runs Python programs only",
     "error": "not judged: the sandbox failed to run the program",
+    "needs_display": "not judged: needs a display (tkinter/turtle)",
 }
 
 
@@ -330,7 +331,8 @@ def plain_reason(metric: str, value: Any, det: dict) -> str:
         if det.get("exception_type"):
             facts.append(str(det["exception_type"]) + (f": {det['exception_message']}" if det.get("exception_message") else ""))
         if isinstance(det.get("lineno"), int):
-            facts.append(f"line {det['lineno']}")
+            facts.append(f"{det['exception_file']}:{det['lineno']}" if det.get("exception_file")
+                         else f"line {det['lineno']}")
         for key, what in (("killed_reason", "reason"), ("missing_module", "module"), ("missing_file", "file")):
             if det.get(key):
                 facts.append(f"{what} {det[key]}")
@@ -374,7 +376,9 @@ def metric_sections(scores: dict) -> list[dict]:
                 err = _dict(det.get("error"))
                 sec["kind"] = "syntax"
                 if err:
-                    sec["items"] = [f"block {err.get('block', '?')}, line {err.get('line', '?')}, "
+                    what = f"{err['file']} (block {err.get('block', '?')})" if err.get("file") else \
+                        f"block {err.get('block', '?')}"
+                    sec["items"] = [f"{what}, line {err.get('line', '?')}, "
                                     f"column {err.get('column', '?')}: {short(err.get('message', ''), 300)}"]
                 sec["extra"] = short(det.get("reason", ""), 300) if det.get("reason") else ""
             elif metric == "claim_consistency":
@@ -440,7 +444,8 @@ def evidence_lines(ev: Any, limit: int = 4) -> list[dict]:
     out = []
     for e in items[:limit]:
         if isinstance(e, dict):
-            out.append({"line": e.get("line", "?"), "text": short(e.get("text", e.get("code", "")), 200)})
+            out.append({"line": e.get("line", "?"), "text": short(e.get("text", e.get("code", "")), 200),
+                        "where": short(e["where"], 120) if e.get("where") else ""})  # file:line (multi-file)
         else:
             out.append({"line": "", "text": short(e, 200)})
     if len(items) > limit:
@@ -448,10 +453,11 @@ def evidence_lines(ev: Any, limit: int = 4) -> list[dict]:
     return out
 
 
-EXEC_KEYS = ("status", "exit_code", "signal", "exception_type", "exception_message", "message", "lineno",
+EXEC_KEYS = ("status", "exit_code", "signal", "exception_type", "exception_message", "message", "lineno", "where",
+             "entry", "files",
              "killed_reason", "missing_module", "missing_file", "duration", "duration_s", "virtual_time",
              "isolation", "timed_out")
-OUTPUT_KEYS = ("traceback", "stdout", "stderr")
+OUTPUT_KEYS = ("screen", "traceback", "stdout", "stderr")  # screen: a terminal program's last screen
 
 
 def exec_facts(det: dict) -> list[dict]:

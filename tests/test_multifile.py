@@ -1,0 +1,207 @@
+"""Multi-file answers: file names from the answer, the entry file, per-file syntax and quality,
+features over the whole program, crashes located in the right file, and isolation of file names."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from evalkit import sandbox_env
+from evalkit.extract import extract
+from evalkit.sandbox import Job, Sandbox
+from evalkit.sandboxed import server
+from evalkit.scorers import score_response
+from evalkit.suites import load_suites
+
+HERE = Path(__file__).resolve().parent
+needs_env = pytest.mark.skipif(sandbox_env.ready_dir() is None, reason="run `evalkit setup-sandbox` first")
+
+
+@pytest.fixture(scope="module")
+def snake_task():
+    return load_suites(["snake"])[0].tasks[0]
+
+
+def single_file_answer() -> tuple[str, str, str]:
+    """(prose before, the code, prose after) of a realistic one-file Snake answer."""
+    text = (HERE / "fixtures" / "responses" / "snake_tuned.md").read_text()
+    before, rest = text.split("```python\n", 1)
+    code, after = rest.split("\n```", 1)
+    return before, code, after
+
+
+def three_files(code: str) -> dict[str, str]:
+    """The same game split the way chat answers split it: settings, game logic, entry point."""
+    head, rest = code.split("\n\nclass Game:", 1)
+    game_body, main_part = rest.split("\n\nKEYS = ", 1)
+    settings = head.replace("import random\nimport sys\n\nimport pygame\n\n", "")
+    return {
+        "config.py": settings + "\n",
+        "game.py": "import random\n\nimport pygame\n\nfrom config import *\n\n\nclass Game:" + game_body + "\n",
+        "main.py": "import sys\n\nimport pygame\n\nfrom config import WIDTH, HEIGHT\nfrom game import Game\n\n"
+                   "KEYS = " + main_part + "\n",
+    }
+
+
+def as_answer(files: dict[str, str], before: str = "", after: str = "") -> str:
+    styles = ["**{}**\n", "### {}\n\nThe main game logic.\n\n", "{}:\n"]  # three ways answers name files
+    parts = [before]
+    for style, (name, code) in zip(styles, files.items()):
+        parts.append(style.format(name) + "```python\n" + code + "```\n")
+    parts.append("Run it with:\n\n```bash\npython main.py\n```\n" + after)
+    return "\n".join(parts)
+
+
+def metrics(scores) -> dict:
+    return {s.metric: s for s in scores}
+
+
+# ---------------------------------------------------------------- names and entry point
+@pytest.mark.parametrize("text, name", [
+    ("**game.py**\n```python\nx = 1\n```", "game.py"),
+    ("### `game.py`\n\n```python\nx = 1\n```", "game.py"),
+    ("game.py:\n```python\nx = 1\n```", "game.py"),
+    ("game.py\n```python\nx = 1\n```", "game.py"),
+    ("1. **`snake/game.py`** - the rules:\n```python\nx = 1\n```", "snake/game.py"),
+    ("Create a file called `game.py` with the following content:\n\n```python\nx = 1\n```", "game.py"),
+    ("```python\n# file: game.py\nx = 1\n```", "game.py"),
+    ("```python\n#!/usr/bin/env python3\n# game.py\nx = 1\n```", "game.py"),
+    ('```python title="game.py"\nx = 1\n```', "game.py"),
+    ("```python:game.py\nx = 1\n```", "game.py"),
+    ("```game.py\nx = 1\n```", "game.py"),
+])
+def test_each_common_way_of_naming_a_file(text, name):
+    ex = extract(text, language_hint="python")
+    assert ex.blocks[0].filename == name and ex.files == {name: 0} and ex.blocks[0].language == "python"
+
+
+@pytest.mark.parametrize("text", [
+    "Run it with `python snake.py`:\n```bash\npython snake.py\n```",       # a command, not a file
+    "It saves the best score to `highscore.txt`:\n```python\nx = 1\n```",  # a data file, a Python block
+    "`main.py` imports `game.py`:\n```python\nx = 1\n```",                 # two names: which one?
+    "**../evil.py**\n```python\nx = 1\n```",
+    "**/etc/evil.py**\n```python\nx = 1\n```",
+    '```python title="C:\\\\evil.py"\nx = 1\n```',
+    "```python\n# file: a/../../evil.py\nx = 1\n```",
+    "Here is the code:\n```python\nx = 1\n```",
+])
+def test_what_is_not_a_file_name(text):
+    ex = extract(text, language_hint="python")
+    assert all(b.filename is None for b in ex.blocks) and ex.files == {}
+
+
+def test_entry_is_the_file_the_prose_runs_else_the_main_guard_not_imported_by_others():
+    files = {"app.py": "from game import run\nif __name__ == '__main__':\n    run()\n",
+             "game.py": "def run():\n    pass\n\nif __name__ == '__main__':\n    run()\n" + "x = 1\n" * 20}
+    guarded = as_answer(files).replace("python main.py", "the app")
+    ex = extract(guarded, language_hint="python")
+    assert ex.main.filename == "app.py"  # game.py is bigger and guarded too, but app.py imports it
+    assert "__main__" in ex.main_reason
+    told = extract(guarded + "\nStart it with `python game.py`.", language_hint="python")
+    assert told.main.filename == "game.py" and "says to run" in told.main_reason
+
+
+def test_a_shared_project_folder_is_the_folder_the_program_runs_from():
+    text = "**snake_game/config.py**\n```python\nW = 1\n```\n**snake_game/main.py**\n```python\n" \
+           "from config import W\nif __name__ == '__main__':\n    print(W)\n```"
+    ex = extract(text, language_hint="python")
+    assert set(ex.files) == {"config.py", "main.py"} and ex.main.filename == "main.py"
+
+
+def test_requirements_are_noted_and_the_revised_file_replaces_the_first():
+    text = ("**requirements.txt**\n```\npygame==2.5.2\n```\n**game.py**\n```python\nx = 1\n```\n"
+            "Updated **game.py**:\n```python\nx = 2\ny = 3\n```\n")
+    ex = extract(text, language_hint="python")
+    assert ex.requirements == ["pygame==2.5.2"] and ex.blocks[0].language == "text"
+    assert ex.files["game.py"] == 2
+
+
+# ---------------------------------------------------------------- scoring a three-file Snake
+@needs_env
+def test_three_file_snake_runs_and_features_are_scored_over_all_files(snake_task):
+    before, code, after = single_file_answer()
+    single = metrics(score_response(snake_task, before + "```python\n" + code + "\n```" + after))
+    multi = metrics(score_response(snake_task, as_answer(three_files(code), before, after)))
+
+    run = multi["runs_ok"]
+    assert run.value == 1.0, run.details
+    assert run.details["entry"] == "main.py" and set(run.details["files"]) == {"main.py", "config.py", "game.py"}
+    assert multi["syntax_ok"].value == 1.0
+    # the rubric sees every file: the split changes nothing it can find
+    assert single["feature_completeness"].value >= 0.5
+    assert multi["feature_completeness"].value == single["feature_completeness"].value
+    evidence = [e for f in multi["feature_completeness"].details["features"] for e in f["evidence"]]
+    assert {"game.py", "config.py"} <= {e.get("file") for e in evidence}
+    where = {e["where"] for e in evidence if e.get("file") == "config.py"}
+    cfg_lines = three_files(code)["config.py"].split("\n")
+    for w in where:  # file:line points at the right line of that file
+        line = int(w.split(":")[1])
+        assert 1 <= line <= len(cfg_lines)
+        hit = next(e for e in evidence if e.get("where") == w)
+        assert cfg_lines[line - 1].strip() == hit["text"].strip()
+    assert multi["claim_consistency"].value == single["claim_consistency"].value
+    assert {f["file"] for f in multi["quality"].details["files"]} == {"main.py", "config.py", "game.py"}
+
+
+@needs_env
+def test_syntax_error_in_a_non_entry_file_names_that_file(snake_task):
+    _, code, _ = single_file_answer()
+    files = three_files(code)
+    files["game.py"] = files["game.py"].replace("    def step(self):", "    def step(self)")
+    line = files["game.py"].split("\n").index("    def step(self)") + 1
+    m = metrics(score_response(snake_task, as_answer(files)))
+    err = m["syntax_ok"].details["error"]
+    assert m["syntax_ok"].value == 0.0 and err["file"] == "game.py" and err["line"] == line
+    assert err["where"] == f"game.py:{line}"
+    assert m["quality"].value == 0.0 and m["quality"].details["file"] == "game.py"
+    assert m["runs_ok"].value == 0.0  # main.py imports game.py, which does not compile
+    assert m["runs_ok"].details.get("exception_file") == "game.py"
+
+
+@needs_env
+def test_cross_file_name_error_is_a_crash_at_the_right_file_and_line(snake_task):
+    _, code, _ = single_file_answer()
+    files = three_files(code)
+    # BASE_FPS moves from config.py to main.py, but game.py still uses it
+    files["config.py"] = files["config.py"].replace("BASE_FPS = 10\n", "")
+    files["main.py"] = files["main.py"].replace("KEYS = ", "BASE_FPS = 10\n\nKEYS = ", 1)
+    line = next(i for i, ln in enumerate(files["game.py"].split("\n"), 1) if "return BASE_FPS\n" in ln + "\n")
+    m = metrics(score_response(snake_task, as_answer(files)))
+    d = m["runs_ok"].details
+    assert m["runs_ok"].value == 0.0 and d["status"] == "crashed"
+    assert d["exception_type"] == "NameError" and "BASE_FPS" in d["exception_message"]
+    assert d["exception_file"] == "game.py" and d["lineno"] == line and d["where"] == f"game.py:{line}"
+    assert m["syntax_ok"].value == 1.0
+
+
+# ---------------------------------------------------------------- isolation
+def test_runner_writes_named_files_only_inside_the_work_folder(tmp_path):
+    work = tmp_path / "work"
+    outside = tmp_path / "outside"
+    work.mkdir()
+    outside.mkdir()
+    os.symlink(outside, work / "link")  # a planted link must not lead a write out
+    os.symlink(outside / "target.py", work / "linked.py")
+    files = {"../x.py": "1", "/etc/x": "1", "a/../../y.py": "1", "link/z.py": "1", "linked.py": "1",
+             "bad\x00.py": "1", "ctl\n.py": "1", "": "1", "sub/ok.py": "ok", "dup": "1", "dup/inner.py": "1"}
+    refused = server._write_files(str(work), {"files": files, "filename": "main.py", "source": "main"})
+    assert list(outside.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["outside", "work"]
+    assert (work / "sub" / "ok.py").read_text() == "ok" and (work / "main.py").read_text() == "main"
+    assert set(refused) == {"../x.py", "/etc/x", "a/../../y.py", "link/z.py", "linked.py", "bad\x00.py",
+                            "ctl\n.py", "", "dup/inner.py"}
+
+
+@needs_env
+@pytest.mark.parametrize("mode", ["auto", "limits"])
+def test_odd_file_names_from_an_answer_never_land_outside_the_sandbox_folder(mode):
+    probe = ("import os\nhere = os.getcwd()\n"
+             "print(sorted(os.listdir(here)), os.path.exists(os.path.join(os.path.dirname(here), 'x.py')),"
+             " os.path.exists('/etc/x'))\n")
+    files = (("../x.py", "print('escaped')"), ("/etc/x", "owned"), ("helper.py", "VALUE = 1"))
+    with Sandbox(mode) as sb:
+        out = sb.run(Job(source=probe, filename="main.py", files=files, timeout=10))
+    assert out.status == "ok", out
+    assert out.stdout.strip() == "['helper.py', 'main.py'] False False"
+    assert set(out.refused_files) == {"../x.py", "/etc/x"}
