@@ -37,7 +37,7 @@ import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from . import sandbox_env
+from . import lifetime, sandbox_env
 from .errors import EvalkitError
 
 MODES = ("auto", "bwrap", "limits", "none")
@@ -272,7 +272,9 @@ class Template:
         self.isolation = isolation
         self.limits = limits
         self._host_dir: str | None = None
-        self.env_site = env_site = sandbox_env.ready_dir()
+        # the env version this template binds stays on disk until close() gives the lease back
+        env_site, self._env_lease = sandbox_env.acquire()
+        self.env_site = env_site
         exe, _ = _python()
         if isolation == "bwrap":
             bwrap = _bwrap_path()
@@ -297,6 +299,9 @@ class Template:
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True, close_fds=True,
             cwd=self.workdir if isolation != "bwrap" else "/",
+            # the template dies with the process that started it, even after a kill -9 (bwrap's
+            # --die-with-parent then takes everything inside the sandbox with it)
+            preexec_fn=lifetime.child_setup(os.getpid()),
         )
         self._buf = b""
         self._sel = selectors.DefaultSelector()
@@ -361,6 +366,8 @@ class Template:
         if self._host_dir:
             shutil.rmtree(self._host_dir, ignore_errors=True)
             self._host_dir = None
+        sandbox_env.release(self._env_lease)
+        self._env_lease = None
 
 
 class _Pool:

@@ -1,12 +1,21 @@
 """Bad input, hostile servers and interrupted runs (issue 11): each fault becomes correct behaviour
 or one line on stderr with exit 2, nothing already stored is lost, nothing leaks, nothing is left
-running. The sandbox-environment and kill tests are in test_reliability_processes.py."""
+running. Items 3 and 4 (sandbox environment rebuilt mid-run, kill and SIGTERM) use real processes."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import zipfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -277,3 +286,245 @@ def test_an_unreachable_endpoint_leaves_a_failed_run_that_is_not_the_default(ser
     latest, *_ = store.run_list()
     assert latest["status"] == "failed" and store.latest_run_id() != latest["id"]
     store.close()
+
+
+# ---- 3. the sandbox environment rebuilt during a run ----------------------------------------------------
+def tiny_wheel(folder: Path, version: str) -> Path:
+    """A one-module wheel (evk_envprobe, V = version) that pip installs offline."""
+    name = f"evk_envprobe-{version}-py3-none-any.whl"
+    dist = f"evk_envprobe-{version}.dist-info"
+    files = {"evk_envprobe.py": f"V = {version!r}\n",
+             f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: evk_envprobe\nVersion: {version}\n",
+             f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    files[f"{dist}/RECORD"] = "".join(f"{k},,\n" for k in files) + f"{dist}/RECORD,,\n"
+    with zipfile.ZipFile(folder / name, "w") as z:
+        for k, v in files.items():
+            z.writestr(k, v)
+    return folder / name
+
+
+@pytest.fixture
+def own_env(tmp_path, monkeypatch):
+    from evalkit import sandbox_env
+
+    root = tmp_path / "env"
+    monkeypatch.setenv("EVALKIT_SANDBOX_ENV", str(root))
+    monkeypatch.setenv("EVALKIT_SANDBOX_AUTO_SETUP", "0")
+    return sandbox_env, root
+
+
+def test_setup_builds_beside_and_keeps_a_version_in_use(own_env, tmp_path):
+    sandbox_env, root = own_env
+    first = sandbox_env.setup((str(tiny_wheel(tmp_path, "1.0")),), quiet=True)
+    assert sandbox_env.ready_dir() == first and (first / "evk_envprobe.py").is_file()
+    used, lease = sandbox_env.acquire()
+    assert used == first
+    second = sandbox_env.setup((str(tiny_wheel(tmp_path, "2.0")),), quiet=True)
+    assert sandbox_env.ready_dir() == second != first
+    assert (first / "evk_envprobe.py").read_text() == "V = '1.0'\n"  # its user still sees it whole
+    sandbox_env.release(lease)
+    assert sandbox_env.collect_garbage() == [first.name]
+    assert sorted(p.name for p in root.iterdir()) == sorted(["current", second.name])
+
+
+def test_an_older_single_folder_env_is_replaced_by_versions(own_env, tmp_path):
+    sandbox_env, root = own_env
+    root.mkdir()
+    (root / sandbox_env.MARKER).write_text("{}")
+    (root / "pygame").mkdir()
+    assert sandbox_env.ready_dir() == root
+    new = sandbox_env.setup((str(tiny_wheel(tmp_path, "1.0")),), quiet=True)
+    assert sandbox_env.ready_dir() == new and not (root / "pygame").exists()
+
+
+def test_programs_running_while_the_env_is_rebuilt_always_see_a_whole_env(own_env, tmp_path):
+    """Reproduces item 3: scoring and `evalkit setup-sandbox` at once. Before, jobs started during
+    the swap found no environment (missing_dependency) or half of one (crashed)."""
+    from evalkit.sandbox import Job, Sandbox
+
+    sandbox_env, _ = own_env
+    wheels = [tiny_wheel(tmp_path, f"{i}.0") for i in range(1, 4)]
+    sandbox_env.setup((str(wheels[0]),), quiet=True)
+    outcomes: list = []
+    stop = threading.Event()
+
+    def score_meanwhile():
+        while not stop.is_set():
+            with Sandbox("auto") as sb:  # a fresh template when the env changed, as scoring does
+                outcomes.append(sb.run(Job(source="import evk_envprobe\nprint(evk_envprobe.V)", timeout=10)))
+
+    worker = threading.Thread(target=score_meanwhile)
+    worker.start()
+    try:
+        for wheel in wheels[1:] * 2:
+            sandbox_env.setup((str(wheel),), quiet=True)
+    finally:
+        stop.set()
+        worker.join(60)
+    assert len(outcomes) >= 3
+    assert [o.status for o in outcomes if o.status != "ok"] == []
+    assert {o.stdout.strip() for o in outcomes} <= {"1.0", "2.0", "3.0"}
+
+
+SNAKE_SOURCE = textwrap.dedent("""
+    ```python
+    import pygame
+    pygame.init()
+    screen = pygame.display.set_mode((200, 200))
+    clock = pygame.time.Clock()
+    running = True
+    while running:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                running = False
+        screen.fill((0, 0, 0))
+        pygame.display.flip()
+        clock.tick(30)
+    pygame.quit()
+    ```
+""")
+
+
+def test_a_score_spoilt_by_the_environment_is_an_error_and_not_cached(workdir, cli, monkeypatch, tmp_path):
+    from evalkit import sandbox_env
+
+    if sandbox_env.ready_dir() is None:
+        pytest.skip("run `evalkit setup-sandbox` first")
+    (workdir / "r.jsonl").write_text(json.dumps({"model": "a", "task_id": "snake", "sample": 0,
+                                                 "response": SNAKE_SOURCE}) + "\n")
+    args = ["score", "--responses", "r.jsonl", "--suite", "snake", "--no-progress", "--db", "db.sqlite",
+            "--workers", "1"]
+    with monkeypatch.context() as m:  # an environment without pygame: as during a rebuild, or never set up
+        m.setenv("EVALKIT_SANDBOX_ENV", str(tmp_path / "empty-env"))
+        m.setenv("EVALKIT_SANDBOX_AUTO_SETUP", "0")
+        broken = cli(*args, "--out", "broken")
+    one_line_exit_2(broken)
+    assert "could not be scored: the sandbox environment has no pygame" in broken.err
+    (value, details), = db_rows(workdir / "db.sqlite", "SELECT value, details_json FROM scores WHERE metric='runs_ok'")
+    assert value is None and "setup-sandbox" in json.loads(details)["environment_error"]  # not a model failure
+    fixed = cli(*args, "--out", "fixed")
+    assert fixed.code == 0, fixed
+    (value, details), = db_rows(workdir / "db.sqlite", "SELECT value, details_json FROM scores WHERE metric='runs_ok'")
+    assert value == 1.0 and "environment_error" not in json.loads(details)  # scored again, now right
+
+
+# ---- 4. nothing outlives evalkit -----------------------------------------------------------------------
+SLEEPER = "```python\nimport time\ntime.sleep({s})\nprint('hello')\n```\n"
+
+
+def sleepers(path: Path, n: int, seconds: float) -> None:
+    with open(path, "w") as f:
+        for i in range(n):
+            f.write(json.dumps({"model": "a", "task_id": "hello", "sample": i,
+                                "response": SLEEPER.format(s=seconds)}) + "\n")
+
+
+def score_cmd(db: str, out: str) -> list[str]:
+    return [sys.executable, "-m", "evalkit", "score", "--responses", "r.jsonl", "--suite", "mini", "--suites-dir",
+            str(MINI_SUITES), "--workers", "2", "--no-progress", "--db", db, "--out", out]
+
+
+# Runs in its own process: made a child subreaper, it inherits whatever evalkit's descendants
+# orphan, so it can tell whether anything outlived evalkit (and then cleans it up).
+HARNESS = textwrap.dedent("""
+    import ctypes, json, os, signal, subprocess, sys, time
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    def table():
+        out = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    stat = open(f"/proc/{d}/stat").read()
+                    cmd = open(f"/proc/{d}/cmdline", "rb").read().replace(b"\\0", b" ").decode(errors="replace")
+                except OSError:
+                    continue
+                fields = stat[stat.rindex(")") + 2:].split()
+                if fields[0] != "Z":
+                    out[int(d)] = (int(fields[1]), cmd)
+        return out
+    def below(root):
+        t, found, todo = table(), {}, [root]
+        while todo:
+            p = todo.pop()
+            for pid, (ppid, cmd) in t.items():
+                if ppid == p and pid not in found:
+                    found[pid] = cmd
+                    todo.append(pid)
+        return found
+    proc = subprocess.Popen(json.loads(sys.argv[1]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 90
+    seen = {}
+    while time.time() < deadline:
+        seen = below(proc.pid)
+        if sum("server.py" in c for c in seen.values()) >= 2 and any("-c" not in c and "evalkit" in c
+                                                                       for c in seen.values()):
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    seen = below(proc.pid)
+    os.kill(proc.pid, getattr(signal, sys.argv[2]))
+    proc.wait()
+    deadline, left = time.time() + 10, {}
+    while time.time() < deadline:
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        left = below(os.getpid())
+        if not left:
+            break
+        time.sleep(0.2)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    print(json.dumps({"before": list(seen.values()), "after": list(left.values()), "code": proc.returncode}))
+""")
+
+
+def outlives(workdir, cmd, sig: str) -> dict:
+    res = subprocess.run([sys.executable, "-c", HARNESS, json.dumps(cmd), sig], cwd=workdir, capture_output=True,
+                         text=True, timeout=180)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
+def test_kill_9_leaves_no_worker_and_no_sandbox_running(workdir):
+    sleepers(workdir / "r.jsonl", 6, 60)
+    seen = outlives(workdir, score_cmd("db.sqlite", "out"), "SIGKILL")
+    templates = [c for c in seen["before"] if "server.py" in c]
+    assert len(templates) >= 2, seen  # two workers, each with a template running a job
+    assert seen["code"] == -signal.SIGKILL
+    assert seen["after"] == [], seen
+
+
+def stored_scores(db: Path) -> int:
+    try:
+        return db_rows(db, "SELECT count(DISTINCT response_id) FROM scores")[0][0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
+def test_sigterm_stops_like_ctrl_c_and_the_rerun_completes(workdir):
+    sleepers(workdir / "r.jsonl", 8, 1.5)
+    seen = outlives(workdir, score_cmd("db.sqlite", "out"), "SIGTERM")
+    assert seen["code"] == 143 and seen["after"] == [], seen
+    proc = subprocess.Popen(score_cmd("db2.sqlite", "out2"), cwd=workdir, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while stored_scores(workdir / "db2.sqlite") < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "terminated (SIGTERM)" in err and "rerun the same command to resume" in err and "Traceback" not in err
+    kept = stored_scores(workdir / "db2.sqlite")
+    assert 2 <= kept < 8
+    done = subprocess.run(score_cmd("db2.sqlite", "out3"), cwd=workdir, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert stored_scores(workdir / "db2.sqlite") == 8
