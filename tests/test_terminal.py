@@ -1,0 +1,167 @@
+"""Terminal programs: curses on a pseudo-terminal with TERM set, scripted keys in virtual time, the
+screen replayed on the host for the Snake probes; GUI toolkits without a display are not judged."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from evalkit import termscreen
+from evalkit.sandboxed import termshim
+from evalkit.extract import CodeBlock, Extraction
+from evalkit.sandbox import Job, Sandbox
+from evalkit.scorers import execution, score_response
+from evalkit.suites import Task, load_suites
+
+PROGRAMS = Path(__file__).resolve().parent / "fixtures" / "programs"
+
+
+@pytest.fixture(scope="module")
+def snake_task():
+    return load_suites(["snake"])[0].tasks[0]
+
+
+def run_terminal(source: str, timeout: float = 10.0):
+    with Sandbox("auto") as sb:
+        return sb.run(Job(source=source, filename="prog.py", interactive=True, timeout=timeout,
+                          terminal=execution.terminal_script()))
+
+
+def run_task(source: str, interactive: bool = True):
+    task = Task(id="t", suite="t", prompt="", language="python", interactive=interactive)
+    scores, art = execution.run(task, Extraction(blocks=[CodeBlock(source, "python", "```", 1)], main_index=0))
+    return {s.metric: s for s in scores}, art
+
+
+def test_curses_snake_runs_to_the_end_of_its_budget_with_its_screen_captured(snake_task):
+    code = (PROGRAMS / "snake_curses.py").read_text()
+    text = ("A terminal Snake. Arrow keys steer, press P to pause.\n\n**snake.py**\n```python\n" + code
+            + "```\n\nRun it with `python snake.py` in a terminal.")
+    t0 = time.perf_counter()
+    m = {s.metric: s for s in score_response(snake_task, text)}
+    wall = time.perf_counter() - t0
+    run = m["runs_ok"]
+    assert run.value == 1.0 and run.details["status"] == "ok", run.details
+    assert run.details["virtual_time"] >= 10.0 and wall < 30  # the whole scripted run, in virtual time
+    assert run.details["entry"] == "snake.py" and run.details["terminal"]["frames"] > 50
+    screen = run.details["screen"].split("\n")
+    assert screen[0].startswith("┌─ Score: ") and screen[-1].startswith("└") and len(screen) == 24
+    assert all(len(line) == 80 for line in (screen[0], screen[-1]))
+    assert sum(line.count("#") for line in screen) >= 3  # the snake is on the last screen
+    grid = next(f for f in m["feature_completeness"].details["features"] if f["id"] == "grid_movement")
+    assert grid["found"] and grid["source"] == "probe" and "character grid" in grid["probe_detail"]
+    assert "curses" not in run.details["stderr"]  # no setupterm / terminal error
+
+
+def test_terminal_runs_are_repeatable():
+    code = (PROGRAMS / "snake_curses.py").read_text()
+    a, b = run_terminal(code), run_terminal(code)
+    assert a.status == b.status == "ok"
+    assert termscreen.decode(a.terminal) == termscreen.decode(b.terminal)  # byte for byte, frame marks included
+
+
+def test_the_pty_has_a_fixed_size_term_and_terminfo_inside_the_sandbox():
+    src = ("import curses, os, sys\n"
+           "def main(w):\n"
+           "    h, wd = w.getmaxyx()\n"
+           "    sys.stderr.write(f\"{os.environ['TERM']} {h} {wd} {curses.has_colors()} {os.isatty(0)} {os.isatty(1)}\\n\")\n"
+           "curses.wrapper(main)\n")
+    out = run_terminal(src)
+    assert out.status == "ok", out.stderr
+    assert out.stderr.strip() == "xterm-256color 24 80 True True True"
+
+
+def _codes(name: str, keypad: bool) -> list[int]:
+    """What a real terminal delivers for a scripted key, as curses returns it."""
+    import curses
+
+    arrows = {"up": "A", "down": "B", "right": "C", "left": "D"}
+    if name in arrows:
+        return [getattr(curses, "KEY_" + name.upper())] if keypad else [27, ord("["), ord(arrows[name])]
+    return [ord({"space": " ", "return": "\n", "escape": "\x1b"}.get(name, name))]
+
+
+def test_keys_arrive_as_key_codes_with_keypad_and_as_escape_sequences_without():
+    src = ("import curses, sys, time\n"
+           "def main(w):\n"
+           "    w.keypad({keypad})\n"
+           "    got = []\n"
+           "    t0 = time.monotonic()\n"
+           "    while len(got) < {n}:\n"
+           "        k = w.getch()\n"
+           "        if k != -1:\n"
+           "            got.append((k, round(time.monotonic() - t0, 2)))\n"
+           "    sys.stderr.write(repr(got))\n"
+           "curses.wrapper(main)\n")
+    script = termshim.schedule(execution.terminal_script())
+    assert {name for _, name in script} >= {"up", "left", "space", "q"} and script[-1][1] == "q"
+    want = [(c, round(t, 2)) for t, name in script[:4] for c in _codes(name, True)][:4]
+    # a blocking getch: the clock jumps to each scripted key
+    assert eval(run_terminal(src.format(keypad=True, n=4)).stderr) == want  # noqa: S307 - ints and floats
+    arrow_at = next(i for i, (_, name) in enumerate(script) if name == "up")
+    raw = [c for _, name in script[:arrow_at + 1] for c in _codes(name, False)]
+    got = [k for k, _ in eval(run_terminal(src.format(keypad=False, n=len(raw))).stderr)]  # noqa: S307
+    assert got == raw and got[-3:] == [27, ord("["), ord("A")]
+
+
+def test_a_timeout_loop_advances_virtual_time_and_ignoring_q_runs_to_the_budget():
+    src = ("import curses, time\n"
+           "def main(w):\n"
+           "    curses.halfdelay(2)\n"
+           "    n = 0\n"
+           "    while True:\n"
+           "        w.addstr(0, 0, f'tick {n} at {time.monotonic():.1f}')\n"
+           "        w.getch()\n"
+           "        n += 1\n"
+           "curses.wrapper(main)\n")
+    m, art = run_task(src)
+    ex = art["execution"]
+    assert m["runs_ok"].value == 1.0 and ex["alive_at_end"] and ex["virtual_time"] == pytest.approx(11.0, abs=0.2)
+    first = ex["screen"].split("\n")[0]
+    assert first.startswith("tick 5") and ex["terminal"]["frames"] >= 50  # 0.2 s a tick: 55 ticks in 11 s
+
+
+def test_a_crash_inside_a_curses_program_is_charged_at_its_line():
+    src = ("import curses\n"
+           "def main(w):\n"
+           "    w.addstr(0, 0, 'hello')\n"
+           "    w.getch()\n"
+           "    return undefined_name\n"
+           "curses.wrapper(main)\n")
+    m, art = run_task(src)
+    ex = art["execution"]
+    assert m["runs_ok"].value == 0.0 and ex["status"] == "crashed"
+    assert ex["exception_type"] == "NameError" and ex["lineno"] == 5
+    assert "hello" in ex["screen"] and "undefined_name" in ex["stderr"]
+
+
+def test_programs_without_curses_keep_plain_pipes():
+    m, art = run_task("import sys\nprint('plain', sys.stdout.isatty())\n", interactive=False)
+    assert m["runs_ok"].value == 1.0 and art["execution"]["stdout"].strip() == "plain False"
+    assert "screen" not in art["execution"]
+
+
+def test_replay_cuts_frames_at_marks_and_ignores_a_forged_mark():
+    stream = (b"\x1b[2J\x1b[H##\x1b]7777;evalkit;0.1000\x07"
+              b"\x1b[H ##\x1b]7777;evalkit;0.2000\x07\x1b]7777;evalkit;nonsense\x07")
+    r = termscreen.Replay(stream, 10, 3)
+    assert [t for t, _ in r.frames] == [0.1, 0.2]
+    assert [sorted((x, y) for x, y, _ in cells) for _, cells in r.frames] == [[(0, 0), (1, 0)], [(1, 0), (2, 0)]]
+    assert r.screen_text.split("\n")[0] == " ##"
+    json.dumps(r.trace())  # the trace is plain data, as gameprobes expects
+
+
+def test_tkinter_without_a_display_is_not_judged_not_a_crash():
+    src = ("import tkinter as tk\n"
+           "root = tk.Tk()\n"
+           "tk.Label(root, text='Snake').pack()\n"
+           "root.mainloop()\n")
+    m, art = run_task(src)
+    ex = art["execution"]
+    assert m["runs_ok"].value is None, ex
+    if ex["status"] == "missing_dependency":  # a Python built without tkinter: not judged either
+        return
+    assert ex["status"] == "needs_display" and "needs a display" in ex["reason"]
