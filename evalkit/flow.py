@@ -220,7 +220,8 @@ class _Collections:
             if cand in self.inserted.get(base, ()):
                 return True
         bodyish = base in self.queues or base in self.inserted or _BODY_NAME.search(base.split(".")[-1] or "")
-        return bool(bodyish) and re.search(r"(?i)head", a) is not None and "food" not in a.lower()
+        headish = any(re.search(r"(?i)head", c) and "food" not in c.lower() for c in (a, self.aliases.get(a, "")))
+        return bool(bodyish) and headish
 
 
 _MEMBER = re.compile(r"((?:\([^()]*\)|\[[^\[\]]*\]|[\w.$]+)(?:\[[^\[\]]*\])*)\s+in\s+"
@@ -339,11 +340,60 @@ def _enclosing_fn(node, fns: dict[str, _Fn]) -> str | None:
     return None
 
 
+# called by a framework, never by name in the program: not dead when unreferenced
+_CALLBACK = re.compile(r"^(__\w+__|on_?[A-Z_]\w*|\w+Event|run|constructor|render|connectedCallback)$")
+_ENTRY_TYPES = {"expression_statement", "while_statement", "if_statement", "for_statement", "with_statement",
+                "try_statement"}
+
+
+def unused_functions(idx, tree, fns: dict[str, _Fn] | None = None) -> list[tuple[int, int, str]]:
+    """(first line, last line, name) of functions a complete program never refers to.
+
+    Only for a complete program (it does something at module level: calls a function, runs a
+    loop): code that is never called implements nothing. A fragment of definitions is judged as
+    written, since the reader is shown only part of the program."""
+    root = tree.root_node
+    fns = _functions(root) if fns is None else fns
+    top = [c for c in root.named_children if c.type in _ENTRY_TYPES]
+    if not any(c.type != "expression_statement" or re.search(r"\w\s*\(", _txt(c)) for c in top):
+        return []
+    uses: dict[str, int] = {}
+    for name, _ln in idx.idents:
+        uses[name] = uses.get(name, 0) + 1
+    for s, _ln in idx.strings:  # setTimeout("step()"), getattr(self, "on_" + name)
+        for w in re.findall(r"[A-Za-z_]\w*", s):
+            uses[w] = uses.get(w, 0) + 1
+    defined: dict[str, int] = {}
+    for f in _all_defs(root):
+        defined[f] = defined.get(f, 0) + 1
+    out = []
+    for name, fn in fns.items():
+        if uses.get(name, 0) <= defined.get(name, 1) and not _CALLBACK.match(name):
+            out.append((_line(fn.node), fn.node.end_point[0] + 1, name))
+    return out
+
+
+def _all_defs(root):
+    for n in _descendants(root, stop_at_functions=False):
+        if n.type in ("function_definition", "function_declaration", "method_definition"):
+            nm = n.child_by_field_name("name")
+            if nm is not None:
+                yield _txt(nm)
+        elif n.type == "variable_declarator":
+            val, nm = n.child_by_field_name("value"), n.child_by_field_name("name")
+            if val is not None and nm is not None and val.type in ("arrow_function", "function_expression", "function"):
+                yield _txt(nm)
+
+
 def annotate(idx, tree) -> None:
-    """Fill ``cond_parts`` / ``body_parts`` of every branch of ``idx`` (one level of data flow)."""
-    if tree is None or not idx.branches:
+    """Fill ``cond_parts`` / ``body_parts`` of every branch of ``idx`` (one level of data flow) and
+    ``idx.unused`` (functions a complete program never calls)."""
+    if tree is None:
         return
     fns = _functions(tree.root_node)
+    idx.unused = unused_functions(idx, tree, fns)
+    if not idx.branches:
+        return
     colls = _Collections(idx)
     truthy = {name for name, fn in fns.items() if any(_BOOLISH.search(r) for r, _ in fn.returns)}
     assigned: dict[str, list[tuple[str, int]]] = {}

@@ -188,6 +188,14 @@ class CodeIndex:
     calls: list[tuple[str, str, int]] = field(default_factory=list)      # (callee, full text, line)
     defs: dict[str, tuple[str, int]] = field(default_factory=dict)       # name -> (text, line)
     assigns: list[tuple[str, str, int]] = field(default_factory=list)    # (lhs, rhs, line)
+    unused: list[tuple[int, int, str]] = field(default_factory=list)     # functions never called (flow.py)
+
+    def in_unused(self, line: int) -> str | None:
+        """The name of the never-called function ``line`` sits in, or None."""
+        for first, last, name in self.unused:
+            if first <= line <= last:
+                return name
+        return None
 
     def line_text(self, line: int) -> str:
         return self.lines[line - 1].strip()[:160] if 0 < line <= len(self.lines) else ""

@@ -519,7 +519,9 @@ def test_positions_and_wrap_around(snake):
     assert got["self_collision"] is True
     assert [e["line"] for e in _feature(fc, "self_collision")["evidence"]] == [24]
     assert got["wall_collision"] is False  # the board wraps: `% SCREEN_WIDTH`, nothing ends on a wall
-    assert _verdicts(cc)[("feature", "wall_collision")] == "unsupported"
+    # "walls wrap around" claims there is no wall collision, which is true
+    wall = next(c for c in cc.details["claims"] if c.get("feature") == "wall_collision")
+    assert wall["negated"] is True and wall["verdict"] == "supported"
 
 
 # ------------------------------------------------------------------ flags, helper functions, other shapes
@@ -811,6 +813,7 @@ def test_javascript_keycodes_and_some(snake):
       snake.unshift(head);
       snake.pop();
     }
+    setInterval(update, 100);
     """
     fc, cc = _run(snake, code, "Arrow keys steer.", lang="javascript")
     assert _found(fc)["self_collision"] is True
@@ -940,3 +943,84 @@ def test_tkinter_key_bindings(snake):
     _, cc = _run(snake, code, "Arrow keys steer and P pauses.")
     v = _verdicts(cc)
     assert v[("control", "arrow keys")] == "supported" and v[("control", "P")] == "supported"
+
+
+# ------------------------------------------------------------------ what the prose says is left out
+
+@pytest.mark.parametrize("prose,verdict", [
+    ("I kept this version focused on the core game; the speed item and skins can be added later.", "supported"),
+    ("Items (speed, skins) are not included in this version, but the code is easy to extend.", "supported"),
+    ("The speed item makes the snake faster for 5 seconds.", "unsupported"),
+])
+def test_features_the_prose_leaves_out(snake, prose, verdict):
+    fc, cc = _run(snake, TUTORIAL, "Walls end the game. " + prose)
+    v = _verdicts(cc)
+    assert v[("feature", "speed_item")] == verdict
+    assert v[("feature", "wall_collision")] == "supported"  # the disclaimer is in another sentence
+    assert ("number", ("speed_item", 5.0)) not in v or verdict == "unsupported"
+
+
+def test_a_disclaimer_covers_only_its_clause(snake):
+    _, cc = _run(snake, TUTORIAL, "Hitting a wall ends the game; pause is left out to keep the code short.")
+    claims_by = {c["feature"]: c for c in cc.details["claims"] if c["kind"] == "feature"}
+    assert not claims_by["wall_collision"].get("negated") and claims_by["wall_collision"]["verdict"] == "supported"
+    assert claims_by["pause"]["negated"] and claims_by["pause"]["verdict"] == "supported"
+
+
+def test_claiming_no_walls_when_the_code_has_them_is_contradicted(snake):
+    _, cc = _run(snake, TUTORIAL, "The snake can't die by hitting a wall.")
+    wall = next(c for c in cc.details["claims"] if c.get("feature") == "wall_collision")
+    assert wall["negated"] and wall["verdict"] == "contradicted" and [e["line"] for e in wall["evidence"]] == [92]
+
+
+def test_asset_names_in_backticks(snake):
+    code = 'img = pygame.image.load("assets/heart.png")'
+    _, cc = _run(snake, code, "Put `heart.png` next to the script; it also uses `apple.png`.")
+    v = _verdicts(cc)
+    assert v[("identifier", "heart.png")] == "supported" and v[("identifier", "apple.png")] == "unsupported"
+
+
+# ------------------------------------------------------------------ code the program never calls
+
+SKELETON = """
+import pygame
+
+SKINS = [(0, 200, 0), (200, 0, 200)]
+CELL = 20
+
+class Snake:
+    def __init__(self):
+        self.body = [(100, 100)]
+        self.direction = (CELL, 0)
+        self.color = SKINS[0]
+
+    def move(self):
+        x, y = self.body[0]
+        dx, dy = self.direction
+        self.body.insert(0, (x + dx, y + dy))
+        self.body.pop()
+
+    def collide(self):
+        if self.body[0] in self.body[1:]:
+            self.reset()
+
+def main():
+    snake = Snake()
+    running = True
+    while running:
+        pass  # TODO: events, movement, collisions, drawing
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_code_the_program_never_calls_implements_nothing(snake):
+    fc, _ = _run(snake, SKELETON)
+    got = _found(fc)
+    assert got["grid_movement"] is False and got["self_collision"] is False
+    assert got["skin_item"] is False  # the initial SKINS[0] is not an item that changes the colour
+    # once the loop calls them, they count
+    called = SKELETON.replace("pass  # TODO: events, movement, collisions, drawing", "snake.move()\n        snake.collide()")
+    got = _found(_run(snake, called)[0])
+    assert got["grid_movement"] is True and got["self_collision"] is True

@@ -99,7 +99,15 @@ _ARROWS = re.compile(r"\barrow(?:\s+|-)?keys?\b|\barrows\b", re.I)
 _ONE_ARROW = re.compile(r"\b(up|down|left|right)\s+arrow\b", re.I)
 _WASD = re.compile(r"\bWASD\b")
 
+# the sentence says features are left out ("can be added later", "not included in this version")
+_DISCLAIMER = re.compile(r"(?i)\b(not (yet )?(included|implemented|part of)|left out|omitted|(can|could|might) (easily )?be added|"
+                         r"you (can|could) (easily )?(add|extend|implement)|extend (it|this|the game) with|"
+                         r"(for|in) (a )?(later|future) (version|update)|not in this version|isn'?t (included|implemented)|"
+                         r"aren'?t (included|implemented)|to keep (the code|it|things) (short|simple)|TODO)\b")
+# a negation right before the feature's mention ("you can't die by hitting a wall", "no pause")
+_NEGATION = re.compile(r"(?i)\b(no|not|never|can'?t|cannot|won'?t|doesn'?t|don'?t|isn'?t|aren'?t|without)\b[^,;:.]{0,40}$")
 _BACKTICK = re.compile(r"`([^`\n]{1,80})`")
+_ASSET = re.compile(r"(?i)\.(png|jpe?g|gif|bmp|svg|wav|mp3|ogg|flac|ttf|otf|fnt)$")
 _IDENT = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?$")
 _IDENT_STOP = {"python", "python3", "pip", "py", "bash", "cd", "ls", "true", "false", "none", "null",
                "self", "main", "sh", "npm", "node"}
@@ -309,14 +317,28 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
             seen.add(key)
             claims.append(claim)
 
+    absent_pats = {f["id"]: [_user_rx(p) for p in (f["claim_absent"] if isinstance(f["claim_absent"], list)
+                                                  else [f["claim_absent"]])]
+                   for f, _ in pats if f.get("claim_absent")}
     for raw in _sentences(prose):
         s = _plain(raw)
         spans = []  # (feature id, position) of every feature named in the sentence
+        # a disclaimer covers its own clause: "It has walls; pause is left out" leaves the walls claimed
+        clauses = [(m.start(), m.end()) for m in re.finditer(r"[^;:]+?(?=;|:|,?\s+\bbut\b|,?\s+\bhowever\b|$)", s)]
+        disclaimed = [(a, b) for a, b in clauses if _DISCLAIMER.search(s[a:b])]
+        negated: set[str] = set()
         for f, ps in pats:
             hits = [m.start() for p in ps for m in p.finditer(s)]
-            if hits:
+            absent = any(p.search(s) for p in absent_pats.get(f["id"], []))
+            if hits or absent:
                 spans += [(f["id"], h) for h in hits]
-                add(("feature", f["id"]), {"text": raw, "kind": "feature", "feature": f["id"]})
+                neg = absent or any(a <= h < b for h in hits for a, b in disclaimed) or \
+                    any(_NEGATION.search(s[:h]) for h in hits)
+                claim = {"text": raw, "kind": "feature", "feature": f["id"]}
+                if neg:  # the prose says the game does NOT have it
+                    negated.add(f["id"])
+                    claim["negated"] = True
+                add(("feature", f["id"]), claim)
         if terms and (spans or prev is not None):
             for m in _NUMBER.finditer(s):
                 unit = (m.group(2) or "").lower()
@@ -327,7 +349,7 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
                 cls = _unit_class(unit, kind)
                 allowed = None if cls is None else {fid for fid, _ in terms if fid not in units or cls in units[fid]}
                 fid = _tie(spans, s, m.start(), terms, prev, allowed)
-                if fid is None or fid not in with_terms:
+                if fid is None or fid not in with_terms or fid in negated:
                     continue
                 value = float(m.group(1))
                 add(("number", fid, value, kind), {"text": raw, "kind": "number", "feature": fid,
@@ -356,17 +378,26 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
         r = fres.get(claim["feature"])
         if r is None:
             return {"verdict": "unsupported", "evidence": [], "reason": "feature not in the rubric"}
+        name = r.get("name", claim["feature"])
+        if claim.get("negated"):  # "the game has no X": true when the code has no X
+            if r.get("found"):
+                lines = [e["line"] for e in r.get("evidence", [])]
+                return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
+                        "reason": f"the prose says the game leaves out \"{name}\", but the code has it"}
+            lines = [e["line"] for e in r.get("contra_evidence", [])]
+            return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
+                    "reason": f"the prose says the game leaves out \"{name}\", and the code has no evidence of it"}
         if r.get("contradicted"):
             lines = [e["line"] for e in r.get("contra_evidence", [])]
             return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
                     "reason": r.get("reason", "")}
         if r.get("found"):
-            why = f"probe {r['probe']} passed" if r.get("source") == "probe" else "rubric evidence found"
             lines = [e["line"] for e in r.get("evidence", [])]
+            why = f"probe {r['probe']} passed" if r.get("source") == "probe" else \
+                f"the code does it (line{'s' if len(lines) > 1 else ''} {', '.join(map(str, sorted(set(lines))))})"
             return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
                     "reason": why}
-        name = r.get("name", claim["feature"])
-        return {"verdict": "unsupported", "evidence": [], "reason": f"no evidence of {name} in the code"}
+        return {"verdict": "unsupported", "evidence": [], "reason": f"no evidence of \"{name}\" in the code"}
     if kind == "number":
         terms = rubric_by_id.get(claim["feature"], {}).get("terms") or claim["feature"].replace("_", "|")
         return _check_number(claim["value"], claim["quantity"], terms, idx, block, fres.get(claim["feature"]))
@@ -386,6 +417,14 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
                     "reason": f"no key handling for {', '.join(missing)}"}
         return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
                 "reason": "the code handles " + (claim["key"] if len(claim["key"]) > 1 else f"the {claim['key']} key")}
+    if kind == "identifier" and _ASSET.search(claim["name"]):
+        low = claim["name"].lower()
+        for bi, b in [(ex.main_index, ex.main)] + [(i, b) for i, b in enumerate(ex.blocks) if i != ex.main_index]:
+            bidx = treesitter.index(b.language, b.code)
+            lines = [ln for s_, ln in bidx.strings if low in s_.lower()]
+            if lines:
+                return {"verdict": "supported", "evidence": _evidence(bidx, lines, bi), "reason": "the code names this file"}
+        return {"verdict": "unsupported", "evidence": [], "reason": "no string in the code names this file"}
     if kind == "identifier":
         parts = [p for p in claim["name"].rstrip("()").split(".") if p != "self"]
         for bi, b in [(ex.main_index, ex.main)] + [(i, b) for i, b in enumerate(ex.blocks) if i != ex.main_index]:
@@ -428,7 +467,7 @@ def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
         v = _verdict(c, ex, idx, ex.main_index, fres, rubric_by_id)
         if prog is not None and prog.multi_file:
             v = dict(v, evidence=prog.relabel(v["evidence"], ex.main_index))
-        extra = {k: c[k] for k in ("feature", "key", "value", "unit", "name", "file") if k in c}
+        extra = {k: c[k] for k in ("feature", "key", "value", "unit", "name", "file", "negated") if k in c}
         entry = {"text": c["text"], "kind": c["kind"], **extra,
                  "verdict": v["verdict"], "evidence": v["evidence"], "reason": v["reason"]}
         out.append(entry)

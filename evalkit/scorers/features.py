@@ -207,6 +207,12 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
         hits = sorted(idx.lines_matching(pat))
     else:
         raise EvalkitError(f"rubric check {check!r} has unknown kind {kind!r}; use one of {', '.join(CHECK_KINDS)}")
+    if idx.unused and hits:  # code the program never calls implements nothing
+        live = [ln for ln in hits if idx.in_unused(ln) is None]
+        if not live:
+            names = sorted({idx.in_unused(ln) for ln in hits})
+            return False, [], f"only in {', '.join(n + '()' for n in names)}, which the program never calls"
+        hits = live
     return bool(hits), hits, ""
 
 
@@ -261,11 +267,16 @@ def apply_probe(feature: dict, result: dict, probes: dict) -> dict:
     """Fold a behavioural probe's outcome into a static result.
 
     ``probe_mode: decide`` (default): the probe wins when it ran, pass or fail.
-    ``probe_mode: veto``: only a failure counts (a pass proves too little on its own, e.g.
-    ``survives_wall`` also passes when the snake wraps around instead of dying).
+    ``probe_mode: veto``: only a failure counts (a pass proves too little on its own).
+    A probe that did not judge (``passed`` None: it could not see the snake, the wall was never
+    reached) leaves the static verdict standing in either mode.
     """
     name = feature.get("probe")
     r = dict(result, source="static")
+    if name and isinstance(probes.get(name), dict) and probes[name].get("passed") is None:
+        # the probe could not see what it needs (not judged): the static verdict stands, with its reason
+        r.update(probe=name, probe_passed=None, probe_detail=f"not judged: {probes[name].get('detail', '')}"[:300])
+        return r
     if name and isinstance(probes.get(name), dict):
         p = probes[name]
         passed = bool(p.get("passed"))
