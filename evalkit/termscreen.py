@@ -97,10 +97,11 @@ class Replay:
         return [{"kind": "frames", "frames": frames}]
 
 
-def probes(replay: Replay, status: str, exception: str | None) -> dict:
-    """The Snake probes on the terminal screen. On a character grid every move is whole cells, so
-    grid alignment holds whenever the snake is seen moving at all."""
-    out = gameprobes.analyse(replay.trace(), [replay.cols * CELL, replay.rows * CELL], status, exception)
+def probes(replay: Replay, status: str, exception: str | None, script: dict | None = None) -> dict:
+    """The Snake probes on the terminal screen (``script``: the keys the run got). On a character
+    grid every move is whole cells, so grid alignment holds whenever the snake is seen moving."""
+    out = gameprobes.analyse(replay.trace(), [replay.cols * CELL, replay.rows * CELL], status, exception,
+                             script=script)
     note = "terminal screen, 1 cell = 10 px: "
     for p in out.values():
         p["detail"] = note + str(p.get("detail", ""))

@@ -87,6 +87,11 @@ def _main_index(task: Task, ex: Extraction) -> int | None:
 
 
 TERMINAL = {"rows": 24, "cols": 80, "term": "xterm-256color"}
+# Terminal games get arrows first: a curses Snake often treats any other key as a direction (and
+# stops dead), and "press any key" menus start on an arrow as well. Then P twice (pause, resume),
+# into the left wall, restart keys after the game over, random arrows, and q at the end.
+TERMINAL_KEYS = [[0.6, "up"], [1.2, "left"], [1.6, "p"], [2.0, "p"],
+                 [7.0, "space"], [7.2, "return"], [7.4, "r"]]
 _USES_TERMINAL = re.compile(r"^\s*(?:import\s+(?:[\w.]+\s*,\s*)*curses\b|from\s+curses\b)", re.M)
 _NO_DISPLAY = re.compile(r"(?i)no display|\$DISPLAY|couldn't connect to display|cannot open display")
 
@@ -102,8 +107,8 @@ def program_files(ex: Extraction, main_index: int, source: str) -> tuple[str, tu
 
 
 def terminal_script() -> dict:
-    """The seeded key script games get, on an 80x24 pty with TERM set (see sandboxed/termshim.py)."""
-    return {**DEFAULT_SCRIPT, **TERMINAL}
+    """The games' seeded script with terminal keys, on an 80x24 pty with TERM set (termshim.py)."""
+    return {**DEFAULT_SCRIPT, "keys": [list(k) for k in TERMINAL_KEYS], **TERMINAL}
 
 
 def _needs_display(out: Outcome) -> bool:
@@ -214,7 +219,7 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
     probes = {}
     if replay is not None and _is_snake(task):
         try:
-            probes = termscreen.probes(replay, out.status, out.exception_type)
+            probes = termscreen.probes(replay, out.status, out.exception_type, terminal_script())
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):
             probes = {}
     if game and _is_snake(task):
