@@ -24,6 +24,7 @@ import errno
 import json
 import os
 import queue
+import re
 import selectors
 import shutil
 import signal
@@ -95,11 +96,19 @@ class Outcome:
     stage: str | None = None            # "program" or "test": where the run ended
     missing_module: str | None = None
     missing_file: str | None = None
+    exception_file: str | None = None   # the program file (work-folder relative) the exception came from
+    refused_files: list = field(default_factory=list)  # file names the runner would not write
     killed_reason: str | None = None
     cpu_seconds: float | None = None
     max_rss_kb: int | None = None
     leftover_processes: int = 0
+    reason: str = ""                    # what happened, in plain words (shown in reports)
+    frames: int | None = None           # game: frames drawn (display.flip/update)
+    event_polls: int | None = None      # game: calls that read input (event.get/poll/wait/pump, get_pressed)
+    last_active: float | None = None    # game: game time of the last frame or event poll
+    program_time: float | None = None   # seconds the program had (wall minus time spent waiting for a CPU)
     trace: list = field(default_factory=list, repr=False)  # shim messages (game frames)
+    terminal: str | None = field(default=None, repr=False)  # a terminal program's pty output (base64)
 
     @property
     def ok(self) -> bool:
@@ -109,11 +118,16 @@ class Outcome:
         d = asdict(self)
         if not with_trace:
             d.pop("trace")
+            d.pop("terminal")
         return d
 
 
 OUTCOMES = ("ok", "crashed", "syntax_error", "timeout", "missing_dependency", "missing_asset",
-            "killed", "no_code", "error")
+            "killed", "no_code", "cut_off", "error")
+# Not the program's doing: these outcomes are "not judged" (runs_ok None), with the reason shown
+NOT_JUDGED = ("missing_dependency", "missing_asset", "cut_off", "error")
+IDLE_LIMIT = 5.0    # a game whose shim falls silent (no frame, tick, sleep or event poll) this long is hung
+UNRESPONSIVE = 5.0  # a game that drew no frame and polled no event in its last 5 s of game time stopped responding
 
 
 # ---------------------------------------------------------------- isolation choice
@@ -244,7 +258,8 @@ def _bwrap_argv(bwrap: str, limits: Limits, env_site: Path | None,
     # the root and /dev are bwrap's own tmpfs: read-only, so /work, /tmp and /dev/shm (all size-capped
     # and wiped after every job) are the only writable places
     argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
-    argv += ["--chdir", INSIDE_WORK, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--"]
+    argv += ["--chdir", INSIDE_WORK, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
+             "--setenv", "PYTHONHASHSEED", "0", "--"]
     return argv
 
 
@@ -258,9 +273,14 @@ def base_env(workdir: str, tmpdir: str) -> dict[str, str]:
         "LC_ALL": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
+        "PYTHONHASHSEED": "0",  # for Python processes a program starts (the template's own is fixed too)
     }
 
 
+# The template's interpreter: no site (-S), no user site-packages (-s), no script folder on sys.path
+# (-P). Not -I: that also ignores PYTHONHASHSEED, and string hashing (set order) must be the same on
+# every run. The environment is evalkit's own (cleared), so honouring PYTHON* variables adds nothing.
+TEMPLATE_FLAGS = ("-s", "-S", *(("-P",) if sys.version_info >= (3, 11) else ()))
 GAME_ENV = {"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
 
 
@@ -281,8 +301,9 @@ class Template:
             assert bwrap is not None
             self.workdir, self.tmpdir = INSIDE_WORK, "/tmp"
             cfg = {"workdir": self.workdir, "tmpdir": self.tmpdir, "pid1": True, "wipe": ["/dev/shm"],
-                   "extra_paths": [INSIDE_ENV] if env_site else [], "preload": PRELOAD}
-            argv = [*_bwrap_argv(bwrap, limits, env_site), exe, "-I", "-S", f"{INSIDE_RUNNER}/server.py",
+                   "extra_paths": [INSIDE_ENV] if env_site else [], "preload": PRELOAD,
+                   "prewarm_fonts": env_site is not None}
+            argv = [*_bwrap_argv(bwrap, limits, env_site), exe, *TEMPLATE_FLAGS, f"{INSIDE_RUNNER}/server.py",
                     json.dumps(cfg)]
         else:
             self._host_dir = tempfile.mkdtemp(prefix="evalkit-sandbox-")
@@ -292,12 +313,14 @@ class Template:
             os.mkdir(self.tmpdir, 0o700)
             cfg = {"workdir": self.workdir, "tmpdir": self.tmpdir, "pid1": False,
                    "cleanup": self._host_dir,  # removed by the server itself if evalkit dies first
-                   "extra_paths": [str(env_site)] if env_site else [], "preload": PRELOAD}
-            argv = [exe, "-I", "-S", str(RUNNER_DIR / "server.py"), json.dumps(cfg)]
+                   "extra_paths": [str(env_site)] if env_site else [], "preload": PRELOAD,
+                   "prewarm_fonts": env_site is not None}
+            argv = [exe, *TEMPLATE_FLAGS, str(RUNNER_DIR / "server.py"), json.dumps(cfg)]
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True, close_fds=True,
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}, start_new_session=True,
+            close_fds=True,
             cwd=self.workdir if isolation != "bwrap" else "/",
             # the template dies with the process that started it, even after a kill -9 (bwrap's
             # --die-with-parent then takes everything inside the sandbox with it)
@@ -436,6 +459,7 @@ class Job:
     timeout: float = 10.0
     interactive: bool = False
     game: dict | None = None            # gameshim settings: run headless in virtual time
+    terminal: dict | None = None        # termshim settings: run on a pty (rows, cols, term) in virtual time
     seed: int | None = 0
     argv: tuple[str, ...] = ()
     run_name: str = "__main__"          # tests run under another name so `if __name__ == "__main__"` stays off
@@ -445,6 +469,9 @@ class Job:
         env = base_env(workdir, tmpdir)
         if self.game is not None:
             env.update(GAME_ENV)
+        if self.terminal is not None:
+            env["TERM"] = str(self.terminal.get("term") or "xterm-256color")
+            env["NCURSES_NO_UTF8_ACS"] = "1"  # line drawing as UTF-8, which the host's emulator reads
         lim = limits if isolation != "none" else NO_LIMITS
         rl = lim.rlimits()
         if isolation != "bwrap":
@@ -453,31 +480,38 @@ class Job:
             rl["processes"] = None
         return {
             "source": self.source, "filename": self.filename, "files": dict(self.files),
-            "timeout": self.timeout, "game": self.game, "seed": self.seed, "argv": list(self.argv),
+            "timeout": self.timeout, "game": self.game, "terminal": self.terminal, "seed": self.seed,
+            "argv": list(self.argv),
             "run_name": self.run_name, "test": self.test, "env": env, "limits": rl, "max_output": limits.output_bytes,
             "max_procs": lim.processes or None,
+            "idle_limit": IDLE_LIMIT if self.game is not None else None,
         }
 
 
 LIMIT_ERRNOS = {errno.EFBIG: "file size limit", errno.ENOSPC: "work folder full", errno.EMFILE: "open files limit"}
 
 
+_QUOTED_FILE = re.compile(r"""(?:No file|[Cc]ouldn't open|[Uu]nable to open(?: file)?|No such file or directory:?)\s*['"]([^'"]{1,300})['"]""")
+
+
 def _missing_asset(report: dict) -> str | None:
+    """The file a program failed to open (FileNotFoundError, pygame's "No file 'x.png' found")."""
     etype, msg = report.get("type"), str(report.get("message") or "")
+    quoted = _QUOTED_FILE.search(msg)
     if etype == "FileNotFoundError":
-        return report.get("filename") or msg
+        return report.get("filename") or (quoted.group(1) if quoted else msg)
     lowered = msg.lower()
     if etype == "error" and str(report.get("module", "")).startswith("pygame") and (
         "couldn't open" in lowered or "no such file" in lowered or "no file" in lowered
     ):
-        return msg
+        return quoted.group(1) if quoted else msg
     return None
 
 
 # The runner's messages arrive on a descriptor the program can write to as well: keep only fields
 # of the expected types, so a forged or garbled message cannot crash the host.
 _REPORT_TYPES = {"status": str, "stage": str, "type": str, "message": str, "missing_module": str, "filename": str,
-                 "module": str,
+                 "module": str, "file": str,
                  "lineno": int, "errno": int, "code": int, "completed": bool}
 
 
@@ -492,6 +526,9 @@ def _typed(msg: dict, types: dict) -> dict:
 
 def _clean_shim(msg: dict) -> dict:
     msg = dict(msg)
+    for key, kind in (("frames", int), ("polls", int), ("last_active", (int, float)), ("quit_at", (int, float))):
+        if key in msg and (not isinstance(msg[key], kind) or isinstance(msg[key], bool)):
+            msg[key] = None
     if not isinstance(msg.get("virtual_time"), (int, float)) or isinstance(msg.get("virtual_time"), bool):
         msg["virtual_time"] = None
     size = msg.get("size")
@@ -500,7 +537,24 @@ def _clean_shim(msg: dict) -> dict:
     return msg
 
 
+def _unresponsive(shim: dict) -> bool:
+    """A game that drew no frame and polled no event in its last UNRESPONSIVE s of game time
+    (or ever). Shims that do not count activity (terminal programs) are never called that."""
+    if not isinstance(shim.get("polls"), int):
+        return False
+    last, now = shim.get("last_active"), shim.get("virtual_time")
+    if last is None or not (shim.get("frames") or shim.get("polls")):
+        return True
+    return now is not None and now - last >= UNRESPONSIVE
+
+
 def classify(res: dict, job: Job, isolation: str) -> Outcome:
+    out = _classify(res, job, isolation)
+    out.reason = describe(out, job, res)
+    return out
+
+
+def _classify(res: dict, job: Job, isolation: str) -> Outcome:
     report = _typed(res["report"], _REPORT_TYPES) if isinstance(res.get("report"), dict) else None
     messages = [_clean_shim(m) if m.get("kind") == "shim" else m
                 for m in res.get("messages") or () if isinstance(m, dict)]
@@ -512,13 +566,19 @@ def classify(res: dict, job: Job, isolation: str) -> Outcome:
         killed_reason=res.get("killed_reason"), cpu_seconds=res.get("cpu_seconds"),
         max_rss_kb=res.get("max_rss_kb"), leftover_processes=int(res.get("leftover_processes") or 0),
         trace=[m for m in messages if m.get("kind") == "frames"],
+        terminal=res.get("terminal") if isinstance(res.get("terminal"), str) else None,
+        refused_files=[str(n) for n in res.get("refused_files") or ()][:50],
     )
     shim = next((m for m in reversed(messages) if m.get("kind") == "shim"), None)
     if shim is not None:
         out.virtual_time = shim.get("virtual_time")
         out.screen_size = shim.get("size")
+        out.frames, out.event_polls, out.last_active = shim.get("frames"), shim.get("polls"), shim.get("last_active")
+    if isinstance(res.get("program_time"), (int, float)):
+        out.program_time = float(res["program_time"])
     budget_end = shim is not None and bool(shim.get("budget_end"))
-    if res.get("server_error") and not res.get("timed_out"):
+    game = shim is not None and job.game is not None
+    if res.get("server_error"):  # evalkit's own failure (a template that died or stopped answering)
         out.status, out.exception_message = "error", str(res["server_error"])
         return out
     out.program_ok = None if job.test is None else any(m.get("kind") == "stage" for m in messages)
@@ -527,12 +587,27 @@ def classify(res: dict, job: Job, isolation: str) -> Outcome:
         out.exception_type = report.get("type")
         out.exception_message = report.get("message")
         out.lineno = report.get("lineno")
-    if budget_end or (res.get("timed_out") and job.interactive and shim is None):
-        out.status, out.alive_at_end = "ok", True  # a game at the end of its game time, a server still up
+        out.exception_file = report.get("file")
+    if res.get("cut_off"):  # the machine starved the run: not the program's doing
+        out.status = "cut_off"
+        return out
+    if budget_end:
+        # at the end of its game time a game is running if it kept drawing or reading its input;
+        # one that only slept or spun on the clock for the last seconds is hung
+        out.status = "timeout" if game and _unresponsive(shim) else "ok"
+        out.alive_at_end = out.status == "ok"
         return out
     if res.get("timed_out"):
-        # a game whose virtual clock stopped (no frame, tick or event poll) hangs like any program
-        out.status = "timeout"
+        silent = res.get("silent_for")
+        if game and not res.get("idle") and (out.frames or out.event_polls) and \
+                isinstance(silent, (int, float)) and silent < IDLE_LIMIT / 2:
+            out.status = "cut_off"  # still drawing, too slowly to reach the end of its game time
+        elif shim is None and job.interactive and (out.stdout.strip() or out.stderr.strip()):
+            out.status, out.alive_at_end = "ok", True  # an interactive program still writing output
+        else:
+            # hung: a game that stopped drawing, ticking and polling; an interactive program that
+            # never wrote anything; any other program still running at its timeout
+            out.status = "timeout"
         return out
     if out.killed_reason:
         out.status = "killed"
@@ -574,6 +649,79 @@ def classify(res: dict, job: Job, isolation: str) -> Outcome:
     return out
 
 
+def _where(out: Outcome) -> str:
+    file = getattr(out, "exception_file", None)
+    if out.lineno is None:
+        return ""
+    return f" at {file}:{out.lineno}" if file else f" at line {out.lineno}"
+
+
+def describe(out: Outcome, job: Job, res: dict | None = None) -> str:
+    """What happened, in plain words, for reports. Built from game time, frames and the
+    program's own output, never from wall-clock durations, so the same run reads the same."""
+    res = res or {}
+    game = job.game is not None and out.virtual_time is not None
+    frames = f"{out.frames} frame{'' if out.frames == 1 else 's'}" if out.frames is not None else "no frames"
+    budget = float((job.game or {}).get("quit_at") or 10.0)
+    vt = out.virtual_time or 0.0
+    at = f" after {vt:.1f} s of game time and {frames}" if game else ""
+    status = out.status
+    if status == "ok":
+        if out.alive_at_end and game:
+            return (f"the game ran its full {budget:g} s of game time and drew {frames}; it was still running "
+                    "at the end (counts as running)")
+        if out.alive_at_end:
+            return (f"still running at the end of its {job.timeout:g} s and writing output "
+                    "(an interactive program: counts as running)")
+        if game and vt >= budget:
+            return f"the game ran its full {budget:g} s of game time, drew {frames} and exited when asked to quit"
+        if game:
+            early = " (within 1 s of starting, before any input)" if out.early_exit else ""
+            return f"the game exited by itself{at}{early}"
+        if job.test is not None:
+            return "the program and its test ran to the end without an exception"
+        return "exited normally (exit code 0)" + (" within 1 s, without waiting for input" if out.early_exit else "")
+    if status == "crashed":
+        if out.signal is not None:
+            return f"crashed: killed by {out.exception_type}{at}"
+        if out.exception_type == "SystemExit":
+            return f"crashed: exited with code {out.exit_code}{at}"
+        msg = (out.exception_message or "").strip().splitlines()
+        detail = f": {msg[0][:200]}" if msg else ""
+        stage = " in the test" if out.stage == "test" else ""
+        return f"crashed: {out.exception_type}{_where(out)}{stage}{detail}{at}"
+    if status == "syntax_error":
+        return f"syntax error{_where(out)}: {(out.exception_message or '').strip()[:200]}"
+    if status == "timeout":
+        if game:
+            silent = res.get("idle")
+            if not (out.frames or out.event_polls):
+                span = f"{IDLE_LIMIT:g} s" if silent else f"{vt:.0f} s of game time"
+                return f"hung: no frame drawn and no event polled for {span}"
+            last = out.last_active if out.last_active is not None else vt
+            why = (f"no frame, tick, sleep or event poll for {IDLE_LIMIT:g} s" if silent
+                   else f"no frame drawn and no event polled for the last {vt - last:.1f} s of game time")
+            return f"stopped responding at {last:.1f} s of game time after drawing {frames}: {why}"
+        if job.interactive:
+            return f"hung: still running after {job.timeout:g} s without drawing, reading input or writing any output"
+        return f"timed out: still running after {job.timeout:g} s"
+    if status == "killed":
+        return f"killed: {out.killed_reason or 'stopped by a limit'}{at}"
+    if status == "missing_dependency":
+        return f"not judged: the program imports {out.missing_module}, which the sandbox does not have"
+    if status == "missing_asset":
+        when = f" ({at.strip()})" if at else ""
+        return f"not judged: the program opens {out.missing_file}, a file the response does not provide{when}"
+    if status == "cut_off":
+        if res.get("cut_off"):
+            return f"not judged: {res['cut_off']}"
+        return (f"not judged: the game was still running but reached only {vt:.1f} of its {budget:g} s of "
+                f"game time in {job.timeout:g} s")
+    if status == "error":
+        return f"not judged: evalkit's sandbox failed ({(out.exception_message or 'no message')[:200]})"
+    return status
+
+
 class Sandbox:
     """Runs jobs in a warm template from the pool: ``with Sandbox("auto") as sb: sb.run(job)``."""
 
@@ -599,7 +747,8 @@ class Sandbox:
                     POOL.discard(self._template)
                 self._template = POOL.acquire(self.isolation, self.limits)
             t = self._template
-            res = t.run(job.payload(lim, t.workdir, t.tmpdir, self.isolation), host_timeout=job.timeout + 15)
+            # the runner may give a starved program up to 6x its timeout (+10 s) before cutting it off
+            res = t.run(job.payload(lim, t.workdir, t.tmpdir, self.isolation), host_timeout=6 * job.timeout + 30)
             if res.get("retire"):  # the job left what its template could not wipe: never reuse it
                 POOL.discard(t)
                 self._template = None
@@ -631,7 +780,7 @@ def looks_like_game(source: str) -> bool:
 
 # ---------------------------------------------------------------- CLI entry points
 def _format(out: Outcome) -> str:
-    lines = [f"status:     {out.status}", f"isolation:  {out.isolation}",
+    lines = [f"status:     {out.status}", f"reason:     {out.reason}", f"isolation:  {out.isolation}",
              f"exit code:  {out.exit_code}" + (f" (signal {out.signal})" if out.signal else ""),
              f"duration:   {out.duration:.3f} s"]
     if out.virtual_time is not None:
@@ -654,8 +803,11 @@ def _format(out: Outcome) -> str:
     return "\n".join(lines)
 
 
-def exec_command(path: str, timeout: float | None, as_json: bool, mode: str = "auto") -> int:
-    """`evalkit exec FILE`: run one program exactly as scoring does; 0 if its outcome is ok."""
+def exec_command(path: str, timeout: float | None, as_json: bool, mode: str = "auto",
+                 interactive: bool | None = None) -> int:
+    """`evalkit exec FILE`: run one program exactly as scoring does (the same job, see
+    ``scorers.execution.program_job``; `interactive` as the task's flag, by default True for a
+    pygame program); 0 if its outcome is ok."""
     p = Path(path)
     if not p.is_file():
         raise EvalkitError(f"no such file: {path}; give the path of a Python program to run")
@@ -663,16 +815,17 @@ def exec_command(path: str, timeout: float | None, as_json: bool, mode: str = "a
         source = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise EvalkitError(f"{path} is not UTF-8 text; evalkit exec runs Python source files") from exc
-    game = looks_like_game(source)
-    if game:
-        sandbox_env.ensure()
-    from .sandboxed.gameshim import DEFAULT_SCRIPT
+    from .scorers.execution import program_job
 
-    out = run_program(
-        source, mode=mode, filename=p.name, interactive=game,
-        timeout=timeout if timeout is not None else 10.0,
-        game=dict(DEFAULT_SCRIPT) if game else None,
-    )
+    if interactive is None:  # without a task: a pygame program is a game, as for an interactive task
+        interactive = looks_like_game(source)
+    if looks_like_game(source):
+        sandbox_env.ensure()
+    job = program_job(source, interactive=interactive, filename=p.name)  # the job scoring would run
+    if timeout is not None:
+        job = replace(job, timeout=float(timeout))
+    with Sandbox(mode) as sb:
+        out = sb.run(job)
     if as_json:
         print(json.dumps(out.to_dict(), indent=2))
     else:

@@ -376,8 +376,14 @@ def test_outcome_classes(code, status, etype):
 
 
 def test_interactive_program_alive_at_budget_is_ok_and_quick_exit_is_flagged():
-    alive = run("import time\nwhile True:\n    time.sleep(0.05)\n", mode="auto", interactive=True, timeout=1.0)
+    alive = run("import time\nwhile True:\n    print('tick', flush=True)\n    time.sleep(0.05)\n",
+                mode="auto", interactive=True, timeout=1.0)
     assert alive.status == "ok" and alive.alive_at_end and not alive.early_exit
+    assert "still running" in alive.reason
+    # an interactive program that never draws, reads or writes anything is hung, not running
+    silent = run("import time\nwhile True:\n    time.sleep(0.05)\n", mode="auto", interactive=True, timeout=1.0)
+    assert silent.status == "timeout" and not silent.alive_at_end
+    assert silent.reason.startswith("hung:"), silent.reason
     quick = run("print('bye')\n", mode="auto", interactive=True, timeout=5.0)
     assert quick.status == "ok" and quick.early_exit and not quick.alive_at_end
     hang = run("import time\nwhile True:\n    time.sleep(0.05)\n", mode="auto", timeout=1.0)
@@ -444,4 +450,5 @@ def test_sigterm_is_not_relied_on_to_stop_a_program():
         while True:
             time.sleep(0.05)
     """, mode="auto", interactive=True, timeout=1.0)
-    assert out.status == "ok" and out.alive_at_end and out.duration < 3.5
+    # stopped on time, and (it never draws, reads input or writes) hung rather than running
+    assert out.status == "timeout" and not out.alive_at_end and out.duration < 3.5

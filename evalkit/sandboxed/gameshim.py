@@ -1,14 +1,25 @@
 """Loaded before a pygame program: virtual time, scripted input, and a trace of what it draws.
 
 * Time is virtual: ``Clock.tick(fps)`` advances 1/fps s, ``time.sleep``/``pygame.time.wait``/
-  ``delay`` advance by their argument, ``get_ticks``/``time.time``/``monotonic`` read the virtual
-  clock, and ``set_timer`` events fire on it. 10 s of game time costs a fraction of a second.
-* Input is a scripted, seeded sequence of key presses (arrows, P, space, return, r) ending in QUIT;
+  ``delay`` advance by their argument, every clock a program reads (``time.time``/``monotonic``/
+  ``perf_counter``/``process_time``, their ``_ns`` forms, ``clock_gettime``, ``datetime.now``,
+  ``get_ticks``) reads the virtual clock from a fixed origin, and ``set_timer`` events fire on it.
+  10 s of game time costs a fraction of a second, and the same program sees the same times on
+  every run whatever the machine's load. ``subprocess`` keeps the real clock for its own waits
+  (a child process takes real time; it must not burn game time while the game waits for it).
+* Input is a scripted, seeded sequence of key presses ending in QUIT: Return and Space first (start
+  menus), then arrows (with WASD) to turn and run into a wall, restart keys, random arrows;
   ``pygame.key.get_pressed`` reflects the scripted keys.
-* Every filled ``pygame.draw.rect/circle/ellipse`` on the display is recorded per frame (a frame
-  ends at ``display.flip/update``) and streamed to the runner as ``{"kind": "frames"}`` messages.
+* What the display shows is recorded per frame (a frame ends at ``display.flip/update``) as
+  shapes (drawtrace.py: ``draw.*``, ``fill``, ``blit``, sprites, surfaces blitted to the display)
+  and streamed to the runner as ``{"kind": "frames"}`` messages: ``t`` game time, ``d`` game time
+  the program's own clock calls advanced since the previous frame, ``a``/``r`` shapes added and
+  removed (``[x, y, w, h, r, g, b, kind]``).
 * After QUIT plus a grace period the program is stopped with ``{"kind": "shim", "budget_end": true}``
-  (an interactive program still running at the end of its budget).
+  (an interactive program still running at the end of its budget). Status messages also say how
+  many frames it drew and event polls it made and when it last did either (``last_active``), so
+  the runner can tell a running game from one that sleeps or spins without drawing or polling;
+  one is sent every second of game time as a heartbeat.
 
 Standard library + pygame only; never imported on the host except for DEFAULT_SCRIPT.
 """
@@ -23,14 +34,19 @@ DEFAULT_SCRIPT = {
     "quit_at": 10.0,        # virtual seconds: QUIT is posted here
     "grace": 1.0,           # ...and the program is stopped this much later if it ignores QUIT
     "max_frames": 1500,
-    "keys": [[0.3, "up"], [1.0, "left"], [1.6, "p"], [2.0, "p"],  # turn, pause, resume, then run into the left wall
-             [7.0, "space"], [7.2, "return"], [7.4, "r"]],          # restart after game over
+    # Return, then Space twice: a start menu waiting for either starts, and a game where Space
+    # pauses is paused and resumed. Then turn (arrows and WASD), pause and resume with P (the
+    # prompt asks for it), and run into the left wall; restart keys after the game over
+    # (C: "C-Play Again" menus)
+    "keys": [[0.1, "return"], [0.25, "space"], [0.4, "space"],
+             [0.6, "up"], [0.6, "w"], [1.2, "left"], [1.2, "a"], [1.6, "p"], [1.9, "p"],
+             [7.0, "space"], [7.2, "return"], [7.4, "r"], [7.6, "c"]],
     "random_keys": {"start": 7.8, "end": 9.8, "every": 0.4, "keys": ["up", "down", "left", "right"]},
 }
 
 _KEYS = {"up": ("K_UP", ""), "down": ("K_DOWN", ""), "left": ("K_LEFT", ""), "right": ("K_RIGHT", ""),
          "p": ("K_p", "p"), "space": ("K_SPACE", " "), "return": ("K_RETURN", "\r"), "r": ("K_r", "r"),
-         "escape": ("K_ESCAPE", "\x1b")}
+         "escape": ("K_ESCAPE", "\x1b"), "w": ("K_w", "w"), "a": ("K_a", "a"), "c": ("K_c", "c")}
 
 
 class _Pressed:
@@ -49,9 +65,108 @@ class _Pressed:
         return iter(())
 
 
+# The virtual clocks start from fixed origins, so a program that prints or seeds from the time
+# sees the same values on every run (2023-11-14 22:13:20 UTC for the wall clock).
+WALL_ORIGIN = 1_700_000_000.0
+MONO_ORIGIN = 1000.0
+
+
+def _install_clocks(st: dict, advance) -> None:
+    """Every clock a program can read runs on the virtual clock ``st["vt"]``, or waits for real
+    without consuming game time.
+
+    Clock readers are patched on the ``time`` module (and ``sched``'s defaults). Modules that
+    wait for something real keep the real clock: ``threading`` and ``queue`` (bound at import),
+    and ``subprocess``, which also gets a real ``sleep`` -- its wait loop sleeps between polls of
+    the child, and with a virtual sleep it burned game time at random (pygame's SysFont runs
+    ``fc-list`` through it; the template also runs that once before any job)."""
+    import datetime as _dt
+    import subprocess  # imported before the patch, so it binds the real clock
+    import time as _time
+    import types
+
+    real = types.ModuleType("time")  # the real clock, for subprocess
+    real.__dict__.update(_time.__dict__)
+
+    def sleep(seconds):
+        advance(seconds)
+
+    def vtime():
+        st["vt"] += 1e-6  # busy-waits on the clock still make progress
+        advance(0)
+        return WALL_ORIGIN + st["vt"]
+
+    def vmono():
+        st["vt"] += 1e-6
+        advance(0)
+        return MONO_ORIGIN + st["vt"]
+
+    def vcpu():  # CPU time would depend on the machine: the program's CPU clock is game time too
+        st["vt"] += 1e-6
+        advance(0)
+        return st["vt"]
+
+    mono_ids = {getattr(_time, n) for n in ("CLOCK_MONOTONIC", "CLOCK_MONOTONIC_RAW", "CLOCK_BOOTTIME",
+                                            "CLOCK_UPTIME", "CLOCK_HIGHRES") if hasattr(_time, n)}
+    cpu_ids = {getattr(_time, n) for n in ("CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
+                                           "CLOCK_PROF") if hasattr(_time, n)}
+    real_gettime = _time.clock_gettime if hasattr(_time, "clock_gettime") else None
+
+    def clock_gettime(clk_id):
+        if clk_id in mono_ids:
+            return vmono()
+        if clk_id in cpu_ids:
+            return vcpu()
+        if clk_id == getattr(_time, "CLOCK_REALTIME", None):
+            return vtime()
+        return real_gettime(clk_id)
+
+    _time.sleep = sleep
+    _time.time = vtime
+    _time.monotonic = vmono
+    _time.perf_counter = vmono
+    _time.process_time = vcpu
+    _time.thread_time = vcpu
+    _time.time_ns = lambda: int(vtime() * 1e9)
+    _time.monotonic_ns = lambda: int(vmono() * 1e9)
+    _time.perf_counter_ns = lambda: int(vmono() * 1e9)
+    _time.process_time_ns = lambda: int(vcpu() * 1e9)
+    _time.thread_time_ns = lambda: int(vcpu() * 1e9)
+    if real_gettime is not None:
+        _time.clock_gettime = clock_gettime
+        _time.clock_gettime_ns = lambda clk_id: int(clock_gettime(clk_id) * 1e9)
+
+    # threading and queue keep the real clock they bound at import: their waits block for real
+    # (a game blocked there makes no frames and polls no events, which the runner sees as a hang)
+    sched = sys.modules.get("sched")
+    if sched is not None and sched.scheduler.__init__.__defaults__:
+        sched.scheduler.__init__.__defaults__ = (vmono, sleep)
+    subprocess.time, subprocess._time = real, real.monotonic
+
+    class datetime(_dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls.fromtimestamp(vtime(), tz)
+
+        @classmethod
+        def today(cls):
+            return cls.fromtimestamp(vtime())
+
+        @classmethod
+        def utcnow(cls):
+            return cls.utcfromtimestamp(vtime())
+
+    datetime.__name__ = datetime.__qualname__ = "datetime"
+    _dt.datetime = datetime  # (date stays: a datetime must remain an instance of datetime.date)
+    for name in ("localtime", "gmtime", "ctime"):  # their "now" default
+        fn = getattr(_time, name)
+        setattr(_time, name, lambda secs=None, _fn=fn: _fn(vtime() if secs is None else secs))
+    real_strftime = _time.strftime
+    _time.strftime = lambda fmt, t=None: real_strftime(fmt, _time.localtime() if t is None else t)
+
+
 def install(cfg: dict, report) -> object:
     import random
-    import time as _time
 
     import pygame
 
@@ -61,13 +176,12 @@ def install(cfg: dict, report) -> object:
         "wait": pygame.event.wait, "peek": pygame.event.peek, "pump": pygame.event.pump,
         "rect": pygame.draw.rect, "circle": pygame.draw.circle, "ellipse": pygame.draw.ellipse,
         "flip": pygame.display.flip, "update": pygame.display.update, "set_mode": pygame.display.set_mode,
-        "time": _time.time, "monotonic": _time.monotonic, "perf_counter": _time.perf_counter,
     }
-    t_wall0, t_mono0 = real["time"](), real["monotonic"]()
-    st = {"vt": 0.0, "frame_vt": -1.0, "idle_polls": 0, "quit_sent": False, "frames": 0, "size": None}
+    # activity: frames drawn and event polls made, and the game time of the last of either
+    st = {"vt": 0.0, "frame_vt": -1.0, "idle_polls": 0, "quit_sent": False, "frames": 0, "size": None,
+          "polls": 0, "last_active": None, "beat": 0}
     held: set = set()
     buf: list = []
-    cur: list = []
     timers: dict = {}
 
     # the scripted input: (time, pygame event type, key name)
@@ -88,8 +202,16 @@ def install(cfg: dict, report) -> object:
     quit_at, stop_at = float(cfg["quit_at"]), float(cfg["quit_at"]) + float(cfg["grace"])
 
     def status(**extra) -> dict:
+        last = st["last_active"]
         return {"kind": "shim", "virtual_time": round(st["vt"], 3), "quit_sent": st["quit_sent"],
-                "frames": st["frames"], "size": st["size"], **extra}
+                "frames": st["frames"], "size": st["size"], "polls": st["polls"],
+                "last_active": None if last is None else round(last, 3), "quit_at": quit_at, **extra}
+
+    def active(poll: bool = False) -> None:
+        """The game drew a frame or looked at its input: it is running, not hung."""
+        st["last_active"] = st["vt"]
+        if poll:
+            st["polls"] += 1
 
     def flush(**extra) -> None:
         if buf:
@@ -105,6 +227,9 @@ def install(cfg: dict, report) -> object:
         if dt > 0:
             st["vt"] += dt
             st["idle_polls"] = 0
+        if st["vt"] >= st["beat"] + 1.0 and st["vt"] < stop_at:  # heartbeat: once a second of game time
+            st["beat"] = int(st["vt"])
+            flush()
         if st["vt"] >= stop_at:
             flush(budget_end=True)
             for s in (sys.stdout, sys.stderr):
@@ -160,26 +285,7 @@ def install(cfg: dict, report) -> object:
         return min(cands)
 
     # ---- time
-    def sleep(seconds):
-        advance(seconds)
-
-    def vtime():
-        st["vt"] += 1e-6  # busy-waits on the clock still make progress
-        advance(0)
-        return t_wall0 + st["vt"]
-
-    def vmono():
-        st["vt"] += 1e-6
-        advance(0)
-        return t_mono0 + st["vt"]
-
-    _time.sleep = sleep
-    _time.time = vtime
-    _time.monotonic = vmono
-    _time.perf_counter = vmono
-    _time.time_ns = lambda: int(vtime() * 1e9)
-    _time.monotonic_ns = lambda: int(vmono() * 1e9)
-    _time.perf_counter_ns = lambda: int(vmono() * 1e9)
+    _install_clocks(st, advance)
 
     class Clock:
         def __init__(self):
@@ -229,26 +335,31 @@ def install(cfg: dict, report) -> object:
     pygame.time.delay = wait_ms
     pygame.time.set_timer = set_timer
 
-    # ---- events
+    # ---- events (each call is input polling: the game is responsive)
     def ev_get(*a, **kw):
+        active(poll=True)
         deliver()
         return real["get"](*a, **kw)
 
     def ev_poll():
+        active(poll=True)
         deliver()
         return real["poll"]()
 
     def ev_peek(*a, **kw):
+        active(poll=True)
         deliver()
         return real["peek"](*a, **kw)
 
     def ev_pump():
+        active(poll=True)
         deliver()
         return real["pump"]()
 
     def ev_wait(timeout=0):
         limit = st["vt"] + timeout / 1000.0 if timeout and timeout > 0 else None
         while True:
+            active(poll=True)
             deliver()
             ev = real["poll"]()
             if ev.type != pygame.NOEVENT:
@@ -265,58 +376,30 @@ def install(cfg: dict, report) -> object:
     pygame.event.peek = ev_peek
     pygame.event.pump = ev_pump
     pygame.event.wait = ev_wait
-    pygame.key.get_pressed = lambda: _Pressed(held)
+    def get_pressed():
+        active(poll=True)
+        return _Pressed(held)
 
-    # ---- drawing trace
-    def record(color, rect, shape) -> None:
-        if st["frames"] >= cfg["max_frames"] or len(cur) >= 400:
-            return
-        try:
-            r = pygame.Rect(rect)
-            c = pygame.Color(color)
-        except (TypeError, ValueError, pygame.error):
-            return
-        cur.append([r.x, r.y, r.w, r.h, c.r, c.g, c.b, shape])
+    pygame.key.get_pressed = get_pressed
 
-    def on_display(surface) -> bool:
-        try:
-            return surface is pygame.display.get_surface()
-        except pygame.error:
-            return False
-
-    def draw_rect(surface, color, rect, width=0, *a, **kw):
-        if not width and on_display(surface):
-            record(color, rect, "r")
-        return real["rect"](surface, color, rect, width, *a, **kw)
-
-    def draw_circle(surface, color, center, radius, width=0, *a, **kw):
-        if not width and on_display(surface):
-            try:
-                cx, cy = center
-                record(color, (round(cx - radius), round(cy - radius), round(2 * radius), round(2 * radius)), "c")
-            except (TypeError, ValueError):
-                pass
-        return real["circle"](surface, color, center, radius, width, *a, **kw)
-
-    def draw_ellipse(surface, color, rect, width=0, *a, **kw):
-        if not width and on_display(surface):
-            record(color, rect, "e")
-        return real["ellipse"](surface, color, rect, width, *a, **kw)
-
-    pygame.draw.rect = draw_rect
-    pygame.draw.circle = draw_circle
-    pygame.draw.ellipse = draw_ellipse
+    # ---- drawing trace: what the display shows, as shapes per frame
+    try:
+        import drawtrace  # in the sandbox both are top-level modules
+    except ImportError:
+        from . import drawtrace
+    tracer = drawtrace.install(pygame)
 
     def end_frame() -> None:
+        active()
+        own = st["vt"] - max(st["frame_vt"], 0.0)  # game time the program's clock calls made since the last frame
         if st["vt"] == st["frame_vt"]:
             advance(1.0 / 60)  # a loop without any clock still moves game time forward
         st["frame_vt"] = st["vt"]
         if st["frames"] < cfg["max_frames"]:
-            buf.append({"t": round(st["vt"], 4), "s": list(cur)})
+            buf.append({"t": round(st["vt"], 4), "d": round(own, 4), **tracer.frame()})
             st["frames"] += 1
             if len(buf) >= 25:
                 flush()
-        cur.clear()
 
     def flip():
         end_frame()
@@ -329,7 +412,7 @@ def install(cfg: dict, report) -> object:
     def set_mode(*a, **kw):
         surf = real["set_mode"](*a, **kw)
         st["size"] = list(surf.get_size())
-        return surf
+        return tracer.set_display(surf)  # the program draws on a stand-in the trace can see
 
     pygame.display.flip = flip
     pygame.display.update = update

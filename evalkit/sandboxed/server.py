@@ -12,6 +12,7 @@ folder and private tmp are wiped, so a job cannot leave anything behind for the 
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -23,6 +24,7 @@ import time
 
 IS_LINUX = sys.platform.startswith("linux")
 MAXFD = 4096
+MAX_SCREEN = 4 * 1024 * 1024  # bytes of terminal output kept (a curses game sends changes only)
 
 
 def _prctl(option: int, arg: int) -> bool:
@@ -207,19 +209,28 @@ def _set_limits(limits: dict) -> None:
     lim("RLIMIT_CORE", 0)
 
 
-def _exception_info(exc: BaseException, path: str) -> dict:
+def _exception_info(exc: BaseException, path: str, workdir: str | None = None) -> dict:
+    """Type, message and where: the innermost frame in ``path`` or, for the program (not a test
+    snippet), in any file of the work folder -- a crash inside ``game.py`` that ``main.py``
+    imported names game.py and its line (``file`` is relative to the work folder)."""
     tb = exc.__traceback__
-    lineno = None
+    lineno = where = None
+    root = workdir.rstrip("/") + "/" if workdir and not path.startswith("<") else None
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == path:
-            lineno = tb.tb_lineno
+        fn = tb.tb_frame.f_code.co_filename
+        if fn == path or (root and fn.startswith(root)):
+            lineno, where = tb.tb_lineno, fn
         tb = tb.tb_next
+    if root and isinstance(exc, SyntaxError) and str(exc.filename or "").startswith(root):
+        lineno, where = exc.lineno, exc.filename  # an imported file that does not compile
     info = {
         "type": type(exc).__name__,
         "module": type(exc).__module__,
         "message": str(exc)[:1000],
         "lineno": lineno,
     }
+    if root and where and where.startswith(root):
+        info["file"] = where[len(root):]
     if isinstance(exc, ModuleNotFoundError):
         info["missing_module"] = exc.name
     if isinstance(exc, OSError):
@@ -229,15 +240,67 @@ def _exception_info(exc: BaseException, path: str) -> dict:
     return info
 
 
-def _child(job: dict, cfg: dict, fds: tuple[int, int, int]) -> None:
+class _Quitter:
+    """``exit``/``quit`` as ``site`` defines them (the interpreter runs with -S, without site)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Use {self.name}() or Ctrl-D (i.e. EOF) to exit"
+
+    def __call__(self, code=None):
+        try:
+            sys.stdin.close()
+        except BaseException:
+            pass
+        raise SystemExit(code)
+
+
+def _install_exit_builtins() -> None:
+    import builtins
+
+    for name in ("exit", "quit"):
+        if not hasattr(builtins, name):
+            setattr(builtins, name, _Quitter(name))
+
+
+def _seed_random(seed) -> None:
+    """Every job starts from the same random state, and a program that seeds from the OS
+    (``random.seed()``, ``random.Random()``) gets the job's seed instead: same run, same food."""
+    if seed is None:
+        return
+    import random
+
+    if not getattr(random.Random.seed, "_evalkit", False):
+        original = random.Random.seed
+
+        def seed_or_job_seed(self, a=None, version=2):
+            return original(self, _JOB_SEED[0] if a is None else a, version)
+
+        seed_or_job_seed._evalkit = True
+        random.Random.seed = seed_or_job_seed
+    _JOB_SEED[0] = seed
+    random.seed = random._inst.seed  # the module-level alias was bound to the original method
+    random._inst.seed(seed)
+
+
+_JOB_SEED = [0]
+
+
+def _child(job: dict, cfg: dict, fds: tuple[int, int, int], tty: int | None = None) -> None:
     os.setsid()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # the program sees Ctrl-C as Python does
     # move the three pipe ends out of the way before placing them on 1, 2, 3
     high = [_dup_high(fd) for fd in fds]
+    if tty is not None:
+        tty = _dup_high(tty)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     for target, fd in zip((1, 2, 3), high):
         os.dup2(fd, target)
+    if tty is not None:  # a terminal program: the pty is its controlling terminal, stdin and stdout
+        _attach_tty(tty)
     os.closerange(4, MAXFD)
     os.chdir(cfg["workdir"])
     _set_limits(job.get("limits") or {})
@@ -263,9 +326,9 @@ def _child(job: dict, cfg: dict, fds: tuple[int, int, int]) -> None:
     path = os.path.join(cfg["workdir"], filename)
     sys.argv = [path, *map(str, job.get("argv") or ())]
     here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [cfg["workdir"]] + [p for p in sys.path if p != here]
-    if "random" in sys.modules:  # the template's state must not be shared between jobs
-        sys.modules["random"].seed(job.get("seed"))
+    sys.path[:] = [os.path.dirname(path)] + [p for p in sys.path if p != here]  # as `python FILE` does
+    _seed_random(job.get("seed"))
+    _install_exit_builtins()
 
     hooks = []
     if job.get("game") is not None:
@@ -277,6 +340,14 @@ def _child(job: dict, cfg: dict, fds: tuple[int, int, int]) -> None:
         except ImportError:
             pass  # no pygame in the sandbox env: the program's own import reports it
         sys.path.remove(here)
+    elif job.get("terminal") is not None:
+        sys.path.append(here)
+        try:
+            import termshim
+
+            hooks.append(termshim.install(job["terminal"], report))
+        finally:
+            sys.path.remove(here)
 
     def finish(code: int, result: dict) -> None:
         for hook in hooks:
@@ -304,7 +375,7 @@ def _child(job: dict, cfg: dict, fds: tuple[int, int, int]) -> None:
                    "lineno": exc.lineno, "offset": exc.offset,
                    "stage": "test" if exc.filename == "<test>" else "program"})
     except (OSError, ValueError) as exc:
-        finish(1, {"status": "exception", **_exception_info(exc, path)})
+        finish(1, {"status": "exception", **_exception_info(exc, path, cfg["workdir"])})
 
     import builtins
     import types
@@ -338,7 +409,7 @@ def _child(job: dict, cfg: dict, fds: tuple[int, int, int]) -> None:
                 traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next or exc.__traceback__)
             except BaseException:
                 pass
-            finish(1, {"status": "exception", "stage": stage, **_exception_info(exc, where)})
+            finish(1, {"status": "exception", "stage": stage, **_exception_info(exc, where, cfg["workdir"])})
         if stage == "program" and test_code is not None:
             report({"kind": "stage", "stage": "program", "status": "ok"})
     finish(0, {"status": "exit", "code": 0, "stage": stages[-1][0], "completed": True})
@@ -351,39 +422,115 @@ def _dup_high(fd: int) -> int:
 
 
 # ---------------------------------------------------------------- the server side
-def _write_files(workdir: str, job: dict) -> None:
+class _ProgramClock:
+    """Seconds a job has had: wall time minus the time its main process spent runnable but
+    waiting for a CPU (``run_delay`` in /proc/PID/schedstat). Where that is not available, wall."""
+
+    def __init__(self, pid: int, t0: float):
+        self.path = f"/proc/{pid}/schedstat"
+        self.t0 = t0
+        self.delay = 0.0
+        self.read_at = 0.0
+        self.works = os.path.exists(self.path)
+
+    def used(self, now: float) -> float:
+        if self.works and now - self.read_at >= 0.05:
+            self.read_at = now
+            try:
+                with open(self.path, "rb") as f:
+                    self.delay = int(f.read().split()[1]) / 1e9
+            except (OSError, ValueError, IndexError):
+                pass  # the process is gone: keep the last reading
+        return max(now - self.t0 - self.delay, 0.0)
+
+
+def _safe_rel(name) -> str | None:
+    """A file name from model output as a relative path inside the work folder, or None."""
+    rel = os.path.normpath(str(name))
+    if rel.startswith(("..", "/")) or os.path.isabs(rel) or rel in (".", ""):
+        return None
+    parts = rel.split(os.sep)
+    if len(parts) > 8 or any(p in ("", ".", "..") or len(p) > 255 or any(ord(c) < 32 or c in "\\\x7f" for c in p)
+                             for p in parts):
+        return None
+    return rel
+
+
+def _write_files(workdir: str, job: dict) -> list[str]:
+    """Write the job's files; returns the names refused. A name never leaves the work folder: no
+    absolute path, no ``..``, no control characters, and no write through a link (O_NOFOLLOW on
+    the file, and every folder on the way is checked to be a real folder inside the work folder)."""
     files = dict(job.get("files") or {})
     files[job.get("filename") or "main.py"] = job.get("source", "")
+    refused = []
+    real_root = os.path.realpath(workdir)
     for name, text in files.items():
-        rel = os.path.normpath(str(name))
-        if rel.startswith(("..", "/")) or os.path.isabs(rel):
-            continue  # file names come from model output: never outside the work folder
+        rel = _safe_rel(name)
+        if rel is None:
+            refused.append(str(name)[:200])
+            continue
         dest = os.path.join(workdir, rel)
-        os.makedirs(os.path.dirname(dest) or workdir, exist_ok=True)
-        # a lone surrogate (valid in a JSON string, not in UTF-8) is written as its raw bytes:
-        # Python then rejects the file as a syntax error, which is what it is
-        with open(dest, "w", encoding="utf-8", errors="surrogatepass") as f:
-            f.write(text)
+        try:
+            os.makedirs(os.path.dirname(dest) or workdir, exist_ok=True)
+            folder = os.path.realpath(os.path.dirname(dest))
+            if folder != real_root and not folder.startswith(real_root + os.sep):
+                raise OSError("outside the work folder")
+            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            # a lone surrogate (valid in a JSON string, not in UTF-8) is written as its raw bytes:
+            # Python then rejects the file as a syntax error, which is what it is
+            with open(fd, "w", encoding="utf-8", errors="surrogatepass") as f:
+                f.write(str(text))
+        except (OSError, ValueError):
+            refused.append(str(name)[:200])  # e.g. "a" is a file and "a/b.py" wants it as a folder
+    return refused
+
+
+# ---------------------------------------------------------------- terminal programs
+def _open_pty(term: dict) -> tuple[int, int]:
+    """A pseudo-terminal of the job's size: (master, slave)."""
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = os.openpty()
+    rows, cols = int(term.get("rows") or 24), int(term.get("cols") or 80)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    return master, slave
+
+
+def _attach_tty(slave: int) -> None:
+    import fcntl
+    import termios
+
+    try:
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    except OSError:
+        pass  # still a terminal on stdin/stdout, only without job control
+    os.dup2(slave, 0)
+    os.dup2(slave, 1)
 
 
 def run_job(job: dict, cfg: dict) -> dict:
     workdir = cfg["workdir"]
     pid1 = bool(cfg.get("pid1"))
     _wipe(workdir)
-    _write_files(workdir, job)
+    refused = _write_files(workdir, job)
     timeout = float(job.get("timeout") or 10.0)
     max_output = int(job.get("max_output") or 65536)
     max_procs = job.get("max_procs")
     max_channel = int(job.get("max_channel") or 8 * 1024 * 1024)
 
     pipes = [os.pipe() for _ in range(3)]
+    tty = _open_pty(job["terminal"]) if job.get("terminal") is not None else None
     t0 = time.monotonic()
     pid = os.fork()
     if pid == 0:
         try:
             for r, _ in pipes:
                 os.close(r)
-            _child(job, cfg, tuple(w for _, w in pipes))
+            if tty is not None:
+                os.close(tty[0])
+            _child(job, cfg, tuple(w for _, w in pipes), tty[1] if tty is not None else None)
         finally:
             os._exit(125)
     for _, w in pipes:
@@ -392,6 +539,12 @@ def run_job(job: dict, cfg: dict) -> dict:
     channel = bytearray()
     chan_fd = pipes[2][0]
     open_fds = [pipes[0][0], pipes[1][0], chan_fd]
+    screen = bytearray()  # everything a terminal program wrote to its pty, for the host's emulator
+    screen_fd = None
+    if tty is not None:
+        os.close(tty[1])
+        screen_fd = tty[0]
+        open_fds.append(screen_fd)
     for fd in open_fds:
         os.set_blocking(fd, False)
     try:
@@ -403,7 +556,15 @@ def run_job(job: dict, cfg: dict) -> dict:
     rusage = None
     timed_out = False
     killed_reason = None
-    deadline = t0 + timeout
+    # The timeout counts the program's own time: wall time minus the time it was ready to run but
+    # waited for a CPU (a busy machine), so the same program times out, or not, under any load.
+    # The hard limit only stops a run the machine starved for far too long ("cut off").
+    clock = _ProgramClock(pid, t0)
+    hard_deadline = t0 + 6 * timeout + 10
+    cut_off = None
+    idle_limit = float(job.get("idle_limit") or 0)  # games: longest silence of the shim
+    last_message = None  # program time of the last runner message (the shim's heartbeat)
+    idle = False
     proc_every = 0.02 if pid1 else 0.1  # counting a pid namespace is cheap; the host's /proc is not
     next_proc_check = t0 + proc_every
 
@@ -423,19 +584,34 @@ def run_job(job: dict, cfg: dict) -> dict:
                 if fd == chan_fd:
                     if len(channel) < max_channel:
                         channel.extend(data[: max_channel - len(channel)])
+                elif fd == screen_fd:
+                    screen.extend(data[: max(MAX_SCREEN - len(screen), 0)])
                 else:
                     readers[fd].add(data)
 
     while status is None:
         now = time.monotonic()
-        if now >= deadline:
+        used = clock.used(now)
+        if used >= timeout:
             timed_out = True
             break
-        wait = min(deadline - now, 0.05 if pidfd is None else 0.25)
+        if idle_limit and last_message is not None and used - last_message >= idle_limit:
+            timed_out = idle = True
+            break
+        if now >= hard_deadline:
+            timed_out = True
+            cut_off = (f"the machine was too busy: the program got {used:.1f} s of its {timeout:g} s "
+                       f"in {now - t0:.1f} s of wall time")
+            break
+        wait = min(timeout - used, hard_deadline - now, 0.05 if pidfd is None else 0.25)
+        if idle_limit and last_message is not None:
+            wait = min(wait, last_message + idle_limit - used)
         if max_procs:
             wait = min(wait, max(next_proc_check - now, 0.0))
         watch = open_fds + ([pidfd] if pidfd is not None else [])
         ready, _, _ = select.select(watch, [], [], max(wait, 0))
+        if chan_fd in ready:
+            last_message = clock.used(time.monotonic())
         pump([fd for fd in ready if fd in open_fds])
         got, st, ru = os.wait4(pid, os.WNOHANG)
         if got == pid:
@@ -448,6 +624,7 @@ def run_job(job: dict, cfg: dict) -> dict:
                 killed_reason = f"more than {max_procs} processes"
                 break
     duration = time.monotonic() - t0
+    program_time = clock.used(time.monotonic())
     if status is None:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -487,6 +664,10 @@ def run_job(job: dict, cfg: dict) -> dict:
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
         "duration": round(duration, 4),
         "timed_out": timed_out,
+        "idle": idle,  # stopped because the game's shim fell silent for idle_limit s
+        "cut_off": cut_off,  # stopped for a reason that is not the program's (a starved machine)
+        "program_time": round(program_time, 4),
+        "silent_for": None if last_message is None else round(program_time - last_message, 4),
         "killed_reason": killed_reason,
         "leftover_processes": killed,
         "stdout": out.text(),
@@ -498,10 +679,49 @@ def run_job(job: dict, cfg: dict) -> dict:
         "channel_truncated": len(channel) >= max_channel,
         "report": result,
         "messages": messages,
+        "refused_files": refused,
+        "terminal": None if screen_fd is None else base64.b64encode(bytes(screen)).decode("ascii"),
+        "terminal_truncated": len(screen) >= MAX_SCREEN,
         "cpu_seconds": round(rusage.ru_utime + rusage.ru_stime, 4) if rusage else None,
         "max_rss_kb": rusage.ru_maxrss if rusage else None,
         "retire": not clean,  # leftovers we could not remove: this template must not serve again
     }
+
+
+def _prewarm_fonts() -> None:
+    """Find the system fonts once, before any job: pygame's SysFont otherwise runs ``fc-list`` in
+    every job that uses it, which is set-up work that must not take the game's time (or run into
+    pygame's own 1 s limit on a busy machine and silently lose the fonts in some runs only)."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    try:
+        import pygame.sysfont as sysfont
+    except BaseException:  # no pygame in the sandbox env: nothing to warm
+        return
+    if sysfont.is_init:
+        return
+    parse = getattr(sysfont, "_parse_font_entry_unix", None)
+    if not sys.platform.startswith("linux") or parse is None or not hasattr(sysfont, "create_aliases"):
+        try:
+            sysfont.initsysfonts()
+        except BaseException:
+            pass
+        return
+    import subprocess
+
+    try:  # as pygame does, with a limit for a slow first scan of the fonts instead of 1 s
+        listing = subprocess.run(["fc-list", ":", "file", "family", "style"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        listing = b""
+    fonts: dict = {}
+    for entry in sorted(listing.decode("ascii", "ignore").splitlines()):  # sorted: same choice every run
+        try:
+            parse(entry, fonts)
+        except ValueError:
+            pass
+    sysfont.Sysfonts.update(fonts)
+    sysfont.create_aliases()
+    sysfont.is_init = True
 
 
 def main() -> None:
@@ -527,6 +747,8 @@ def main() -> None:
             __import__(name)
         except ImportError:
             pass
+    if cfg.get("prewarm_fonts"):
+        _prewarm_fonts()
     try:
         for line in proto_in:
             job = json.loads(line)
