@@ -1,26 +1,35 @@
 """Behavioural probes for the Snake task, computed from the draw trace the game shim recorded.
 
 The trace is untrusted data from the sandbox: it is validated here and size-capped by the runner.
-Each probe returns ``{"passed": bool, "detail": str}``.
+Each probe returns ``{"passed": True | False | None, "detail": str}``; ``None`` means "not judged":
+the probe could not see what it needs (no snake identified, the wall never reached), so the
+static verdict stands. Every detail says what was observed.
 
-How the trace is read
-* shapes: filled rects/circles/ellipses drawn on the display, squarish and at most a quarter of
-  the window: snake segments, food and items (text, backgrounds and grid lines fall outside);
-* a colour whose set of positions changes in at least half of the frames where anything moved is
-  the snake; any other colour present in at least 30% of the frames is food/items;
-* the head is the single new snake cell after a move; the step is its distance to the nearest
-  cell of the previous frame.
+How the trace is read (drawtrace.py records what the display shows, whatever drew it)
+* shapes: squarish shapes at most a quarter of the window (rects, circles, fills, blitted
+  sprites and images): snake segments, food, items and tiles; text is not recorded, lines and
+  backgrounds fall outside;
+* the snake: the colour whose cells most often change by exactly one new cell next to the old
+  ones, plus the colours (of the same cell size) that change with it (a head or a gradient);
+  a step is the new cell's distance to the nearest cell of the frame before. It is only taken
+  for the snake if it turned with the scripted arrow keys or has a body of several cells;
+  otherwise (a start menu's animation, nothing drawn where the probe can see it) nothing is judged;
+* only frames where the snake stepped are used for the lattice and the food, so start menus and
+  game-over screens (however many frames they redraw) do not count;
+* food/items/tiles: other shapes of about the snake's cell size present in at least 30% of those
+  frames that rarely move (animations and eyes move with the snake, they are not food).
 
 Probes
 * ``snake_moves``   the head took at least 3 steps.
-* ``grid_aligned``  segments do not overlap (step >= segment size - 2 px) and every snake segment
-  and every food/item centre lies on one lattice: the same spacing (the step) **and** the same
-  offset on each axis (+-1 px).
+* ``grid_aligned``  one cell per step (step >= segment size - 2 px), and every snake segment and
+  every food/item/tile centre lies on one lattice: the same spacing (the step) and the same offset
+  on each axis (+-1 px).
 * ``survives_wall`` the head reached a wall moving outward (the scripted input steers into the left
-  wall): a border cell of the window, or, for walls drawn inside the window, the farthest point
-  the head ever reached on that axis where it then stopped or jumped (game over / restart). The
-  program must then keep drawing at least 3 frames and not crash. Leaving the board, or never
-  reaching a wall, fails.
+  wall): a border cell of the window, one cell past it (games that move before they check), or for
+  walls drawn inside the window the farthest point it reached on that axis; then the round ended:
+  the snake stopped moving or disappeared (game over), was reset, or the program exited cleanly.
+  Fails when the head leaves the board, wraps around to the other side, or the program crashes
+  there; not judged when the snake never reached a wall.
 """
 
 from __future__ import annotations
@@ -28,107 +37,38 @@ from __future__ import annotations
 from collections import Counter
 
 PROBES = ("grid_aligned", "snake_moves", "survives_wall")
+FAILED_RUN = ("crashed", "killed", "timeout")
 
 
-def _frames(trace: list) -> list[list[tuple]]:
-    out = []
+def _shape(s) -> tuple | None:
+    if isinstance(s, (list, tuple)) and len(s) == 8 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in s[:7]):
+        return tuple(s[:7]) + (str(s[7]),)
+    return None
+
+
+def _frames(trace: list) -> list[tuple[float, float, frozenset]]:
+    """(game time, the program's own clock advance, shapes) per frame; frames come either whole
+    (``s``) or as shapes added (``a``) and removed (``r``) since the previous frame."""
+    out: list[tuple[float, float, frozenset]] = []
+    cur: set = set()
     for msg in trace:
         for fr in (msg.get("frames") if isinstance(msg, dict) else None) or ():
-            shapes = []
-            for s in (fr.get("s") if isinstance(fr, dict) else None) or ():
-                if isinstance(s, list) and len(s) == 8 and all(isinstance(v, (int, float)) for v in s[:7]):
-                    shapes.append(tuple(s))
-            out.append(shapes)
+            if not isinstance(fr, dict):
+                continue
+            if "s" in fr:
+                cur = {s for s in map(_shape, fr.get("s") or ()) if s}
+            else:
+                cur -= {s for s in map(_shape, fr.get("r") or ()) if s}
+                cur |= {s for s in map(_shape, fr.get("a") or ()) if s}
+            t = fr.get("t") if isinstance(fr.get("t"), (int, float)) else (out[-1][0] if out else 0.0)
+            d = fr.get("d") if isinstance(fr.get("d"), (int, float)) else 1.0
+            out.append((float(t), float(d), frozenset(cur)))
     return out
 
 
-def _fail(detail: str) -> dict:
-    return {"passed": False, "detail": detail}
-
-
-def analyse(trace: list, size: list | None = None, status: str = "ok", exception: str | None = None) -> dict:
-    frames = _frames(trace)
-    crashed = status in ("crashed", "killed", "timeout")
-    why = f" (program {status}{': ' + exception if exception else ''})" if status != "ok" else ""
-    if not frames:
-        msg = "no frames were drawn" + why
-        return {name: _fail(msg) for name in PROBES}
-    if size and len(size) == 2 and all(isinstance(v, (int, float)) and v > 0 for v in size):
-        width, height = float(size[0]), float(size[1])
-    else:
-        width = max((x + w for fr in frames for x, _, w, *_ in fr), default=1)
-        height = max((y + h for fr in frames for _, y, _, h, *_ in fr), default=1)
-    limit = min(width, height) / 4
-
-    # squarish small shapes -> (centre, colour, size)
-    small = []
-    for fr in frames:
-        keep = []
-        for x, y, w, h, r, g, b, _kind in fr:
-            if 3 <= w <= limit and 3 <= h <= limit and 0.5 <= w / h <= 2:
-                keep.append(((x + w / 2, y + h / 2), (r, g, b), max(w, h)))
-        small.append(keep)
-
-    colours = {c for fr in small for _, c, _ in fr}
-    per_colour = {c: [frozenset(p for p, cc, _ in fr if cc == c) for fr in small] for c in colours}
-    moves = [i for i in range(1, len(small)) if {p for p, _, _ in small[i]} != {p for p, _, _ in small[i - 1]}]
-    movers, food = set(), set()
-    for c, sets in per_colour.items():
-        changed = sum(1 for i in moves if sets[i] != sets[i - 1])
-        present = sum(1 for s in sets if s) / len(sets)
-        if len(moves) >= 3 and changed >= 0.5 * len(moves):
-            movers.add(c)
-        elif present >= 0.3:
-            food.add(c)
-    snake = [frozenset(p for p, c, _ in fr if c in movers) for fr in small]
-    seg_sizes = Counter(round(s) for fr in small for _, c, s in fr if c in movers)
-
-    heads: list[tuple[int, tuple[float, float], tuple[float, float] | None]] = []  # frame, head, step vector
-    steps: Counter = Counter()
-    for i in range(1, len(snake)):
-        new = snake[i] - snake[i - 1]
-        if len(new) != 1 or not snake[i - 1]:
-            continue
-        (hx, hy), = new
-        px, py = min(snake[i - 1], key=lambda p: (p[0] - hx) ** 2 + (p[1] - hy) ** 2)
-        dx, dy = hx - px, hy - py
-        if (dx == 0) != (dy == 0):  # a move along one axis
-            steps[round(abs(dx) + abs(dy), 1)] += 1
-            heads.append((i, (hx, hy), (dx, dy)))
-        else:
-            heads.append((i, (hx, hy), None))
-    real_steps = [h for h in heads if h[2] is not None]
-    probes = {}
-
-    # ---- snake_moves
-    positions = {h[1] for h in real_steps}
-    if len(real_steps) >= 3:
-        probes["snake_moves"] = {"passed": True, "detail": f"the head moved {len(real_steps)} times "
-                                 f"over {len(positions)} cells; step {steps.most_common(1)[0][0]:g} px"}
-    else:
-        probes["snake_moves"] = _fail(f"the head moved {len(real_steps)} times in {len(frames)} frames{why}")
-
-    # ---- grid_aligned
-    if not steps:
-        probes["grid_aligned"] = _fail("could not observe the snake moving, so there is no lattice to check" + why)
-    else:
-        step = steps.most_common(1)[0][0]
-        seg = seg_sizes.most_common(1)[0][0] if seg_sizes else step
-        if step < seg - 2:
-            probes["grid_aligned"] = _fail(
-                f"the snake moves {step:g} px per step but its segments are {seg} px: movement is not one cell per step")
-        else:
-            probes["grid_aligned"] = _lattice(step, snake, [
-                frozenset(p for p, c, _ in fr if c in food) for fr in small])
-
-    # ---- survives_wall
-    band = max(steps.most_common(1)[0][0] if steps else 0, seg_sizes.most_common(1)[0][0] if seg_sizes else 0)
-    probes["survives_wall"] = _wall(heads, band, width, height, steps, crashed, why, len(frames))
-    return probes
-
-
-def _residue(v: float, step: float) -> float:
-    return v % step
+def _result(passed, detail: str) -> dict:
+    return {"passed": passed, "detail": detail}
 
 
 def _near(a: float, b: float, step: float, tol: float = 1.01) -> bool:
@@ -136,59 +76,303 @@ def _near(a: float, b: float, step: float, tol: float = 1.01) -> bool:
     return min(d, step - d) <= tol
 
 
-def _lattice(step: float, snake: list, food: list) -> dict:
-    sx = Counter(round(_residue(x, step), 1) for s in snake for x, _ in s)
-    sy = Counter(round(_residue(y, step), 1) for s in snake for _, y in s)
+def _script_time(script: dict | None, names: tuple) -> float | None:
+    keys = (script or {}).get("keys") or []
+    times = [float(t) for t, k in keys if k in names]
+    return min(times) if times else None
+
+
+def analyse(trace: list, size: list | None = None, status: str = "ok", exception: str | None = None,
+            script: dict | None = None) -> dict:
+    if script is None:
+        from .sandboxed.gameshim import DEFAULT_SCRIPT as script
+    frames = _frames(trace)
+    failed = status in FAILED_RUN
+    why = f" (program {status}{': ' + exception if exception else ''})" if status != "ok" else ""
+    if not frames:
+        msg = "no frame was drawn" + why
+        return {"snake_moves": _result(False if failed else None, msg),
+                "grid_aligned": _result(None, msg), "survives_wall": _result(None, msg)}
+    if size and len(size) == 2 and all(isinstance(v, (int, float)) and v > 0 for v in size):
+        width, height = float(size[0]), float(size[1])
+    else:
+        width = max((s[0] + s[2] for _, _, fr in frames for s in fr), default=1)
+        height = max((s[1] + s[3] for _, _, fr in frames for s in fr), default=1)
+    limit = min(width, height) / 4
+    times = [t for t, _, _ in frames]
+
+    # cell-sized squarish shapes per frame: colour -> {centre: size}
+    cells: list[dict] = []
+    cache: dict = {}
+    for _, _, fr in frames:
+        got = cache.get(fr)
+        if got is None:
+            got = {}
+            for x, y, w, h, r, g, b, _kind in fr:
+                if 3 <= w <= limit and 3 <= h <= limit and 0.5 <= w / h <= 2:
+                    got.setdefault((r, g, b), {})[(x + w / 2, y + h / 2)] = max(w, h)
+            got = cache[fr] = got
+        cells.append(got)
+    snake = _find_snake(cells, times, script)
+    span = f"{len(frames)} frames over {times[-1] - times[0]:.1f} s of game time"
+    if snake is None or isinstance(snake, str):
+        seen = snake or ("nothing cell-sized was drawn on the display (only text, lines or large images)"
+                         if not any(cells) else "no shape moved one cell at a time like a snake")
+        msg = f"no snake identified in {span}: {seen}; a start menu the scripted keys (Enter, Space, " \
+              f"arrows) did not start, or a snake drawn in a way the probe cannot see{why}"
+        return {"snake_moves": _result(False if failed else None, msg),
+                "grid_aligned": _result(None, msg), "survives_wall": _result(None, msg)}
+
+    steps = snake["steps"]
+    step, seg = snake["step"], snake["seg"]
+    probes = {"snake_moves": _result(True, f"the head moved {len(steps)} times over "
+                                     f"{len({e['pos'] for e in steps})} cells, {step:g} px per step "
+                                     f"({snake['how']}; {span})")}
+    probes["grid_aligned"] = _grid(snake, cells, step, seg)
+    probes["survives_wall"] = _wall(snake, frames, width, height, status, why, script)
+    return probes
+
+
+def _find_snake(cells: list[dict], times: list[float], script) -> dict | str | None:
+    """The player's snake: colours, per-frame cells, and its moves (see the module docstring)."""
+    n = len(cells)
+    colours = {c for fr in cells for c in fr}
+    if not colours:
+        return None
+    empty: dict = {}
+    per = {c: [frozenset(fr.get(c, empty)) for fr in cells] for c in colours}
+
+    def axis_steps(sets: list) -> dict[int, float]:
+        got = {}
+        for i in range(1, n):
+            a, b = sets[i], sets[i - 1]
+            if a is b or a == b or not b:
+                continue
+            new, gone = a - b, b - a
+            if len(new) != 1 or len(gone) > 1:
+                continue
+            (hx, hy), = new
+            px, py = min(b, key=lambda p: (p[0] - hx) ** 2 + (p[1] - hy) ** 2)
+            dx, dy = hx - px, hy - py
+            if (dx == 0) != (dy == 0):
+                got[i] = abs(dx) + abs(dy)
+        return got
+
+    stepped = {c: axis_steps(per[c]) for c in colours}
+    primary = max(colours, key=lambda c: (len(stepped[c]), c))
+    if len(stepped[primary]) < 3:
+        return None
+    sizes = Counter(round(s) for fr in cells for s in fr.get(primary, empty).values())
+    seg = sizes.most_common(1)[0][0]
+    prim_changes = {i for i in range(1, n) if per[primary][i] != per[primary][i - 1]}
+    group = {primary}
+    for c in colours - {primary}:
+        csizes = Counter(round(s) for fr in cells for s in fr.get(c, empty).values())
+        csize = csizes.most_common(1)[0][0]
+        if not 0.6 * seg <= csize <= seg / 0.6:
+            continue
+        changes = {i for i in range(1, n) if per[c][i] != per[c][i - 1]}
+        # a head or another segment colour moves like the snake: one cell at a time, with it
+        # (tiles of a checkerboard the snake covers change with it too, but never step)
+        if changes and len(stepped[c]) >= 0.5 * len(changes) and len(changes & prim_changes) >= 0.5 * len(changes) \
+                and len(changes & set(stepped[primary])) >= 0.3 * len(stepped[primary]):
+            group.add(c)
+    lo, hi = 0.6 * seg, seg / 0.6
+    body = [frozenset(p for c in group for p, s in fr.get(c, empty).items() if lo <= s <= hi) for fr in cells]
+
+    # moves of the whole snake: one new cell next to the old ones (a step), one new cell elsewhere
+    # (a jump: wrap-around or a reset), or any other change (reset, vanished, redrawn)
+    events = []
+    mags: Counter = Counter()
+    for i in range(1, n):
+        a, b = body[i], body[i - 1]
+        if a == b:
+            continue
+        new = a - b
+        if len(new) == 1 and b:
+            (hx, hy), = new
+            px, py = min(b, key=lambda p: (p[0] - hx) ** 2 + (p[1] - hy) ** 2)
+            dx, dy = hx - px, hy - py
+            ev = {"i": i, "t": times[i], "pos": (hx, hy), "vec": (dx, dy), "len": len(a)}
+            if (dx == 0) != (dy == 0):
+                mags[round(abs(dx) + abs(dy), 1)] += 1
+            events.append(ev)
+        else:
+            events.append({"i": i, "t": times[i], "pos": None, "vec": None, "len": len(a)})
+    if not mags:
+        return None
+    step = mags.most_common(1)[0][0]
+    for ev in events:
+        v = ev["vec"]
+        if v is None:
+            ev["kind"] = "change"
+        elif (v[0] == 0) != (v[1] == 0) and abs(abs(v[0]) + abs(v[1]) - step) <= max(0.3 * step, 1.0):
+            ev["kind"] = "step"
+        else:
+            ev["kind"] = "jump"
+    steps = [e for e in events if e["kind"] == "step"]
+    if len(steps) < 3:
+        return None
+
+    # is it the player's snake? it turned with the arrow keys, or it has a body
+    how = []
+    for names, want in ((("up", "w"), lambda v: v[1] < 0), (("left", "a"), lambda v: v[0] < 0)):
+        t0 = _script_time(script, names)
+        if t0 is not None and any(t0 <= e["t"] <= t0 + 2.0 and want(e["vec"]) for e in steps):
+            how.append(f"turned with the {names[0].upper()} key")
+    chained = sum(1 for e in steps if e["len"] >= 2 and _connected(body[e["i"]], step))
+    if chained >= 0.5 * len(steps):
+        how.append(f"a body of {max(e['len'] for e in steps)} cells at most")
+    if not how and step >= seg - 2:
+        how.append("moves a whole cell at a time")
+    if not how:
+        return (f"a single shape moved {len(steps)} times by {step:g} px (less than its {seg} px size) and never "
+                f"turned with the scripted arrow keys: an animation, not a snake")
+    gaps = sorted(b["t"] - a["t"] for a, b in zip(steps, steps[1:]) if b["t"] > a["t"])
+    return {"colours": group, "body": body, "events": events, "steps": steps, "step": step,
+            "seg": seg, "how": ", ".join(how), "gap": gaps[len(gaps) // 2] if gaps else 0.1,
+            "per": per, "times": times}
+
+
+def _connected(cells: frozenset, step: float) -> bool:
+    """Every cell has a neighbour one step away (a snake's body, not scattered shapes)."""
+    pts = list(cells)
+    tol = max(0.3 * step, 1.0)
+    for x, y in pts:
+        if not any(abs(abs(x - u) + abs(y - v) - step) <= tol and (abs(x - u) <= tol or abs(y - v) <= tol)
+                   for u, v in pts if (u, v) != (x, y)):
+            return False
+    return True
+
+
+def _grid(snake: dict, cells: list[dict], step: float, seg: int) -> dict:
+    steps = snake["steps"]
+    frames_used = sorted({e["i"] for e in steps})
+    t0, t1 = snake["times"][frames_used[0]], snake["times"][frames_used[-1]]
+    seen = f"{len(steps)} moves between {t0:.1f} s and {t1:.1f} s"
+    if step < seg - 2:
+        return _result(False, f"the head moves {step:g} px per step but its segments are {seg} px: it moves "
+                              f"by pixels, not one cell per step ({seen})")
+    pts = [p for i in frames_used for p in snake["body"][i]]
+    sx = Counter(round(x % step, 1) for x, _ in pts)
+    sy = Counter(round(y % step, 1) for _, y in pts)
     ox, oy = sx.most_common(1)[0][0], sy.most_common(1)[0][0]
-    pts = [p for s in snake for p in s]
     off = [p for p in pts if not (_near(p[0], ox, step) and _near(p[1], oy, step))]
     if len(off) > 0.05 * len(pts):
-        return _fail(f"snake segments are not on one {step:g}-px lattice ({len(off)} of {len(pts)} off it)")
-    fpts = {p for s in food for p in s}
+        return _result(False, f"snake segments are not on one {step:g}-px lattice: {len(off)} of {len(pts)} "
+                              f"segment positions off it ({seen})")
+
+    # food, items and tiles: other cell-sized shapes present in >= 30% of the move frames that rarely move
+    per, empty = snake["per"], frozenset()
+    fpts: set = set()
+    for c, sets in per.items():
+        if c in snake["colours"]:
+            continue
+        present = [sets[i] for i in frames_used if sets[i]]
+        if len(present) < 0.3 * len(frames_used):
+            continue
+        moved = sum(1 for a, b in zip(present, present[1:]) if a != b)
+        if moved > 0.2 * max(len(present) - 1, 1):
+            continue
+        sizes = Counter(round(cells[i][c][p]) for i in frames_used for p in sets[i] or empty)
+        if not 0.5 * seg <= sizes.most_common(1)[0][0] <= 2 * seg:
+            continue
+        for s in present:
+            fpts |= s
     if not fpts:
-        return {"passed": True, "detail": f"snake on a {step:g}-px lattice at offset ({ox:g}, {oy:g}); no food identified"}
-    bad = [p for p in fpts if not (_near(p[0], ox, step) and _near(p[1], oy, step))]
+        return _result(True, f"snake on a {step:g}-px lattice at offset ({ox:g}, {oy:g}), one cell per step; "
+                             f"no food identified ({seen})")
+    bad = sorted(p for p in fpts if not (_near(p[0], ox, step) and _near(p[1], oy, step)))
     if bad:
         fx, fy = bad[0]
-        return _fail(f"food/items centred at x≡{_residue(fx, step):g}, y≡{_residue(fy, step):g} (mod {step:g}) but "
-                     f"the snake at x≡{ox:g}, y≡{oy:g}: the snake can never reach {len(bad)} of {len(fpts)} food positions")
-    return {"passed": True, "detail": f"snake and {len(fpts)} food/item/tile positions share a {step:g}-px lattice "
-            f"at offset ({ox:g}, {oy:g})"}
+        return _result(False, f"food/items centred at x≡{fx % step:g}, y≡{fy % step:g} (mod {step:g}) but the snake "
+                              f"at x≡{ox:g}, y≡{oy:g}: the snake can never reach {len(bad)} of {len(fpts)} "
+                              f"food/item positions, e.g. ({fx:g}, {fy:g}) ({seen})")
+    return _result(True, f"snake and {len(fpts)} food/item/tile positions share a {step:g}-px lattice at offset "
+                         f"({ox:g}, {oy:g}), one cell per step ({seen})")
 
 
-def _wall(heads, band, width, height, steps, crashed, why, n_frames) -> dict:
-    if not steps:
-        return _fail("the snake never moved, so it never reached a wall" + why)
-    step = band  # a border cell: the head centre within one cell of the edge
-    # walls drawn inside the window: the farthest the head ever got on an axis, where it stopped
-    xs, ys = [h[1][0] for h in heads], [h[1][1] for h in heads]
-    gaps = sorted(b[0] - a[0] for a, b in zip(heads, heads[1:]))
-    usual_gap = gaps[len(gaps) // 2] if gaps else 1
-    for idx, (i, (hx, hy), vec) in enumerate(heads):
-        if vec is None:
+def _wall(snake: dict, frames: list, width: float, height: float, status: str, why: str, script) -> dict:
+    events, steps, step, gap = snake["events"], snake["steps"], snake["step"], snake["gap"]
+    long_gap = max(3 * gap, 0.5)
+    xs = [e["pos"][0] for e in steps]
+    ys = [e["pos"][1] for e in steps]
+    last_t = frames[-1][0]
+    quit_at = float((script or {}).get("quit_at", 10.0))
+
+    def outside(p) -> bool:
+        return p[0] < 0 or p[1] < 0 or p[0] > width or p[1] > height
+
+    def after(k: int) -> tuple[str | None, str]:
+        """What followed event k: ("end", how) when the round ended, ("wrap"|"on"|"crash", how) otherwise."""
+        e = events[k]
+        nxt = events[k + 1] if k + 1 < len(events) else None
+        if nxt is None:
+            if last_t - e["t"] < 1.0 and last_t < quit_at - 0.05:  # the frames stopped right there
+                if status in FAILED_RUN:
+                    return "crash", f"then the program stopped{why}"
+                return "end", f"then the program drew no more frames and ended without error (exit or " \
+                              f"waiting at {last_t:.1f} s)"
+            if last_t - e["t"] <= long_gap:
+                return "on", "the run ended before anything else happened"
+            later = f", and the program later stopped{why}" if status in FAILED_RUN else ""
+            return "end", f"then the snake stopped moving for the remaining {last_t - e['t']:.1f} s (game over){later}"
+        if nxt["t"] - e["t"] > long_gap:
+            return "end", f"then the snake stopped moving for {nxt['t'] - e['t']:.1f} s (game over, then a restart)"
+        if nxt["kind"] == "change":
+            return "end", f"then the snake {'disappeared' if not nxt['len'] else 'was redrawn elsewhere (reset)'} " \
+                          f"at {nxt['t']:.1f} s"
+        if nxt["kind"] == "jump":
+            (x0, y0), (x1, y1) = e["pos"], nxt["pos"]
+            dx, dy = e["vec"]
+            opposite = (dx < 0 and x1 > width - step and abs(y1 - y0) < step / 2) or \
+                       (dx > 0 and x1 < step and abs(y1 - y0) < step / 2) or \
+                       (dy < 0 and y1 > height - step and abs(x1 - x0) < step / 2) or \
+                       (dy > 0 and y1 < step and abs(x1 - x0) < step / 2)
+            if opposite and nxt["len"] >= e["len"]:
+                return "wrap", f"then it wrapped around to ({x1:g}, {y1:g}) on the other side"
+            return "end", f"then the snake was reset to ({x1:g}, {y1:g}) at {nxt['t']:.1f} s"
+        return "on", "it kept moving"
+
+    for k, e in enumerate(events):
+        if e["kind"] != "step":
             continue
-        dx, dy = vec
-        off_board = hx < 0 or hy < 0 or hx > width or hy > height
-        if off_board:
-            return _fail(f"the snake left the board at ({hx:g}, {hy:g}) instead of hitting the wall")
-        nxt = heads[idx + 1] if idx + 1 < len(heads) else None
+        (hx, hy), (dx, dy) = e["pos"], e["vec"]
         at_edge = (dx < 0 and hx < step) or (dx > 0 and hx > width - step) or \
                   (dy < 0 and hy < step) or (dy > 0 and hy > height - step)
         extreme = (dx < 0 and hx <= min(xs) + 0.5) or (dx > 0 and hx >= max(xs) - 0.5) or \
                   (dy < 0 and hy <= min(ys) + 0.5) or (dy > 0 and hy >= max(ys) - 0.5)
-        stopped = nxt is None or nxt[2] is None or nxt[0] - i > 3 * usual_gap
-        if not (at_edge or (extreme and stopped)):
+        where = f"({hx:g}, {hy:g}) at {e['t']:.1f} s (frame {e['i']})"
+        if outside(e["pos"]):
+            # games that move before they check draw the head one or two cells past the edge
+            j, past = k, 1
+            while past < 3 and j + 1 < len(events):
+                nxt = events[j + 1]
+                if nxt["kind"] != "step" or nxt["vec"] != e["vec"] or not outside(nxt["pos"]) \
+                        or nxt["t"] - events[j]["t"] > long_gap:
+                    break
+                j, past = j + 1, past + 1
+            what, how = after(j)
+            cells = "one cell" if past == 1 else f"{past} cells"
+            if what == "end" and past <= 2:
+                return _result(True, f"the head moved {cells} past the edge, to {where} first, {how}: the round "
+                                     f"ended at the wall")
+            if what == "crash":
+                return _result(False, f"the head moved past the edge to {where}, {how}")
+            if what == "wrap":
+                return _result(False, f"the head moved past the edge to {where}, {how}: the wall does not end the round")
+            return _result(False, f"the snake left the board at {where} and kept moving ({past} cells past the "
+                                  f"edge) instead of hitting a wall")
+        if not (at_edge or extreme):
             continue
-        after = n_frames - 1 - i
-        if nxt is not None and nxt[2] is not None and nxt[2] == vec:
-            hx2, hy2 = nxt[1]
-            if hx2 < 0 or hy2 < 0 or hx2 > width or hy2 > height:
-                return _fail(f"the snake left the board at ({hx2:g}, {hy2:g}) instead of hitting the wall")
-        if crashed:
-            return _fail(f"the snake reached the wall at frame {i}, then the program stopped{why}")
-        if after < 3:
-            return _fail(f"the snake reached the wall at frame {i} and the program stopped drawing ({after} frames after)")
-        what = "wrapped around" if nxt is not None and nxt[2] is None else "kept running (game over or restart)"
-        return {"passed": True, "detail": f"the snake reached the wall at ({hx:g}, {hy:g}) at frame {i} and the game "
-                f"{what}: {after} more frames drawn"}
-    return _fail("the snake never reached a wall during the scripted run" + why)
+        what, how = after(k)
+        if what == "on" or (what == "crash" and not at_edge):  # a crash away from the edge is not a wall
+            continue
+        if what == "crash":
+            return _result(False, f"the head reached the wall at {where}, {how}")
+        if what == "wrap":
+            return _result(False, f"the head reached the edge at {where}, {how}: the wall does not end the round")
+        place = "the wall" if at_edge else "the farthest point it ever reached on that axis (a wall inside the window)"
+        return _result(True, f"the head reached {place} at {where}, {how}: the round ended at the wall")
+    far = f"x {min(xs):g}..{max(xs):g}, y {min(ys):g}..{max(ys):g} of a {width:g}x{height:g} window"
+    return _result(None, f"the snake never reached a wall during the scripted run (its head stayed within {far}){why}")
