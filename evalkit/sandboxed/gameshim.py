@@ -1,8 +1,12 @@
 """Loaded before a pygame program: virtual time, scripted input, and a trace of what it draws.
 
 * Time is virtual: ``Clock.tick(fps)`` advances 1/fps s, ``time.sleep``/``pygame.time.wait``/
-  ``delay`` advance by their argument, ``get_ticks``/``time.time``/``monotonic`` read the virtual
-  clock, and ``set_timer`` events fire on it. 10 s of game time costs a fraction of a second.
+  ``delay`` advance by their argument, every clock a program reads (``time.time``/``monotonic``/
+  ``perf_counter``/``process_time``, their ``_ns`` forms, ``clock_gettime``, ``datetime.now``,
+  ``get_ticks``) reads the virtual clock from a fixed origin, and ``set_timer`` events fire on it.
+  10 s of game time costs a fraction of a second, and the same program sees the same times on
+  every run whatever the machine's load. ``subprocess`` keeps the real clock for its own waits
+  (a child process takes real time; it must not burn game time while the game waits for it).
 * Input is a scripted, seeded sequence of key presses ending in QUIT: Return and Space first (start
   menus), then arrows (with WASD) to turn and run into a wall, restart keys, random arrows;
   ``pygame.key.get_pressed`` reflects the scripted keys.
@@ -12,7 +16,10 @@
   the program's own clock calls advanced since the previous frame, ``a``/``r`` shapes added and
   removed (``[x, y, w, h, r, g, b, kind]``).
 * After QUIT plus a grace period the program is stopped with ``{"kind": "shim", "budget_end": true}``
-  (an interactive program still running at the end of its budget).
+  (an interactive program still running at the end of its budget). Status messages also say how
+  many frames it drew and event polls it made and when it last did either (``last_active``), so
+  the runner can tell a running game from one that sleeps or spins without drawing or polling;
+  one is sent every second of game time as a heartbeat.
 
 Standard library + pygame only; never imported on the host except for DEFAULT_SCRIPT.
 """
@@ -58,9 +65,108 @@ class _Pressed:
         return iter(())
 
 
+# The virtual clocks start from fixed origins, so a program that prints or seeds from the time
+# sees the same values on every run (2023-11-14 22:13:20 UTC for the wall clock).
+WALL_ORIGIN = 1_700_000_000.0
+MONO_ORIGIN = 1000.0
+
+
+def _install_clocks(st: dict, advance) -> None:
+    """Every clock a program can read runs on the virtual clock ``st["vt"]``, or waits for real
+    without consuming game time.
+
+    Clock readers are patched on the ``time`` module (and ``sched``'s defaults). Modules that
+    wait for something real keep the real clock: ``threading`` and ``queue`` (bound at import),
+    and ``subprocess``, which also gets a real ``sleep`` -- its wait loop sleeps between polls of
+    the child, and with a virtual sleep it burned game time at random (pygame's SysFont runs
+    ``fc-list`` through it; the template also runs that once before any job)."""
+    import datetime as _dt
+    import subprocess  # imported before the patch, so it binds the real clock
+    import time as _time
+    import types
+
+    real = types.ModuleType("time")  # the real clock, for subprocess
+    real.__dict__.update(_time.__dict__)
+
+    def sleep(seconds):
+        advance(seconds)
+
+    def vtime():
+        st["vt"] += 1e-6  # busy-waits on the clock still make progress
+        advance(0)
+        return WALL_ORIGIN + st["vt"]
+
+    def vmono():
+        st["vt"] += 1e-6
+        advance(0)
+        return MONO_ORIGIN + st["vt"]
+
+    def vcpu():  # CPU time would depend on the machine: the program's CPU clock is game time too
+        st["vt"] += 1e-6
+        advance(0)
+        return st["vt"]
+
+    mono_ids = {getattr(_time, n) for n in ("CLOCK_MONOTONIC", "CLOCK_MONOTONIC_RAW", "CLOCK_BOOTTIME",
+                                            "CLOCK_UPTIME", "CLOCK_HIGHRES") if hasattr(_time, n)}
+    cpu_ids = {getattr(_time, n) for n in ("CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
+                                           "CLOCK_PROF") if hasattr(_time, n)}
+    real_gettime = _time.clock_gettime if hasattr(_time, "clock_gettime") else None
+
+    def clock_gettime(clk_id):
+        if clk_id in mono_ids:
+            return vmono()
+        if clk_id in cpu_ids:
+            return vcpu()
+        if clk_id == getattr(_time, "CLOCK_REALTIME", None):
+            return vtime()
+        return real_gettime(clk_id)
+
+    _time.sleep = sleep
+    _time.time = vtime
+    _time.monotonic = vmono
+    _time.perf_counter = vmono
+    _time.process_time = vcpu
+    _time.thread_time = vcpu
+    _time.time_ns = lambda: int(vtime() * 1e9)
+    _time.monotonic_ns = lambda: int(vmono() * 1e9)
+    _time.perf_counter_ns = lambda: int(vmono() * 1e9)
+    _time.process_time_ns = lambda: int(vcpu() * 1e9)
+    _time.thread_time_ns = lambda: int(vcpu() * 1e9)
+    if real_gettime is not None:
+        _time.clock_gettime = clock_gettime
+        _time.clock_gettime_ns = lambda clk_id: int(clock_gettime(clk_id) * 1e9)
+
+    # threading and queue keep the real clock they bound at import: their waits block for real
+    # (a game blocked there makes no frames and polls no events, which the runner sees as a hang)
+    sched = sys.modules.get("sched")
+    if sched is not None and sched.scheduler.__init__.__defaults__:
+        sched.scheduler.__init__.__defaults__ = (vmono, sleep)
+    subprocess.time, subprocess._time = real, real.monotonic
+
+    class datetime(_dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls.fromtimestamp(vtime(), tz)
+
+        @classmethod
+        def today(cls):
+            return cls.fromtimestamp(vtime())
+
+        @classmethod
+        def utcnow(cls):
+            return cls.utcfromtimestamp(vtime())
+
+    datetime.__name__ = datetime.__qualname__ = "datetime"
+    _dt.datetime = datetime  # (date stays: a datetime must remain an instance of datetime.date)
+    for name in ("localtime", "gmtime", "ctime"):  # their "now" default
+        fn = getattr(_time, name)
+        setattr(_time, name, lambda secs=None, _fn=fn: _fn(vtime() if secs is None else secs))
+    real_strftime = _time.strftime
+    _time.strftime = lambda fmt, t=None: real_strftime(fmt, _time.localtime() if t is None else t)
+
+
 def install(cfg: dict, report) -> object:
     import random
-    import time as _time
 
     import pygame
 
@@ -70,10 +176,10 @@ def install(cfg: dict, report) -> object:
         "wait": pygame.event.wait, "peek": pygame.event.peek, "pump": pygame.event.pump,
         "rect": pygame.draw.rect, "circle": pygame.draw.circle, "ellipse": pygame.draw.ellipse,
         "flip": pygame.display.flip, "update": pygame.display.update, "set_mode": pygame.display.set_mode,
-        "time": _time.time, "monotonic": _time.monotonic, "perf_counter": _time.perf_counter,
     }
-    t_wall0, t_mono0 = real["time"](), real["monotonic"]()
-    st = {"vt": 0.0, "frame_vt": -1.0, "idle_polls": 0, "quit_sent": False, "frames": 0, "size": None}
+    # activity: frames drawn and event polls made, and the game time of the last of either
+    st = {"vt": 0.0, "frame_vt": -1.0, "idle_polls": 0, "quit_sent": False, "frames": 0, "size": None,
+          "polls": 0, "last_active": None, "beat": 0}
     held: set = set()
     buf: list = []
     timers: dict = {}
@@ -96,8 +202,16 @@ def install(cfg: dict, report) -> object:
     quit_at, stop_at = float(cfg["quit_at"]), float(cfg["quit_at"]) + float(cfg["grace"])
 
     def status(**extra) -> dict:
+        last = st["last_active"]
         return {"kind": "shim", "virtual_time": round(st["vt"], 3), "quit_sent": st["quit_sent"],
-                "frames": st["frames"], "size": st["size"], **extra}
+                "frames": st["frames"], "size": st["size"], "polls": st["polls"],
+                "last_active": None if last is None else round(last, 3), "quit_at": quit_at, **extra}
+
+    def active(poll: bool = False) -> None:
+        """The game drew a frame or looked at its input: it is running, not hung."""
+        st["last_active"] = st["vt"]
+        if poll:
+            st["polls"] += 1
 
     def flush(**extra) -> None:
         if buf:
@@ -113,6 +227,9 @@ def install(cfg: dict, report) -> object:
         if dt > 0:
             st["vt"] += dt
             st["idle_polls"] = 0
+        if st["vt"] >= st["beat"] + 1.0 and st["vt"] < stop_at:  # heartbeat: once a second of game time
+            st["beat"] = int(st["vt"])
+            flush()
         if st["vt"] >= stop_at:
             flush(budget_end=True)
             for s in (sys.stdout, sys.stderr):
@@ -168,26 +285,7 @@ def install(cfg: dict, report) -> object:
         return min(cands)
 
     # ---- time
-    def sleep(seconds):
-        advance(seconds)
-
-    def vtime():
-        st["vt"] += 1e-6  # busy-waits on the clock still make progress
-        advance(0)
-        return t_wall0 + st["vt"]
-
-    def vmono():
-        st["vt"] += 1e-6
-        advance(0)
-        return t_mono0 + st["vt"]
-
-    _time.sleep = sleep
-    _time.time = vtime
-    _time.monotonic = vmono
-    _time.perf_counter = vmono
-    _time.time_ns = lambda: int(vtime() * 1e9)
-    _time.monotonic_ns = lambda: int(vmono() * 1e9)
-    _time.perf_counter_ns = lambda: int(vmono() * 1e9)
+    _install_clocks(st, advance)
 
     class Clock:
         def __init__(self):
@@ -237,26 +335,31 @@ def install(cfg: dict, report) -> object:
     pygame.time.delay = wait_ms
     pygame.time.set_timer = set_timer
 
-    # ---- events
+    # ---- events (each call is input polling: the game is responsive)
     def ev_get(*a, **kw):
+        active(poll=True)
         deliver()
         return real["get"](*a, **kw)
 
     def ev_poll():
+        active(poll=True)
         deliver()
         return real["poll"]()
 
     def ev_peek(*a, **kw):
+        active(poll=True)
         deliver()
         return real["peek"](*a, **kw)
 
     def ev_pump():
+        active(poll=True)
         deliver()
         return real["pump"]()
 
     def ev_wait(timeout=0):
         limit = st["vt"] + timeout / 1000.0 if timeout and timeout > 0 else None
         while True:
+            active(poll=True)
             deliver()
             ev = real["poll"]()
             if ev.type != pygame.NOEVENT:
@@ -273,7 +376,11 @@ def install(cfg: dict, report) -> object:
     pygame.event.peek = ev_peek
     pygame.event.pump = ev_pump
     pygame.event.wait = ev_wait
-    pygame.key.get_pressed = lambda: _Pressed(held)
+    def get_pressed():
+        active(poll=True)
+        return _Pressed(held)
+
+    pygame.key.get_pressed = get_pressed
 
     # ---- drawing trace: what the display shows, as shapes per frame
     try:
@@ -283,6 +390,7 @@ def install(cfg: dict, report) -> object:
     tracer = drawtrace.install(pygame)
 
     def end_frame() -> None:
+        active()
         own = st["vt"] - max(st["frame_vt"], 0.0)  # game time the program's clock calls made since the last frame
         if st["vt"] == st["frame_vt"]:
             advance(1.0 / 60)  # a loop without any clock still moves game time forward
