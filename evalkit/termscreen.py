@@ -82,7 +82,7 @@ class Replay:
         """The frames as a gameprobes draw trace (one 10x10 square per visible cell)."""
         styles: dict = {}
         frames = []
-        big = self.cols * self.rows / 4  # a style covering a quarter of the screen is a background
+        big = self.cols * self.rows / 8  # a style covering an eighth of the screen is a background (dots)
         for t, cells in self.frames:
             count: dict = {}
             for _, _, style in cells:

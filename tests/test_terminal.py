@@ -30,8 +30,8 @@ def run_terminal(source: str, timeout: float = 10.0):
                           terminal=execution.terminal_script()))
 
 
-def run_task(source: str, interactive: bool = True):
-    task = Task(id="t", suite="t", prompt="", language="python", interactive=interactive)
+def run_task(source: str, interactive: bool = True, task_id: str = "t"):
+    task = Task(id=task_id, suite="t", prompt="", language="python", interactive=interactive)
     scores, art = execution.run(task, Extraction(blocks=[CodeBlock(source, "python", "```", 1)], main_index=0))
     return {s.metric: s for s in scores}, art
 
@@ -165,3 +165,33 @@ def test_tkinter_without_a_display_is_not_judged_not_a_crash():
     if ex["status"] == "missing_dependency":  # a Python built without tkinter: not judged either
         return
     assert ex["status"] == "needs_display" and "needs a display" in ex["reason"]
+
+
+def test_a_raw_terminal_program_with_a_reader_thread_gets_the_keys_every_run_alike():
+    code = (PROGRAMS / "snake_ansi_thread.py").read_text()
+    runs = [run_task(code, task_id="snake") for _ in range(2)]
+    (m, art), (_, art2) = runs
+    ex = art["execution"]
+    assert m["runs_ok"].value == 1.0 and ex["status"] == "ok"
+    # up at 0.6 s, left at 1.2 s: the snake turns twice and ends at the left wall, the same way each run
+    assert ex["stderr"].strip() == art2["execution"]["stderr"].strip() == "final 0 (0, 3)"
+    assert ex["screen"] == art2["execution"]["screen"] and "Score: 0" in ex["screen"]
+    assert art["probes"]["snake_moves"]["passed"]
+
+
+def test_select_on_stdin_waits_in_virtual_time():
+    src = ("import select, sys, time, tty\n"
+           "tty.setcbreak(0)\n"
+           "t0 = time.monotonic()\n"
+           "seen = []\n"
+           "while time.monotonic() - t0 < 3:\n"
+           "    r, _, _ = select.select([sys.stdin], [], [], 0.5)\n"
+           "    if r:\n"
+           "        seen.append((sys.stdin.read(1), round(time.monotonic() - t0, 1)))\n"
+           "print(seen, file=sys.stderr)\n")
+    m, art = run_task(src)
+    ex = art["execution"]
+    assert m["runs_ok"].value == 1.0 and ex["duration"] < 5  # 3 s of 0.5 s selects, not 3 s of waiting
+    seen = eval(ex["stderr"])  # noqa: S307 - our own program's repr
+    assert "".join(c for c, _ in seen).startswith("\x1b[A\x1b[Dp")
+    assert seen[0][1] == 0.6 and seen[3][1] == 1.2

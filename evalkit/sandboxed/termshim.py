@@ -16,6 +16,11 @@ the host replays through a terminal emulator.
   program's own delay mode is tracked here), so it still refreshes the screen as it would.
 * Every ``getch`` that reads at a new virtual time writes a private OSC mark
   (``ESC ] 7777;evalkit;<t> BEL``) to the terminal: the host cuts the screen into frames there.
+* A program that reads the terminal itself (``termios``/``tty`` raw mode, ``select`` on stdin,
+  ``sys.stdin.read``/``os.read(0)``, a reader thread) gets the same keys as the bytes a terminal
+  sends, from a feed behind ``sys.stdin``, ``os.read(0, n)`` and ``select.select``: a ``select``
+  timeout advances the virtual clock, a blocking read jumps to the next key, and a reader thread
+  takes each key before the main thread's clock moves on (so it lands in the same frame each run).
 * After ``q`` plus a grace period the program is stopped with ``{"kind": "shim", "budget_end": true}``.
 
 Standard library only; never imported on the host.
@@ -23,6 +28,7 @@ Standard library only; never imported on the host.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 
@@ -70,6 +76,10 @@ def install(cfg: dict, report) -> object:
         st["mark_vt"] = st["vt"]
         st["frames"] += 1
         try:
+            sys.stdout.flush()  # what the program printed belongs to this frame
+        except BaseException:
+            pass
+        try:
             os.write(1, MARK % st["vt"])
         except OSError:
             pass
@@ -82,6 +92,10 @@ def install(cfg: dict, report) -> object:
         if dt > 0:
             st["vt"] += dt
             st["idle"] = 0
+            if not stdin["curses"]:  # a program drawing with prints: a frame ends where time moves
+                mark()
+            if stdin["active"] and not stdin["curses"]:
+                feed_stdin()
         if st["vt"] >= stop_at:
             for s in (sys.stdout, sys.stderr):
                 try:
@@ -94,6 +108,109 @@ def install(cfg: dict, report) -> object:
 
     def next_due() -> float:
         return min([stop_at] + [t for t, _ in keys[:1]])
+
+    # ---- programs that read the terminal themselves (termios/tty raw mode, select, a reader thread)
+    import threading
+
+    stdin = {"buf": bytearray(), "active": False, "curses": False, "waiting": 0}
+    cond = threading.Condition()
+
+    def feed_stdin() -> None:
+        """Due keys -> the bytes a terminal sends; a reader thread gets them before time moves on."""
+        data = bytearray()
+        while keys and keys[0][0] <= st["vt"] + 1e-6:
+            _, name = keys.pop(0)
+            if name == "q":
+                st["quit_sent"] = True
+            data += (_SEQ.get(name) or _CHAR.get(name, name[:1] or " ")).encode()
+        if not data:
+            return
+        with cond:
+            stdin["buf"] += data
+            cond.notify_all()
+            if stdin["waiting"] and threading.current_thread() is threading.main_thread():
+                # a reader thread handles the key and comes back for the next one before the
+                # game goes on, so the key lands in the same frame every run
+                cond.wait_for(lambda: not stdin["buf"] and stdin["waiting"], timeout=0.5)
+
+    def take(n: int) -> bytes:
+        with cond:
+            out = bytes(stdin["buf"][:max(n, 1)])
+            del stdin["buf"][:len(out)]
+            cond.notify_all()
+            return out
+
+    def read_stdin(n: int) -> bytes:
+        stdin["active"] = True
+        if stdin["buf"]:
+            return take(n)
+        if threading.current_thread() is not threading.main_thread():
+            with cond:  # a reader thread: wait for the main thread's clock to bring a key
+                stdin["waiting"] += 1
+                cond.notify_all()
+                cond.wait_for(lambda: stdin["buf"])
+                stdin["waiting"] -= 1
+            return take(n)
+        while not stdin["buf"]:  # the main thread blocks: time jumps to the next key
+            advance(max(next_due() - st["vt"], 1e-3))
+            feed_stdin()
+        return take(n)
+
+    def is_stdin(f) -> bool:
+        try:
+            return (f if isinstance(f, int) else f.fileno()) == 0
+        except (AttributeError, OSError, ValueError):
+            return False
+
+    import select as _select
+
+    real_select, real_os_read = _select.select, os.read
+
+    def select(r, w, x, timeout=None):
+        if not any(is_stdin(f) for f in r):
+            return real_select(r, w, x, timeout)
+        stdin["active"] = True
+        others = [f for f in r if not is_stdin(f)]
+        if not stdin["buf"]:
+            if timeout is None:
+                advance(max(next_due() - st["vt"], 1e-3))
+            elif timeout > 0:
+                advance(min(float(timeout), max(next_due() - st["vt"], 0.0)))
+            else:
+                st["idle"] += 1
+                if st["idle"] > 2:
+                    advance(0.001)
+            feed_stdin()
+        ready = real_select(others, w, x, 0) if others or w or x else ([], [], [])
+        mine = [f for f in r if is_stdin(f)] if stdin["buf"] else []
+        return mine + list(ready[0]), list(ready[1]), list(ready[2])
+
+    def os_read(fd, n):
+        return read_stdin(n) if fd == 0 else real_os_read(fd, n)
+
+    class _Raw(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def fileno(self):
+            return 0
+
+        def isatty(self):
+            return True
+
+        def readinto(self, b):
+            data = read_stdin(len(b))
+            b[:len(data)] = data
+            return len(data)
+
+    try:
+        sys.stdout.reconfigure(line_buffering=True)  # a terminal's stdout is line-buffered
+    except (AttributeError, ValueError):
+        pass
+    _select.select = select
+    os.read = os_read
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.BufferedReader(_Raw(), 1), encoding="utf-8",
+                                                 errors="replace", newline="")
 
     # ---- time
     def vtime():
@@ -246,6 +363,7 @@ def install(cfg: dict, report) -> object:
     screens: list = []
 
     def initscr():
+        stdin["curses"] = True  # curses reads the keys (ungetch), not the stdin feed
         if not screens:
             screens.append(Window(real_initscr()))
         else:

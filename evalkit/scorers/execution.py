@@ -92,7 +92,9 @@ TERMINAL = {"rows": 24, "cols": 80, "term": "xterm-256color"}
 # into the left wall, restart keys after the game over, random arrows, and q at the end.
 TERMINAL_KEYS = [[0.6, "up"], [1.2, "left"], [1.6, "p"], [2.0, "p"],
                  [7.0, "space"], [7.2, "return"], [7.4, "r"]]
-_USES_TERMINAL = re.compile(r"^\s*(?:import\s+(?:[\w.]+\s*,\s*)*curses\b|from\s+curses\b)", re.M)
+# curses, or raw terminal input (termios/tty): the program needs a terminal to run as written
+_USES_TERMINAL = re.compile(r"^\s*(?:import\s+(?:[\w.]+\s*,\s*)*(?:curses|termios|tty)\b|from\s+(?:curses|termios|tty)\b)",
+                            re.M)
 _NO_DISPLAY = re.compile(r"(?i)no display|\$DISPLAY|couldn't connect to display|cannot open display")
 
 
@@ -124,7 +126,7 @@ def program_job(source: str, *, interactive: bool, filename: str = "main.py",
     a pseudo-terminal, anything else runs as a plain program."""
     everything = source + "".join("\n" + code for name, code in files if name.endswith((".py", ".pyw")))
     game = interactive and "pygame" in everything
-    # a curses program gets a pseudo-terminal (a pygame game with a curses menu stays a game)
+    # a curses or raw-terminal program gets a pseudo-terminal (a pygame game stays a game)
     terminal = not game and _USES_TERMINAL.search(everything) is not None
     return Job(
         source=source, filename=filename, files=files, interactive=interactive or terminal,
