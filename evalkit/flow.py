@@ -52,28 +52,12 @@ def _inside(outer, inner) -> bool:
     return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
 
 
-def _descendants(node, stop_at_functions: bool = True):
-    stack = list(reversed(node.named_children))
-    while stack:
-        n = stack.pop()
-        yield n
-        if stop_at_functions and n.type in _FN_TYPES:
-            continue
-        stack.extend(reversed(n.named_children))
-
-
 class _Fn:
     def __init__(self, name: str, node, params: list[str], body):
         self.name, self.node, self.params, self.body = name, node, params, body
-        self.returns: list[tuple[str, int]] = []
-        if body is None:
-            return
-        if node.type == "arrow_function" and body.type != "statement_block":
+        self.returns: list[tuple[str, int]] = []  # filled by _Shapes (return expressions, not nested functions')
+        if body is not None and node.type == "arrow_function" and body.type != "statement_block":
             self.returns.append((_txt(body), _line(body)))
-            return
-        for d in _descendants(body):
-            if d.type == "return_statement" and d.named_children:
-                self.returns.append((_txt(d.named_children[0]), _line(d)))
 
 
 def _params(pnode) -> list[str]:
@@ -94,9 +78,59 @@ def _params(pnode) -> list[str]:
     return [p for p in out if p not in ("self", "cls", "this")]
 
 
-def _functions(root) -> dict[str, _Fn]:
+# one query collects every shape the flow needs (a Python-level tree walk was the slowest step)
+_SHAPE_QUERIES = {
+    "python": """
+(function_definition) @fn
+(while_statement) @while
+(break_statement) @break
+(return_statement) @ret
+""",
+    "javascript": """
+[(function_declaration) (method_definition) (generator_function_declaration)] @fn
+(variable_declarator value: [(arrow_function) (function_expression)]) @fn
+[(while_statement) (do_statement)] @while
+(break_statement) @break
+(return_statement) @ret
+""",
+}
+
+
+class _Shapes:
+    """Functions (by name), while loops and break statements of one tree."""
+
+    def __init__(self, tree, language: str):
+        import tree_sitter as ts
+
+        from . import treesitter
+
+        qsrc = _SHAPE_QUERIES["python" if language == "python" else "javascript"]
+        caps = ts.QueryCursor(treesitter._query(language, qsrc)).captures(tree.root_node)
+        self.fns = _functions(caps.get("fn", ()))
+        self.def_counts: dict[str, int] = {}
+        for n in caps.get("fn", ()):
+            nm = n.child_by_field_name("name")
+            if nm is not None:
+                self.def_counts[_txt(nm)] = self.def_counts.get(_txt(nm), 0) + 1
+        self.whiles = list(caps.get("while", ()))
+        self.breaks = list(caps.get("break", ()))
+        by_id = {fn.node.id: fn for fn in self.fns.values()}
+        for r in caps.get("ret", ()):
+            if not r.named_children:
+                continue
+            n = r.parent
+            while n is not None and n.type not in _FN_TYPES:
+                n = n.parent
+            fn = by_id.get(n.id) if n is not None else None
+            if fn is not None:
+                fn.returns.append((_txt(r.named_children[0]), _line(r)))
+        for fn in self.fns.values():
+            fn.returns.sort(key=lambda t: t[1])
+
+
+def _functions(nodes) -> dict[str, _Fn]:
     fns: dict[str, _Fn] = {}
-    for n in _descendants(root, stop_at_functions=False):
+    for n in sorted(nodes, key=lambda n: n.start_byte):
         fn = None
         if n.type in ("function_definition", "function_declaration", "method_definition",
                       "generator_function_declaration"):
@@ -346,14 +380,13 @@ _ENTRY_TYPES = {"expression_statement", "while_statement", "if_statement", "for_
                 "try_statement"}
 
 
-def unused_functions(idx, tree, fns: dict[str, _Fn] | None = None) -> list[tuple[int, int, str]]:
+def unused_functions(idx, tree, shapes: _Shapes) -> list[tuple[int, int, str]]:
     """(first line, last line, name) of functions a complete program never refers to.
 
     Only for a complete program (it does something at module level: calls a function, runs a
     loop): code that is never called implements nothing. A fragment of definitions is judged as
     written, since the reader is shown only part of the program."""
     root = tree.root_node
-    fns = _functions(root) if fns is None else fns
     top = [c for c in root.named_children if c.type in _ENTRY_TYPES]
     if not any(c.type != "expression_statement" or re.search(r"\w\s*\(", _txt(c)) for c in top):
         return []
@@ -363,26 +396,11 @@ def unused_functions(idx, tree, fns: dict[str, _Fn] | None = None) -> list[tuple
     for s, _ln in idx.strings:  # setTimeout("step()"), getattr(self, "on_" + name)
         for w in re.findall(r"[A-Za-z_]\w*", s):
             uses[w] = uses.get(w, 0) + 1
-    defined: dict[str, int] = {}
-    for f in _all_defs(root):
-        defined[f] = defined.get(f, 0) + 1
     out = []
-    for name, fn in fns.items():
-        if uses.get(name, 0) <= defined.get(name, 1) and not _CALLBACK.match(name):
+    for name, fn in shapes.fns.items():
+        if uses.get(name, 0) <= shapes.def_counts.get(name, 1) and not _CALLBACK.match(name):
             out.append((_line(fn.node), fn.node.end_point[0] + 1, name))
     return out
-
-
-def _all_defs(root):
-    for n in _descendants(root, stop_at_functions=False):
-        if n.type in ("function_definition", "function_declaration", "method_definition"):
-            nm = n.child_by_field_name("name")
-            if nm is not None:
-                yield _txt(nm)
-        elif n.type == "variable_declarator":
-            val, nm = n.child_by_field_name("value"), n.child_by_field_name("name")
-            if val is not None and nm is not None and val.type in ("arrow_function", "function_expression", "function"):
-                yield _txt(nm)
 
 
 def annotate(idx, tree) -> None:
@@ -390,8 +408,9 @@ def annotate(idx, tree) -> None:
     ``idx.unused`` (functions a complete program never calls)."""
     if tree is None:
         return
-    fns = _functions(tree.root_node)
-    idx.unused = unused_functions(idx, tree, fns)
+    shapes = _Shapes(tree, idx.language)
+    fns = shapes.fns
+    idx.unused = unused_functions(idx, tree, shapes)
     if not idx.branches:
         return
     colls = _Collections(idx)
@@ -408,7 +427,7 @@ def annotate(idx, tree) -> None:
         m = re.fullmatch(r"\s*\(?\s*(?:not\s+|!\s*)?([\w.$]+)\s*(?:(?:==|===|is)\s*(?:True|true|1))?\s*\)?\s*", br.cond)
         if m:
             flag_tests.setdefault(m.group(1), []).append(br)
-    whiles = [n for n in _descendants(tree.root_node, stop_at_functions=False) if n.type in _WHILE_TYPES]
+    whiles, breaks = shapes.whiles, shapes.breaks
 
     for br in idx.branches:
         node = br.node
@@ -469,8 +488,8 @@ def annotate(idx, tree) -> None:
                 if stops:
                     bparts.append(("end_game()", _line(w), f"setting {flag} stops the loop on line {_line(w)}"))
         if body_node is not None:
-            for d in _descendants(body_node):
-                if d.type != "break_statement":
+            for d in breaks:
+                if not _inside(body_node, d):
                     continue
                 loop = d.parent
                 while loop is not None and loop.type not in _LOOP_TYPES and loop.type not in _FN_TYPES:
