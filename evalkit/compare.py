@@ -101,19 +101,29 @@ def bootstrap_mean_ci(diffs: np.ndarray, *, n_boot: int = DEFAULT_BOOT, seed: in
                       level: float = 0.95) -> tuple[float, float] | tuple[None, None]:
     """Percentile CI of the mean of ``diffs`` from a seeded bootstrap (vectorised, chunked)."""
     diffs = np.asarray(diffs, dtype=float)
-    n = diffs.size
-    if n == 0:
+    if diffs.size == 0:
         return None, None
+    return bootstrap_mean_cis(diffs[None, :], n_boot=n_boot, seed=seed, level=level)[0]
+
+
+def bootstrap_mean_cis(rows: np.ndarray, *, n_boot: int = DEFAULT_BOOT, seed: int = DEFAULT_SEED,
+                       level: float = 0.95) -> list[tuple[float, float]]:
+    """``bootstrap_mean_ci`` of each row of a (k, n) array from one draw of resamples: row i's
+    interval is exactly the one ``bootstrap_mean_ci(rows[i])`` gives (same seed, same indices);
+    drawing the indices once is what makes ten models' intervals affordable."""
+    rows = np.asarray(rows, dtype=float)
+    k, n = rows.shape
     rng = np.random.default_rng(seed)
-    means = np.empty(n_boot)
+    means = np.empty((k, n_boot))
     chunk = max(1, min(n_boot, 2_000_000 // n))  # bound memory at ~16 MB of indices
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
         idx = rng.integers(0, n, size=(b, n))
-        means[start : start + b] = diffs[idx].mean(axis=1)
+        for i in range(k):
+            means[i, start : start + b] = rows[i][idx].mean(axis=1)
     alpha = (1 - level) / 2
-    lo, hi = np.quantile(means, [alpha, 1 - alpha])
-    return float(lo), float(hi)
+    q = np.quantile(means, [alpha, 1 - alpha], axis=1)
+    return [(float(q[0, i]), float(q[1, i])) for i in range(k)]
 
 
 def mcnemar_exact(b: int, c: int) -> float:
@@ -266,24 +276,49 @@ def aggregate(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     cols = by + ["mean", "n", "count"]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    g = df.groupby(by, sort=False)["value"]
-    out = pd.DataFrame({"mean": g.mean(), "n": g.count(), "ones": g.apply(lambda s: int((s == 1.0).sum()))}).reset_index()
+    g = df.assign(ones=(df["value"] == 1.0).astype(int)).groupby(by, sort=False)
+    out = pd.DataFrame({"mean": g["value"].mean(), "n": g["value"].count(), "ones": g["ones"].sum()}).reset_index()
     out["count"] = [int(o) if m in BINARY_METRICS else None for m, o in zip(out["metric"], out["ones"])]
     return out[cols]
 
 
 def paired_frame(df: pd.DataFrame, baseline: str, candidate: str, metric: str) -> pd.DataFrame:
     """suite, task_id, sample, base, cand for slots where both models have a value."""
-    sub = df[(df.metric == metric) & df.model.isin([baseline, candidate])].dropna(subset=["value"])
-    wide = sub.pivot_table(index=["suite", "task_id", "sample"], columns="model", values="value", aggfunc="first")
-    if baseline not in wide or candidate not in wide:
-        return pd.DataFrame(columns=["suite", "task_id", "sample", "base", "cand"])
-    wide = wide[[baseline, candidate]].dropna().reset_index()
-    return wide.rename(columns={baseline: "base", candidate: "cand"})
+    keys = ["suite", "task_id", "sample"]
+    sub = df[(df.metric == metric)].dropna(subset=["value"])
+    base = sub[sub.model == baseline].drop_duplicates(keys)[keys + ["value"]].rename(columns={"value": "base"})
+    cand = sub[sub.model == candidate].drop_duplicates(keys)[keys + ["value"]].rename(columns={"value": "cand"})
+    # sorted by slot: the bootstrap resamples positions, so the order is part of the result
+    return base.merge(cand, on=keys).sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def compare_metric(df: pd.DataFrame, baseline: str, candidate: str, metric: str, *,
                    n_boot: int = DEFAULT_BOOT, seed: int = DEFAULT_SEED) -> MetricComparison:
+    return compare_metrics({metric: df}, baseline, [candidate], [metric], n_boot=n_boot, seed=seed)[candidate][metric]
+
+
+def compare_metrics(by_metric: dict[str, pd.DataFrame], baseline: str, candidates: list[str], metrics: list[str],
+                    *, n_boot: int = DEFAULT_BOOT, seed: int = DEFAULT_SEED) -> dict[str, dict[str, MetricComparison]]:
+    """compare_metric for every (candidate, metric), with the intervals of equally many pairs
+    drawn from one set of resamples (the same numbers one call at a time would give)."""
+    empty = pd.DataFrame(columns=COLUMNS)
+    out: dict[str, dict[str, MetricComparison]] = {c: {} for c in candidates}
+    by_n: dict[int, list[tuple[MetricComparison, np.ndarray]]] = {}
+    for c in candidates:
+        for m in metrics:
+            mc, diffs = _metric_parts(by_metric.get(m, empty), baseline, c, m)
+            out[c][m] = mc
+            if diffs.size:
+                by_n.setdefault(int(diffs.size), []).append((mc, diffs))
+    for group in by_n.values():
+        cis = bootstrap_mean_cis(np.stack([d for _, d in group]), n_boot=n_boot, seed=seed)
+        for (mc, _), (lo, hi) in zip(group, cis):
+            mc.ci_low, mc.ci_high = lo, hi
+    return out
+
+
+def _metric_parts(df: pd.DataFrame, baseline: str, candidate: str, metric: str) -> tuple[MetricComparison, np.ndarray]:
+    """Everything of compare_metric but the interval, and the paired differences it comes from."""
     binary = metric in BINARY_METRICS
     hib = higher_is_better(metric)
     stats = {}
@@ -300,7 +335,6 @@ def compare_metric(df: pd.DataFrame, baseline: str, candidate: str, metric: str,
     diffs = cand - base
     n_pairs = int(diffs.size)
     delta = float(diffs.mean()) if n_pairs else None
-    lo, hi = bootstrap_mean_ci(diffs, n_boot=n_boot, seed=seed)
     signed = diffs if hib else -diffs
     wins = int((signed > TIE_EPS).sum())
     losses = int((signed < -TIE_EPS).sum())
@@ -316,14 +350,15 @@ def compare_metric(df: pd.DataFrame, baseline: str, candidate: str, metric: str,
         per = pd.DataFrame({"mean": pt.mean(), "n": pt.count()}).reset_index().sort_values("mean", kind="stable")
         worst = [{"suite": r.suite, "task_id": r.task_id, "delta": float(r.mean) if hib else -float(r.mean), "n": int(r.n)}
                  for r in per.itertuples() if r.mean < -TIE_EPS][:5]
-    return MetricComparison(
+    mc = MetricComparison(
         metric=metric, binary=binary, higher_is_better=hib,
         baseline_mean=stats["baseline"][0], candidate_mean=stats["candidate"][0],
         baseline_n=stats["baseline"][1], candidate_n=stats["candidate"][1],
         baseline_count=stats["baseline"][2], candidate_count=stats["candidate"][2],
-        n_pairs=n_pairs, delta=delta, ci_low=lo, ci_high=hi,
+        n_pairs=n_pairs, delta=delta, ci_low=None, ci_high=None,
         wins=wins, ties=ties, losses=losses, mcnemar_p=p, worst_tasks=worst,
     )
+    return mc, diffs
 
 
 def pass_at_k_table(df: pd.DataFrame, models: list[str], ks: Iterable[int] = (1, 3, 5, 10)
@@ -422,7 +457,7 @@ def compare(df: pd.DataFrame, baseline: str, candidate: str, *, models: list[str
     per_model = aggregate(df, ["model", "metric"])
     per_task = aggregate(df, ["model", "suite", "task_id", "metric"])
     by_metric = dict(tuple(df.groupby("metric", sort=False)))
-    stats = {m: compare_metric(by_metric[m], baseline, candidate, m, n_boot=n_boot, seed=seed) for m in metrics}
+    stats = compare_metrics(by_metric, baseline, [candidate], metrics, n_boot=n_boot, seed=seed)[candidate]
     rolls, rstats = rollup_comparison(df, baseline, candidate, metrics, n_boot=min(n_boot, ROLLUP_BOOT), seed=seed)
     pk, pkt = pass_at_k_table(df, models)
     return Comparison(

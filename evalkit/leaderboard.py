@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
 
 from . import compare as C
@@ -82,30 +83,32 @@ def leaderboard(df: pd.DataFrame, models: list[str], baseline: str | None = None
     by_model = {m: g for m, g in df.groupby("model", sort=False)} if len(df) else {}
     means: dict[str, dict[str, ModelMean]] = {}
     rolls: dict[str, dict[str, float | None]] = {}
+    pending: dict[int, list[tuple[ModelMean, object]]] = {}   # intervals drawn together, by sample size
     for model in models:
         sub = by_model.get(model)
         per: dict[str, ModelMean] = {}
         if sub is not None:
             for metric, g in sub.groupby("metric", sort=False):
                 vals = g["value"].dropna().to_numpy(dtype=float)
-                lo = hi = None
-                if metric in main and vals.size:
-                    lo, hi = C.bootstrap_mean_ci(vals, n_boot=MEAN_BOOT, seed=seed)
                 per[metric] = ModelMean(
                     mean=float(vals.mean()) if vals.size else None, n=int(vals.size),
                     count=int((vals == 1.0).sum()) if metric in C.BINARY_METRICS else None,
-                    ci_low=lo, ci_high=hi)
+                    ci_low=None, ci_high=None)
+                if metric in main and vals.size:
+                    pending.setdefault(int(vals.size), []).append((per[metric], vals))
         means[model] = per
         rolls[model] = rollups(C.with_pooled_ratio({k: v.mean for k, v in per.items()}))
-    deltas: dict[str, dict[str, C.MetricComparison]] = {}
+    for group in pending.values():
+        cis = C.bootstrap_mean_cis(np.stack([v for _, v in group]), n_boot=MEAN_BOOT, seed=seed)
+        for (mm, _), (lo, hi) in zip(group, cis):
+            mm.ci_low, mm.ci_high = lo, hi
     by_metric = {m: g for m, g in df.groupby("metric", sort=False)} if len(df) else {}
-    for cand in models:
-        if cand == baseline:
-            continue
-        reuse = cmp is not None and (cmp.baseline, cmp.candidate) == (baseline, cand) and cmp.n_boot == n_boot
-        deltas[cand] = {m: cmp.metric_stats[m] if reuse and m in cmp.metric_stats else
-                        C.compare_metric(by_metric[m], baseline, cand, m, n_boot=n_boot, seed=seed)
-                        for m in main}
+    reused = cmp.candidate if cmp is not None and cmp.baseline == baseline and cmp.n_boot == n_boot else None
+    todo = [c for c in models if c not in (baseline, reused)]
+    deltas = C.compare_metrics(by_metric, baseline, todo, main, n_boot=n_boot, seed=seed) if todo else {}
+    if reused in models:
+        deltas[reused] = {m: cmp.metric_stats[m] for m in main}
+    deltas = {c: deltas[c] for c in models if c in deltas}
     pk, pkt = (cmp.pass_at_k, cmp.pass_at_k_tasks) if cmp is not None else C.pass_at_k_table(df, models)
     per_task = cmp.per_task if cmp is not None else C.aggregate(df, ["model", "suite", "task_id", "metric"])
     return Leaderboard(models=list(models), baseline=baseline, metrics=metrics, main=main, means=means,
