@@ -38,6 +38,7 @@ from collections import Counter
 
 PROBES = ("grid_aligned", "snake_moves", "survives_wall")
 FAILED_RUN = ("crashed", "killed", "timeout")
+NOT_OBSERVED = ("cut_off", "error")
 
 
 def _shape(s) -> tuple | None:
@@ -54,16 +55,15 @@ def _frames(trace: list) -> list[tuple[float, float, frozenset]]:
     cur: set = set()
     for msg in trace:
         for fr in (msg.get("frames") if isinstance(msg, dict) else None) or ():
-            if not isinstance(fr, dict):
+            if not isinstance(fr, dict) or not isinstance(fr.get("t"), (int, float)) or isinstance(fr["t"], bool):
                 continue
             if "s" in fr:
                 cur = {s for s in map(_shape, fr.get("s") or ()) if s}
             else:
                 cur -= {s for s in map(_shape, fr.get("r") or ()) if s}
                 cur |= {s for s in map(_shape, fr.get("a") or ()) if s}
-            t = fr.get("t") if isinstance(fr.get("t"), (int, float)) else (out[-1][0] if out else 0.0)
             d = fr.get("d") if isinstance(fr.get("d"), (int, float)) else 1.0
-            out.append((float(t), float(d), frozenset(cur)))
+            out.append((float(fr["t"]), float(d), frozenset(cur)))
     return out
 
 
@@ -89,6 +89,9 @@ def analyse(trace: list, size: list | None = None, status: str = "ok", exception
     frames = _frames(trace)
     failed = status in FAILED_RUN
     why = f" (program {status}{': ' + exception if exception else ''})" if status != "ok" else ""
+    if status in NOT_OBSERVED:  # how far such a run got depends on the machine, not the program
+        msg = f"the run was cut short for a reason that is not the program's ({status}): not judged"
+        return {name: _result(None, msg) for name in PROBES}
     if not frames:
         msg = "no frame was drawn" + why
         return {"snake_moves": _result(False if failed else None, msg),
@@ -294,6 +297,7 @@ def _grid(snake: dict, cells: list[dict], step: float, seg: int) -> dict:
 
 def _wall(snake: dict, frames: list, width: float, height: float, status: str, why: str, script) -> dict:
     events, steps, step, gap = snake["events"], snake["steps"], snake["step"], snake["gap"]
+    band = max(step, snake["seg"])  # the border cell: a head centre within one cell of the edge
     long_gap = max(3 * gap, 0.5)
     xs = [e["pos"][0] for e in steps]
     ys = [e["pos"][1] for e in steps]
@@ -338,8 +342,8 @@ def _wall(snake: dict, frames: list, width: float, height: float, status: str, w
         if e["kind"] != "step":
             continue
         (hx, hy), (dx, dy) = e["pos"], e["vec"]
-        at_edge = (dx < 0 and hx < step) or (dx > 0 and hx > width - step) or \
-                  (dy < 0 and hy < step) or (dy > 0 and hy > height - step)
+        at_edge = (dx < 0 and hx < band) or (dx > 0 and hx > width - band) or \
+                  (dy < 0 and hy < band) or (dy > 0 and hy > height - band)
         extreme = (dx < 0 and hx <= min(xs) + 0.5) or (dx > 0 and hx >= max(xs) - 0.5) or \
                   (dy < 0 and hy <= min(ys) + 0.5) or (dy > 0 and hy >= max(ys) - 0.5)
         where = f"({hx:g}, {hy:g}) at {e['t']:.1f} s (frame {e['i']})"
