@@ -167,3 +167,20 @@ def test_pick_models_defaults_and_errors():
         C.pick_models(["a"], None, None)
     with pytest.raises(EvalkitError):
         C.pick_models(["a", "b"], "a", "zzz")
+
+
+def test_intervals_drawn_together_equal_one_at_a_time():
+    """Ten models' intervals share one draw of resamples: each must still be exactly its own."""
+    rows = np.random.default_rng(11).normal(0.2, 1.0, size=(4, 25))
+    assert C.bootstrap_mean_cis(rows, n_boot=2000, seed=9) == [C.bootstrap_mean_ci(r, n_boot=2000, seed=9) for r in rows]
+    recs = [(m, "s", f"t{t}", s, "quality", ((t * 7 + s * 3 + i) % 10) / 10)
+            for i, m in enumerate(("a", "b", "c")) for t in range(6) for s in range(3)]
+    recs += [("c", "s", "t9", 0, "quality", 0.5)]               # c pairs with a on as many slots as b
+    recs += [(m, "s", f"t{t}", 0, "runs_ok", float(t % 2 == i % 2)) for i, m in enumerate("abc") for t in range(5)]
+    df = frame(recs)
+    by_metric = dict(tuple(df.groupby("metric")))
+    together = C.compare_metrics(by_metric, "a", ["b", "c"], ["quality", "runs_ok"], n_boot=1500, seed=4)
+    for cand in ("b", "c"):
+        for metric in ("quality", "runs_ok"):
+            alone = C.compare_metric(by_metric[metric], "a", cand, metric, n_boot=1500, seed=4)
+            assert together[cand][metric] == alone and alone.ci_low is not None
