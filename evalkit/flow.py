@@ -187,7 +187,7 @@ def _base(c: str) -> str:
     """The collection behind ``list(self.body)[1:]`` / ``snake.slice(1)`` / ``body[:-1]``."""
     c = c.strip().rstrip(";").strip()
     for _ in range(3):
-        c = re.sub(r"^(?:list|tuple|reversed|iter|enumerate)\((.*)\)$", r"\1", c).strip()
+        c = re.sub(r"^(?:list|tuple|set|frozenset|reversed|iter|enumerate)\((.*)\)$", r"\1", c).strip()
         c = re.sub(r"(\[[^\[\]]*:[^\[\]]*\]|\.slice\([^()]*\)|\.copy\(\)|\[\s*\])$", "", c).strip()
     return c
 
@@ -261,6 +261,8 @@ class _Collections:
 _MEMBER = re.compile(r"((?:\([^()]*\)|\[[^\[\]]*\]|[\w.$]+)(?:\[[^\[\]]*\])*)\s+in\s+"
                      r"((?:list\()?[\w.$]+(?:\[[^\[\]]*\]|\([^()]*\))*\)?)")
 _COUNT = re.compile(r"([\w.$]+(?:\[[^\[\]]*\])?)\.(count|includes|contains|__contains__|indexOf)\(\s*([^()]+?)\s*\)")
+_COLLIDELIST = re.compile(r"([\w.$]+)\.collidelist(?:all)?\(\s*([^()]+?)\s*\)")
+_DUPLICATES = re.compile(r"len\(\s*set\(\s*([^()]+?)\s*\)\s*\)\s*(?:!=|<)\s*len\(\s*([^()]+?)\s*\)")
 _COMPREHENSION = re.compile(r"\bfor\s+\(?\s*(?:\w+\s*,\s*)?(\w+)\s*\)?\s+in\s+((?:list\()?[\w.$]+(?:\[[^\[\]]*\])?\)?)")
 _JS_ITER = re.compile(r"([\w.$]+(?:\.slice\([^()]*\))?)\.(?:some|find|findIndex|filter|every|forEach)\(\s*"
                       r"(?:function\s*)?\(?\s*(\w+)")
@@ -305,6 +307,11 @@ def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, s
         out.append((m.group(1), m.group(2), "in"))
     for m in _COUNT.finditer(text):
         out.append((m.group(3), m.group(1), m.group(2)))
+    for m in _COLLIDELIST.finditer(text):  # head_rect.collidelist(body_rects[1:]) != -1
+        out.append((m.group(1), m.group(2), "collidelist"))
+    for m in _DUPLICATES.finditer(text):  # len(set(body)) != len(body): a segment repeats
+        if _base(m.group(1)) == _base(m.group(2)):
+            out.append((_base(m.group(1)) + "[0]", m.group(1), "duplicates"))
     binds = list(bindings)
     binds += [(v, c) for v, c in _COMPREHENSION.findall(text)]
     binds += [(v, c) for c, v in _JS_ITER.findall(text)]
@@ -458,7 +465,8 @@ def annotate(idx, tree) -> None:
             for elem, coll, how in memberships(text, bind_pairs):
                 if how in loop_line:  # cite the loop that walks the collection
                     ln = loop_line[how]
-                if how not in ("in", "count", "includes", "contains", "__contains__", "indexOf"):
+                if how not in ("in", "count", "includes", "contains", "__contains__", "indexOf", "collidelist",
+                               "duplicates"):
                     cparts.append((f"{elem.strip()} in {coll.strip()}", ln, f"compared with each element of {coll}"))
                 if colls.newest(elem, coll):
                     cparts.append((f"self_overlap({_base(coll)})", ln,

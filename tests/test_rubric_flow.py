@@ -1024,3 +1024,19 @@ def test_code_the_program_never_calls_implements_nothing(snake):
     called = SKELETON.replace("pass  # TODO: events, movement, collisions, drawing", "snake.move()\n        snake.collide()")
     got = _found(_run(snake, called)[0])
     assert got["grid_movement"] is True and got["self_collision"] is True
+
+
+@pytest.mark.parametrize("check", [
+    "if head_rect.collidelist(self.body_rects[1:]) != -1:\n        self.game_over = True",
+    "if len(set(self.body)) != len(self.body):\n        self.game_over = True",
+    "for seg in self.segments[1:]:\n        if self.head.colliderect(seg):\n            self.game_over = True",
+    "if self.head in set(self.snake[1:]):\n        self.game_over = True",
+], ids=["collidelist", "duplicates", "colliderect-loop", "set-membership"])
+def test_more_self_collision_shapes(snake, check):
+    code = "def update(self, head_rect):\n    " + check.replace("\n", "\n    ")
+    assert _found(_run(snake, code)[0])["self_collision"] is True
+
+
+def test_arrow_symbols_are_an_arrow_keys_claim(snake):
+    _, cc = _run(snake, TUTORIAL, "Controls: ↑ ↓ ← → to move, Q to quit.")
+    assert _verdicts(cc)[("control", "arrow keys")] == "supported"

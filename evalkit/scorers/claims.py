@@ -95,7 +95,7 @@ _CONTROL_PATTERNS = [
                r"(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|starts?|resets?|unpauses?)\b", re.I),
     re.compile(r"\b(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1\s+key\b", re.I),
 ]
-_ARROWS = re.compile(r"\barrow(?:\s+|-)?keys?\b|\barrows\b", re.I)
+_ARROWS = re.compile(r"\barrow(?:\s+|-)?keys?\b|\barrows\b|[↑↓←→](?:\s*(?:/|,|and)?\s*[↑↓←→]){3}", re.I)
 _ONE_ARROW = re.compile(r"\b(up|down|left|right)\s+arrow\b", re.I)
 _WASD = re.compile(r"\bWASD\b")
 
