@@ -20,61 +20,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import EvalkitError
+from .migrations import migrate, refuse_newer
 from .safetext import clean, cleaned, note
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    created_at REAL NOT NULL,
-    finished_at REAL,
-    status TEXT NOT NULL DEFAULT 'running',      -- running | generated | scored | failed
-    evalkit_version TEXT NOT NULL,
-    config_json TEXT NOT NULL DEFAULT '{}',      -- snapshot without secrets
-    suites_json TEXT NOT NULL DEFAULT '{}',      -- suite name -> {version, digest, tasks}
-    models_json TEXT NOT NULL DEFAULT '{}',      -- alias -> {provider, model, base_url, digest, params}
-    sandbox TEXT
-);
-CREATE TABLE IF NOT EXISTS responses (
-    id INTEGER PRIMARY KEY,
-    cache_key TEXT NOT NULL UNIQUE,
-    provider TEXT NOT NULL,
-    base_url TEXT,
-    model TEXT NOT NULL,
-    digest TEXT,
-    suite TEXT NOT NULL,
-    task_id TEXT NOT NULL,
-    sample INTEGER NOT NULL,
-    params_json TEXT NOT NULL DEFAULT '{}',
-    text TEXT NOT NULL DEFAULT '',
-    thinking TEXT,
-    latency_s REAL,
-    ttft_s REAL,
-    prompt_tokens INTEGER,
-    completion_tokens INTEGER,
-    finish_reason TEXT,
-    error TEXT,                                   -- NULL when the request succeeded
-    attempts INTEGER NOT NULL DEFAULT 1,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS run_responses (
-    run_id TEXT NOT NULL REFERENCES runs(id),
-    model TEXT NOT NULL,                          -- the alias the user named
-    suite TEXT NOT NULL,
-    task_id TEXT NOT NULL,
-    sample INTEGER NOT NULL,
-    response_id INTEGER NOT NULL REFERENCES responses(id),
-    PRIMARY KEY (run_id, model, suite, task_id, sample)
-);
-CREATE TABLE IF NOT EXISTS scores (
-    response_id INTEGER NOT NULL REFERENCES responses(id),
-    metric TEXT NOT NULL,
-    value REAL,                                   -- NULL = not scored (shown as n/a)
-    details_json TEXT NOT NULL DEFAULT '{}',
-    scorer_version TEXT NOT NULL,
-    PRIMARY KEY (response_id, metric)
-);
-CREATE INDEX IF NOT EXISTS run_responses_by_response ON run_responses(response_id);
-"""
+# The tables and their versions live in migrations.py: a schema change is a new migration step there.
 
 RESPONSE_FIELDS = (
     "cache_key", "provider", "base_url", "model", "digest", "suite", "task_id", "sample",
@@ -86,13 +35,19 @@ RESPONSE_FIELDS = (
 class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        refuse_newer(self.path)  # before SQLite opens it: a newer evalkit's store is never touched
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
             self._conn.row_factory = sqlite3.Row
+            try:
+                # first: a file migrate() refuses is left as it was, not even switched to WAL
+                self.migrated = migrate(self._conn, self.path)  # versions applied now (usually none)
+            except BaseException:
+                self._conn.close()
+                raise
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives process crashes
-            self._conn.executescript(SCHEMA)
         except (sqlite3.Error, OSError) as exc:
             raise EvalkitError(f"cannot open the store at {self.path}: {exc}; pass --db PATH to use another file") from exc
         self._lock = threading.Lock()

@@ -31,7 +31,7 @@ def default_reply(model: str, messages: list[dict], params: dict) -> tuple[str, 
 class FakeModelServer:
     def __init__(self, *, ollama_models: dict[str, str] | None = None, openai_models: list[str] | None = None,
                  latency: float = 0.0, reply: Callable = default_reply, chunk_size: int = 16,
-                 retry_after: float | None = None):
+                 retry_after: float | None = None, port: int = 0):
         self.ollama_models = ollama_models if ollama_models is not None else {"qwen3-vl:8b": "sha256:" + "ab" * 32}
         self.openai_models = openai_models if openai_models is not None else ["tuned"]
         self.latency = latency
@@ -47,7 +47,7 @@ class FakeModelServer:
         self.endless_sent = 0                # bytes sent by "endless" answers
         self._lock = threading.Lock()
         ThreadingHTTPServer.request_queue_size = 256  # many clients connect at once at the start of a run
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())  # port 0: any free one
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
         self._stopped = False
