@@ -216,6 +216,8 @@ class Tracer:
                 return res
 
         Surface.__name__ = Surface.__qualname__ = "Surface"
+        for name in ("fill", "blit", "blits"):  # tracebacks name them as pygame does
+            getattr(Surface, name).__qualname__ = f"Surface.{name}"
         Surface.__module__ = "pygame.surface"
         pg.Surface = Surface
 
