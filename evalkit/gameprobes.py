@@ -48,10 +48,10 @@ def _shape(s) -> tuple | None:
     return None
 
 
-def _frames(trace: list) -> list[tuple[float, float, frozenset]]:
-    """(game time, the program's own clock advance, shapes) per frame; frames come either whole
-    (``s``) or as shapes added (``a``) and removed (``r``) since the previous frame."""
-    out: list[tuple[float, float, frozenset]] = []
+def _frames(trace: list) -> list[tuple[float, frozenset]]:
+    """(game time, shapes) per frame; frames come either whole (``s``) or as shapes added (``a``)
+    and removed (``r``) since the previous frame."""
+    out: list[tuple[float, frozenset]] = []
     cur: set = set()
     for msg in trace:
         for fr in (msg.get("frames") if isinstance(msg, dict) else None) or ():
@@ -62,8 +62,7 @@ def _frames(trace: list) -> list[tuple[float, float, frozenset]]:
             else:
                 cur -= {s for s in map(_shape, fr.get("r") or ()) if s}
                 cur |= {s for s in map(_shape, fr.get("a") or ()) if s}
-            d = fr.get("d") if isinstance(fr.get("d"), (int, float)) else 1.0
-            out.append((float(fr["t"]), float(d), frozenset(cur)))
+            out.append((float(fr["t"]), frozenset(cur)))
     return out
 
 
@@ -99,15 +98,15 @@ def analyse(trace: list, size: list | None = None, status: str = "ok", exception
     if size and len(size) == 2 and all(isinstance(v, (int, float)) and v > 0 for v in size):
         width, height = float(size[0]), float(size[1])
     else:
-        width = max((s[0] + s[2] for _, _, fr in frames for s in fr), default=1)
-        height = max((s[1] + s[3] for _, _, fr in frames for s in fr), default=1)
+        width = max((s[0] + s[2] for _, fr in frames for s in fr), default=1)
+        height = max((s[1] + s[3] for _, fr in frames for s in fr), default=1)
     limit = min(width, height) / 4
-    times = [t for t, _, _ in frames]
+    times = [t for t, _ in frames]
 
     # cell-sized squarish shapes per frame: colour -> {centre: size}
     cells: list[dict] = []
     cache: dict = {}
-    for _, _, fr in frames:
+    for _, fr in frames:
         got = cache.get(fr)
         if got is None:
             got = {}
