@@ -355,3 +355,20 @@ def test_a_not_judged_score_says_why(tmp_path):
                                  "(module <numpy>)")
     assert secs[1]["reason"] == "not judged: quality is measured for Python only"
     assert plain_reason("runs_ok", 1.0, {}) == ""
+
+
+def test_reasons_from_model_output_are_escaped(tmp_path):
+    """Reasons quote the program's own exception text and output: they reach the page as text."""
+    per = {m: {("snake", 0): {"runs_ok": 0.0, "tests_pass": None}} for m in ("base", "tuned")}
+    evil = "<img src=x onerror=\"document.title='pwned'\">"
+    details = {("base", "snake", 0, "runs_ok"): {"status": "crashed", "exception_type": "ValueError",
+                                                  "exception_message": evil,
+                                                  "probes": {"moves": {"passed": False, "detail": f"saw {evil}"}}},
+               ("tuned", "snake", 0, "runs_ok"): {"status": "crashed", "reason": f"raised {evil}"},
+               ("base", "snake", 0, "tests_pass"): {"reason": f"not judged: {evil}"}}
+    store = build_store(tmp_path / "db", per, details=details, suite="snake")
+    html = (write_reports(store, "run-1", tmp_path / "rep") / "index.html").read_text(encoding="utf-8")
+    assert "<img" not in html and "onerror=\"document" not in html
+    escaped = "&lt;img src=x onerror=&#34;document.title=&#39;pwned&#39;&#34;&gt;"
+    assert f"(ValueError: {escaped})" in html                       # the outcome sentence
+    assert f"raised {escaped}" in html and f"saw {escaped}" in html and f"not judged: {escaped}" in html
