@@ -314,7 +314,7 @@ def extract(text: str, thinking: str | None = None, language_hint: str | None = 
         lang = normalise_language(tag)
         detected = False
         if lang is None and code.strip():
-            lang = detect_language(code, hint)
+            lang = "text" if _is_file_tree(code) else detect_language(code, hint)
             detected = True
         blocks.append(CodeBlock(code=code, language=lang, fence=kind, start_line=start + 1,
                                 tag=tag, detected=detected))
@@ -337,6 +337,17 @@ def extract(text: str, thinking: str | None = None, language_hint: str | None = 
     return Extraction(blocks=blocks, prose=prose, thinking="\n\n".join(thoughts),
                       main_index=main_index, main_reason=reason, files=files, run_name=run_name,
                       requirements=requirements)
+
+
+_TREE_LINE = re.compile(r"^[\s│├└─|`'+\\-]*[\w.-]+/?\s*(?:(?:#|//|<-|←|-{1,2}\s).*)?$")
+
+
+def _is_file_tree(code: str) -> bool:
+    """A project layout ("run.py", "snake_game/", "├── game.py"): names, one a line -- not code,
+    though a bare ``run.py`` parses as a Python expression."""
+    lines = [ln for ln in code.split("\n") if ln.strip()]
+    return bool(lines) and all(_TREE_LINE.match(ln) for ln in lines) and \
+        any(re.search(r"[\w-]\.(?:" + filenames._EXT + r")\b|/\s*$", ln) for ln in lines)
 
 
 def _name_blocks(blocks: list[CodeBlock], starts: list[tuple[int, str]], lines: list[str],

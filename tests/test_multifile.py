@@ -156,8 +156,9 @@ def test_syntax_error_in_a_non_entry_file_names_that_file(snake_task):
     assert m["syntax_ok"].value == 0.0 and err["file"] == "game.py" and err["line"] == line
     assert err["where"] == f"game.py:{line}"
     assert m["quality"].value == 0.0 and m["quality"].details["file"] == "game.py"
-    assert m["runs_ok"].value == 0.0  # main.py imports game.py, which does not compile
-    assert m["runs_ok"].details.get("exception_file") == "game.py"
+    run = m["runs_ok"].details  # main.py imports game.py, which does not compile
+    assert m["runs_ok"].value == 0.0 and run["status"] == "syntax_error"
+    assert run["exception_file"] == "game.py" and run["lineno"] == line
 
 
 @needs_env

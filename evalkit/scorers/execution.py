@@ -182,6 +182,9 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
             out = sb.run(main_job)
         if _needs_display(out):
             out = replace(out, status="needs_display")
+        elif out.status == "crashed" and out.exception_file and \
+                out.exception_type in ("SyntaxError", "IndentationError", "TabError"):
+            out = replace(out, status="syntax_error")  # a file the entry imports does not parse
         details = outcome_details(out)
         details["block"] = main_index
         details.update(_program_details(ex, entry, files, out))
