@@ -5,7 +5,8 @@ Where a name can come from, strongest first:
 * the fence's info string: ```` ```python title="game.py" ````, ```` ```python:game.py ````,
   ```` ```python file=game.py ````, or a tag that is itself a file name (```` ```game.py ````);
 * the block's first line, when it is a comment holding only a file name: ``# game.py``,
-  ``# file: game.py``, ``// game.js``, ``<!-- index.html -->``;
+  ``# file: game.py``, ``// game.js``, ``<!-- index.html -->``; or a module docstring that opens
+  with the file name (``\"\"\"main.py -- entry point.``);
 * the prose just above the fence: a line that is only a file name, however decorated
   (``**game.py**``, ``### main.py``, ``main.py:``, ``1. `config.py` (settings)``, ``File: game.py``),
   or the nearest line naming one file with a cue ("Create a file called `config.py`",
@@ -103,12 +104,26 @@ def from_tag(tag: str) -> str | None:
     return None
 
 
+_DOCSTRING_NAME = re.compile(r"^\s*[rRuU]?(?:\"\"\"|\'\'\')?\s*(" + NAME + r")\s*(?:[-–—:]\s.*|[-–—:]|\(.*\))?\s*$")
+
+
 def from_first_line(code: str) -> str | None:
-    for line in code.split("\n")[:2]:  # a shebang may come first
-        if line.startswith("#!"):
+    """``# game.py`` / ``// game.js`` as the first line (after a shebang), or a module docstring
+    whose first line is the file name (``\"\"\"main.py -- entry point``)."""
+    lines = code.split("\n")
+    for k, line in enumerate(lines[:3]):
+        if line.startswith("#!") or (line.startswith("#") and "coding" in line):
             continue
         m = _COMMENT_NAME.match(line)
-        return safe_name(m.group(1)) if m else None
+        if m:
+            return safe_name(m.group(1))
+        if line.lstrip()[:3] in ('"""', "'''") or line.lstrip()[1:4] in ('"""', "'''"):
+            text = line.lstrip().lstrip("rRuU")[3:]
+            if not text.strip() and k + 1 < len(lines):
+                text = lines[k + 1]
+            m = _DOCSTRING_NAME.match(text.replace('"""', "").replace("'''", ""))
+            return safe_name(m.group(1)) if m else None
+        return None
     return None
 
 

@@ -68,6 +68,7 @@ def metrics(scores) -> dict:
     ("Create a file called `game.py` with the following content:\n\n```python\nx = 1\n```", "game.py"),
     ("```python\n# file: game.py\nx = 1\n```", "game.py"),
     ("```python\n#!/usr/bin/env python3\n# game.py\nx = 1\n```", "game.py"),
+    ('```python\n"""\ngame.py - the rules.\n\nRun with python main.py\n"""\nx = 1\n```', "game.py"),
     ('```python title="game.py"\nx = 1\n```', "game.py"),
     ("```python:game.py\nx = 1\n```", "game.py"),
     ("```game.py\nx = 1\n```", "game.py"),
