@@ -37,6 +37,11 @@ _PART_CAP = 800
 _BOOLISH = re.compile(r"(==|!=|<|>|\bin\b|\bnot\b|\band\b|\bor\b|&&|\|\||!|\bany\(|\ball\(|collide|contains|"
                       r"\.count\(|includes\(|^\s*(True|False|true|false)\s*;?\s*$)")
 _MAX_PARTS = 24
+
+
+def _boolish(expr: str) -> bool:
+    """A truth value, not a collection built by a comprehension (`{p for _, p in items}`)."""
+    return _BOOLISH.search(re.sub(r"\bfor\s+[\w\s,()]+?\s+in\b", " ", expr)) is not None
 _BODY_NAME = re.compile(r"(?i)(body|snake|segment|tail|position|coord|part|block|trail|cell|piece|pos_list|list)")
 
 
@@ -421,13 +426,13 @@ def annotate(idx, tree) -> None:
     if not idx.branches:
         return
     colls = _Collections(idx)
-    truthy = {name for name, fn in fns.items() if any(_BOOLISH.search(r) for r, _ in fn.returns)}
+    truthy = {name for name, fn in fns.items() if any(_boolish(r) for r, _ in fn.returns)}
     assigned: dict[str, list[tuple[str, int]]] = {}
     for lt, rt, ln in idx.assigns:
         key = lt.strip()
         # only truth values are followed: `hit = head in body`, `dead = self.check()`, not `food = spawn()`
         calls_truthy = any(name in truthy for name, _ in _calls(rt))
-        if re.fullmatch(r"[\w.$]+", key) and not _LITERAL.fullmatch(rt) and (_BOOLISH.search(rt) or calls_truthy):
+        if re.fullmatch(r"[\w.$]+", key) and not _LITERAL.fullmatch(rt) and (_boolish(rt) or calls_truthy):
             assigned.setdefault(key, []).append((rt, ln))
     flag_tests: dict[str, list] = {}  # flag -> branches whose condition is just that flag
     for br in idx.branches:
@@ -451,8 +456,15 @@ def annotate(idx, tree) -> None:
                 fn = fns.get(name)
                 if fn is None or name == own_fn:
                     continue
+                first, last = _line(fn.node), fn.node.end_point[0] + 1
                 for rt, ln in fn.returns[:6]:
                     cparts.append((_substitute(rt, fn, args)[:_PART_CAP], ln, f"{name}() returns this"))
+                    # a flag local to the helper: `out = not (0 <= x < W)` ... `return out or hit`
+                    for local in dict.fromkeys(re.findall(r"(?<![\w.$])([A-Za-z_$][\w$]*)(?!\s*\()", rt)):
+                        for lrt, lln in assigned.get(local, []):
+                            if first <= lln <= last:
+                                cparts.append((_substitute(lrt, fn, args)[:_PART_CAP], lln,
+                                               f"{local} is assigned in {name}() on line {lln}"))
                 for other in idx.branches:
                     if other is not br and fn.body is not None and _inside(fn.body, other.node):
                         cparts.append((_substitute(other.cond, fn, args)[:_PART_CAP], other.line,
@@ -461,6 +473,8 @@ def annotate(idx, tree) -> None:
         bindings = _loop_bindings(node, idx.lines)
         bind_pairs = [(v, c) for v, c, _ in bindings]
         loop_line = {v: ln for v, _c, ln in reversed(bindings)}
+        for v, c, ln in bindings[:2]:  # the loop a branch sits in says what it is about (`for item in items`)
+            cparts.append((f"for {v} in {c}", ln, f"inside the loop over {c} on line {ln}"))
         for text, ln in [(br.cond, br.line)] + [(t, l) for t, l, _ in cparts]:
             for elem, coll, how in memberships(text, bind_pairs):
                 if how in loop_line:  # cite the loop that walks the collection

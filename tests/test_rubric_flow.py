@@ -1040,3 +1040,69 @@ def test_more_self_collision_shapes(snake, check):
 def test_arrow_symbols_are_an_arrow_keys_claim(snake):
     _, cc = _run(snake, TUTORIAL, "Controls: ↑ ↓ ← → to move, Q to quit.")
     assert _verdicts(cc)[("control", "arrow keys")] == "supported"
+
+
+# ------------------------------------------------------------------ a key claim names what the key does
+
+KEYS = """
+def handle(self, event):
+    if self.over:
+        if event.key in (pygame.K_SPACE, pygame.K_RETURN):
+            self.new_round()
+        return
+    if event.key == pygame.K_p:
+        self.paused = not self.paused
+    elif event.key == pygame.K_r:
+        self.show_help = not self.show_help
+    elif event.key == pygame.K_ESCAPE:
+        pygame.quit()
+        sys.exit()
+"""
+
+
+@pytest.mark.parametrize("prose,key,verdict", [
+    ("Press P to pause.", "P", "supported"),
+    ("Space to restart after a game over.", "space", "supported"),   # new_round()
+    ("Enter or Space to play again.", "enter", "supported"),
+    ("Press Esc to quit.", "escape", "supported"),
+    ("Press R to restart.", "R", "unsupported"),                     # R toggles the help screen
+    ("Press P to quit.", "P", "unsupported"),
+])
+def test_a_key_must_do_what_the_prose_says(snake, prose, key, verdict):
+    _, cc = _run(snake, KEYS, prose)
+    c = next(c for c in cc.details["claims"] if c["kind"] == "control" and c["key"] == key)
+    assert c["verdict"] == verdict
+    if verdict == "unsupported":
+        assert "but not to" in c["reason"] and c["evidence"]
+
+
+def test_a_helper_local_flag_and_a_pickup_loop(snake):
+    code = """
+    class Game:
+        def collides(self, head):
+            out = not (0 <= head[0] < COLS and 0 <= head[1] < ROWS)
+            return out or head in self.snake.body[:-1]
+
+        def step(self):
+            head = self.snake.next_head()
+            if self.collides(head):
+                self.over = True
+                return
+            for item in self.items[:]:
+                kind, pos = item
+                if pos == head:
+                    self.apply(kind)
+                    self.items.remove(item)
+
+        def place(self):
+            taken = set(self.snake.body) | {p for _, p in self.items}
+            p = (random.randrange(COLS), random.randrange(ROWS))
+            if p not in taken:
+                return p
+    """
+    fc, _ = _run(snake, code)
+    got = _found(fc)
+    assert got["wall_collision"] and got["self_collision"] and got["items_awarded"]
+    # the wall test lives in the helper's local flag: evidence cites it
+    assert 3 in [e["line"] for e in _feature(fc, "wall_collision")["evidence"]]
+    assert not _feature(fc, "items_awarded")["contradicted"]  # `p not in taken` is not a pickup

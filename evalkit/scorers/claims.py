@@ -94,6 +94,9 @@ _CONTROL_PATTERNS = [
     re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1\s*(?:key\s*)?(?:to|:|-|–|—|=|→|->)?\s*(?:to\s+)?"
                r"(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|starts?|resets?|unpauses?)\b", re.I),
     re.compile(r"\b(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1\s+key\b", re.I),
+    re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1(?=\s*(?:or|/|,)\s*[`'\"]?" + _KEYTOK + r"[`'\"]?\s*"
+               r"(?:key\s*)?(?:to|:|-|–|—|=|→|->)?\s*(?:to\s+)?(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|"
+               r"starts?|resets?|unpauses?|play again)\b)", re.I),
 ]
 _ARROWS = re.compile(r"\barrow(?:\s+|-)?keys?\b|\barrows\b|[↑↓←→](?:\s*(?:/|,|and)?\s*[↑↓←→]){3}", re.I)
 _ONE_ARROW = re.compile(r"\b(up|down|left|right)\s+arrow\b", re.I)
@@ -229,6 +232,35 @@ def _arrow_keys(sentence: str, context: str = "") -> list[str] | list[list[str]]
     return [["up", "down"], ["left", "right"]]
 
 
+_ACTION_WORD = re.compile(
+    r"^\W{0,4}(?:key\s*)?(?:\W{0,3})(?:(?:or|and|/|,)\s*\W?\w{1,6}\W?\s*)*(?:(?:will|to|can|you|button)\s+)*"
+    r"(pauses?|unpauses?|resumes?|restarts?|resets?|play(?:s)? again|start(?:s)? (?:again|over|a new game)|new game|"
+    r"quits?|exits?|close|starts?)\b", re.I)
+_ACTION_CODE = {  # what the branch handling the key must do (its body, one level of flow deep)
+    "pause": r"(?i)paus",
+    "restart": r"(?i)(reset|restart|new_\w+|init|start|__init__|game_?loop|main\(|=\s*[A-Z]\w*\(|setup|begin|play|"
+               r"again|round|score\s*=\s*0)",
+    "quit": r"(?i)(quit|exit|close|destroy|end_game\(\)|running\s*=\s*(False|false)|game_?over\s*=\s*(True|true)|"
+            r"\bbreak\b|\breturn\b|endwin)",
+    "start": r"(?i)(start|play|state|running|menu|begin|reset|init|paus)",
+}
+
+
+def _action(sentence: str, end: int) -> str | None:
+    """The action a key claim names right after the key ("P to pause" -> pause)."""
+    m = _ACTION_WORD.match(sentence[end:end + 60])
+    if not m:
+        return None
+    w = m.group(1).lower()
+    if w.startswith(("pause", "unpause", "resume")):
+        return "pause"
+    if w.startswith(("restart", "reset", "play", "new game")) or w.startswith("start") and " " in w:
+        return "restart"
+    if w.startswith(("quit", "exit", "close")):
+        return "quit"
+    return "start"
+
+
 def _control_keys(sentence: str, context: str = "") -> list[tuple[str, list]]:
     """(claim key label, normalised keys it needs; a list of lists means "any one of these sets")."""
     found: list[tuple[str, list]] = []
@@ -254,7 +286,25 @@ def _control_keys(sentence: str, context: str = "") -> list[tuple[str, list]]:
             label = tok.upper() if len(tok) == 1 else key
             if all(lbl != label for lbl, _ in found):
                 found.append((label, [key]))
+                act = _action(sentence, m.end(2) + len(quote))
+                if act:
+                    _ACTIONS[(sentence, label)] = act
     return found
+
+
+_ACTIONS: dict = {}  # (sentence, key label) -> action, filled by _control_keys
+
+
+def _key_in(text: str, key: str) -> bool:
+    """``text`` (a branch condition) tests this key."""
+    consts, strings = _KEY_CODE.get(key, ({f"K_{key}", f"K_{key.upper()}"} if len(key) == 1 else set(), set()))
+    if len(key) == 1:
+        strings = {key, key.upper(), f"Key{key.upper()}"}
+    if key in _CURSES_KEY:
+        consts = set(consts) | {_CURSES_KEY[key]}
+    if any(re.search(r"\b" + re.escape(c) + r"\b", text) for c in consts):
+        return True
+    return any(re.search(r"""["'](?:<(?:Key(?:Press)?-)?)?""" + re.escape(s_) + r""">?["']""", text) for s_ in strings if s_.strip())
 
 
 def _key_name(s: str) -> str:
@@ -356,7 +406,10 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
                                                   "value": value, "unit": unit or None, "quantity": kind})
         prev = max(spans, key=lambda sp: sp[1])[0] if spans else None
         for label, keys in _control_keys(s, context):
-            add(("control", label), {"text": raw, "kind": "control", "key": label, "keys": keys})
+            claim = {"text": raw, "kind": "control", "key": label, "keys": keys}
+            if _ACTIONS.get((s, label)):
+                claim["action"] = _ACTIONS.pop((s, label))
+            add(("control", label), claim)
         if _WRITE_VERB.search(s):
             for m in _FILE.finditer(raw):
                 add(("file", m.group(1).lower()), {"text": raw, "kind": "file", "file": m.group(1)})
@@ -412,6 +465,14 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
             if best is None or len(missing) < len(best[1]):
                 best = (lines, missing)
         lines, missing = best
+        act = claim.get("action")
+        if not missing and act and len(claim["keys"]) == 1:
+            # "P to pause": some branch testing P must pause; one that only does something else refutes it
+            key = claim["keys"][0]
+            brs = [br for br in idx.branches if _key_in(br.cond, key)]
+            if brs and not any(re.search(_ACTION_CODE[act], br.flow_body) for br in brs):
+                return {"verdict": "unsupported", "evidence": _evidence(idx, [br.line for br in brs], block),
+                        "reason": f"the code handles {claim['key']}, but not to {act}"}
         if missing:
             return {"verdict": "unsupported", "evidence": _evidence(idx, lines, block),
                     "reason": f"no key handling for {', '.join(missing)}"}
