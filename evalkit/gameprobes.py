@@ -117,6 +117,14 @@ def analyse(trace: list, size: list | None = None, status: str = "ok", exception
         cells.append(got)
     snake = _find_snake(cells, times, script)
     span = f"{len(frames)} frames over {times[-1] - times[0]:.1f} s of game time"
+    glide = _glider(cells, times, script) if snake is None or isinstance(snake, str) else None
+    if glide is not None:
+        moved = f"its {glide['cells']} cells glide {glide['speed']:g} px per frame ({glide['how']}; {span})"
+        return {"snake_moves": _result(True, f"the snake moved in {glide['frames']} frames: {moved}"),
+                "grid_aligned": _result(False, f"the snake moves by pixels, not one cell per step: {moved}, "
+                                               f"its segments are {glide['seg']} px"),
+                "survives_wall": _result(None, "not judged: the head is only followed for snakes that move "
+                                               f"cell by cell, and {moved}")}
     if snake is None or isinstance(snake, str):
         seen = snake or ("nothing cell-sized was drawn on the display (only text, lines or large images)"
                          if not any(cells) else "no shape moved one cell at a time like a snake")
@@ -234,6 +242,54 @@ def _find_snake(cells: list[dict], times: list[float], script) -> dict | str | N
     return {"colours": group, "body": body, "events": events, "steps": steps, "step": step,
             "seg": seg, "how": ", ".join(how), "gap": gaps[len(gaps) // 2] if gaps else 0.1,
             "per": per, "times": times}
+
+
+def _glider(cells: list[dict], times: list[float], script) -> dict | None:
+    """A snake that moves by pixels with its whole body: in most frames where its cells change,
+    every cell that moved is a few pixels (at most half its size) from where a cell was, along
+    one axis, and it turned with the scripted arrow keys."""
+    n = len(cells)
+    best = None
+    for c in {c for fr in cells for c in fr}:
+        sizes = Counter(round(s) for fr in cells for s in fr.get(c, {}).values())
+        seg = sizes.most_common(1)[0][0]
+        glides, changes = {}, 0
+        for i in range(1, n):
+            a, b = cells[i].get(c, {}), cells[i - 1].get(c, {})
+            if a.keys() == b.keys() or not b:
+                continue
+            changes += 1
+            moved = [p for p in a if p not in b]
+            if len(a) < 2 or abs(len(a) - len(b)) > 1 or not moved:
+                continue
+            vecs = []
+            for hx, hy in moved:
+                px, py = min(b, key=lambda p: (p[0] - hx) ** 2 + (p[1] - hy) ** 2)
+                dx, dy = hx - px, hy - py
+                if (dx == 0) == (dy == 0) or abs(dx) + abs(dy) > 0.5 * seg:
+                    break
+                vecs.append((dx, dy))
+            else:
+                glides[i] = vecs
+        if len(glides) >= 10 and len(glides) >= 0.5 * changes and (best is None or len(glides) > len(best[1])):
+            best = (c, glides, seg)
+    if best is None:
+        return None
+    c, glides, seg = best
+    how = []
+    for names, want in ((("up", "w"), lambda v: v[1] < 0), (("left", "a"), lambda v: v[0] < 0)):
+        t0 = _script_time(script, names)
+        if t0 is None:
+            continue
+        before = any(t0 - 1.0 <= times[i] < t0 and any(want(v) for v in vecs) for i, vecs in glides.items())
+        after = any(t0 <= times[i] <= t0 + 2.0 and any(want(v) for v in vecs) for i, vecs in glides.items())
+        if after and not before:  # a change of direction, not an animation that always moves that way
+            how.append(f"turned with the {names[0].upper()} key")
+    if not how:
+        return None
+    speeds = Counter(round(abs(dx) + abs(dy), 1) for vecs in glides.values() for dx, dy in vecs)
+    return {"frames": len(glides), "speed": speeds.most_common(1)[0][0], "seg": seg, "how": ", ".join(how),
+            "cells": max(len(cells[i].get(c, ())) for i in glides)}
 
 
 def _connected(cells: frozenset, step: float) -> bool:

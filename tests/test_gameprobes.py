@@ -177,3 +177,23 @@ def test_a_probe_that_did_not_judge_leaves_the_static_verdict():
     assert r["probe_detail"].startswith("not judged: the snake never reached")
     r = apply_probe(feature, static, {"survives_wall": {"passed": False, "detail": "wrapped around"}})
     assert r["found"] is False and r["contradicted"] and r["source"] == "probe"
+
+
+def test_a_whole_body_gliding_by_pixels_is_a_misaligned_snake():
+    """Segments sampled from a trail of pixel positions: every cell moves a few pixels each frame."""
+    x, y, vx, vy, trail, frames = 300.0, 200.0, 4, 0, [], []
+    for i in range(150):
+        t = round(i / 30, 3)
+        if t >= 0.6 and vy == 0 and vx > 0:
+            vx, vy = 0, -4
+        if t >= 1.2 and vx == 0:
+            vx, vy = -4, 0
+        x, y = x + vx, y + vy
+        trail = [(x, y)] + trail[:23]
+        frames.append(frame(t, [(int(px), int(py)) for px, py in trail[::4]]))
+    p = analyse([{"frames": frames}], [600, 400], "ok", script=SCRIPT)
+    assert p["grid_aligned"]["passed"] is False and "glide 4 px per frame" in p["grid_aligned"]["detail"]
+    assert p["snake_moves"]["passed"] is True and p["survives_wall"]["passed"] is None
+    wave = [frame(round(i / 30, 3), [(100 + 40 * k, 150 + (i + k) % 8) for k in range(5)]) for i in range(150)]
+    p = analyse([{"frames": wave}], [600, 400], "ok", script=SCRIPT)  # a bobbing title: always moves up and down
+    assert p["grid_aligned"]["passed"] is None
