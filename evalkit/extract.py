@@ -401,6 +401,11 @@ def _files(blocks: list[CodeBlock]) -> dict[str, int]:
     return files
 
 
+def _is_test_file(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return base.startswith("test_") or base.endswith("_test.py") or "tests/" in name or "test/" in name
+
+
 def _choose_entry(blocks: list[CodeBlock], files: dict[str, int], hint: str | None, run: str | None,
                   main_index: int | None, reason: str) -> tuple[int | None, str]:
     """With several named files in the task's language: the file the answer says to run, else the
@@ -412,6 +417,8 @@ def _choose_entry(blocks: list[CodeBlock], files: dict[str, int], hint: str | No
         return same[run], f"the file the answer says to run ({run})"
     if hint == "python":
         guarded = [n for n in same if filenames.has_main_guard(blocks[same[n]].code)]
+        # a test file's `unittest.main()` guard does not make it the program
+        guarded = [n for n in guarded if not _is_test_file(n)] or guarded
 
         def imported_by_others(n: str) -> bool:
             mod = n.rsplit(".", 1)[0].replace("/", ".")

@@ -104,6 +104,16 @@ def test_entry_is_the_file_the_prose_runs_else_the_main_guard_not_imported_by_ot
     assert told.main.filename == "game.py" and "says to run" in told.main_reason
 
 
+def test_a_test_file_with_its_own_main_guard_is_not_the_entry():
+    test = "import unittest\nfrom game import run\n" + "X = 1\n" * 30 + \
+        "class T(unittest.TestCase):\n    def test_run(self):\n        run()\n\n" \
+        "if __name__ == '__main__':\n    unittest.main()\n"
+    files = {"app.py": "from game import run\n\nif __name__ == '__main__':\n    run()\n",
+             "game.py": "def run():\n    print('running')\n", "test_game.py": test}
+    ex = extract(as_answer(files).replace("python main.py", "the app"), language_hint="python")
+    assert ex.main.filename == "app.py"
+
+
 def test_a_shared_project_folder_is_the_folder_the_program_runs_from():
     text = "**snake_game/config.py**\n```python\nW = 1\n```\n**snake_game/main.py**\n```python\n" \
            "from config import W\nif __name__ == '__main__':\n    print(W)\n```"
