@@ -33,7 +33,7 @@ TEXT_BUDGET = 4_000_000          # characters of response text across the whole 
 PER_RESPONSE_MIN = 1_500
 PER_RESPONSE_MAX = 150_000
 HIGHLIGHT_BUDGET = 250_000       # characters of code coloured by Pygments (the slow part)
-MAX_DETAILED_SLOTS = 1_000       # (task, sample) slots shown side by side; a larger run lists the rest in tables
+MAX_DETAILED_SLOTS = 1_000       # slots side by side for two models (fewer for more); the rest only in the tables
 OUTPUT_CAP = 2_000               # stdout / stderr / messages shown inline
 SECRET_KEY = re.compile(r"key|token|secret|password|authorization|credential", re.I)
 _CLASS_ATTR = re.compile(r'class="([A-Za-z0-9]+)"')
@@ -626,7 +626,7 @@ def build_context(run: dict, run_id: str, rows: list[dict], cmp: Comparison | No
     ctx.update(tasks_context(rows, cmp, models))
     ctx["rollup_boot"] = min(cmp.n_boot, C.ROLLUP_BOOT) if cmp else 0
     ctx["mean_boot"] = MEAN_BOOT
-    ctx["max_slots"] = MAX_DETAILED_SLOTS
+    ctx["max_slots"] = MAX_DETAILED_SLOTS * 2 // max(2, len(models))
     ctx["css_pygments"] = Markup(pygments_css())
     return ctx
 
@@ -828,7 +828,9 @@ def detailed_slots(df, cmp: Comparison | None, limit: int | None = None) -> set[
 
     A large run gets an equal share per task, slots where baseline and candidate score
     differently first: they are the ones a reader opens. The rest stay in the per-task tables."""
-    limit = MAX_DETAILED_SLOTS if limit is None else limit
+    if limit is None:
+        # each slot holds every model's response: past two models, fewer slots keep the page's size
+        limit = MAX_DETAILED_SLOTS * 2 // max(2, df["model"].nunique())
     slots = df[["suite", "task_id", "sample"]].drop_duplicates()
     if len(slots) <= limit:
         return None
