@@ -379,6 +379,8 @@ def _wall(snake: dict, frames: list, width: float, height: float, status: str, w
         if nxt["t"] - e["t"] > long_gap:
             return "end", f"then the snake stopped moving for {nxt['t'] - e['t']:.1f} s (game over, then a restart)"
         if nxt["kind"] == "change":
+            if nxt["len"] and snake["body"][nxt["i"]] < snake["body"][e["i"]]:
+                return "on", "its body shrank behind a head that stayed at the edge"  # clamped, not a game over
             return "end", f"then the snake {'disappeared' if not nxt['len'] else 'was redrawn elsewhere (reset)'} " \
                           f"at {nxt['t']:.1f} s"
         if nxt["kind"] == "jump":

@@ -197,3 +197,14 @@ def test_a_whole_body_gliding_by_pixels_is_a_misaligned_snake():
     wave = [frame(round(i / 30, 3), [(100 + 40 * k, 150 + (i + k) % 8) for k in range(5)]) for i in range(150)]
     p = analyse([{"frames": wave}], [600, 400], "ok", script=SCRIPT)  # a bobbing title: always moves up and down
     assert p["grid_aligned"]["passed"] is None
+
+
+def test_a_head_held_at_the_edge_while_the_body_catches_up_is_not_a_round_ending():
+    frames, body = run_left(300, n=15)  # the head reaches x = 0 and is clamped there
+    t = frames[-1]["t"]
+    for k in range(1, 3):
+        body = body[:-1]
+        frames.append(frame(round(t + 0.1 * k, 2), body, food=(400, 200)))
+    frames += [frame(round(t + 0.3 + 0.1 * k, 2), body, food=(400, 200)) for k in range(20)]
+    p = analyse([{"frames": frames}], [600, 400], "ok", script=SCRIPT)
+    assert p["survives_wall"]["passed"] is None
