@@ -154,13 +154,14 @@ def combine(store, main: Source, baseline: str | None, candidate: str | None, *,
     foreign: list[tuple[Source, str, str]] = []
     owner: dict[str, Source] = {m: main for m in models}
     labels: dict[str, str | None] = {"baseline": None, "candidate": None}
+    opened: dict[str, Source] = {}
     for role, spec in (("baseline", baseline), ("candidate", candidate)):
         if spec is None:
             continue
         where, model = split_ref(store, spec)
         src = main
         if where is not None:
-            src = next((s for s, _, _ in foreign if where in (s.run_id, s.where)), None) or open_source(store, where)
+            src = opened.get(where) or opened.setdefault(where, open_source(store, where))
             if src.run_id == main.run_id:
                 src = main
         if model not in src.models:

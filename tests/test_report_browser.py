@@ -138,6 +138,7 @@ def test_one_two_and_ten_models_are_readable(tmp_path, browser, n):
     if n == 1:
         assert page.locator("#solo-note").is_visible() and page.locator("#leaderboard-table").count() == 0
         assert "Δ" not in page.locator("#summary").inner_text() + page.locator("#metrics").inner_text()
+        assert page.locator("#onlydiff").is_hidden() and page.locator("details.pair .tag").count() == 0
     if n > 2:
         board = page.locator("#leaderboard-table")
         assert board.locator("tbody tr").count() == n
