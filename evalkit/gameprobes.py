@@ -292,6 +292,18 @@ def _glider(cells: list[dict], times: list[float], script) -> dict | None:
             "cells": max(len(cells[i].get(c, ())) for i in glides)}
 
 
+def _clamped(body: list, events: list, k: int) -> bool:
+    """After event k the body loses its tail cell by cell while the head stays put (a head held at
+    the edge, not a game over: an overlay hiding part of the snake does it once, not repeatedly)."""
+    head, prev, shrinks = events[k]["pos"], body[events[k]["i"]], 0
+    for ev in events[k + 1:k + 3]:
+        cur = body[ev["i"]]
+        if ev["kind"] != "change" or not (cur < prev and len(prev - cur) == 1 and head in cur):
+            break
+        prev, shrinks = cur, shrinks + 1
+    return shrinks >= 2
+
+
 def _connected(cells: frozenset, step: float) -> bool:
     """Every cell has a neighbour one step away (a snake's body, not scattered shapes)."""
     pts = list(cells)
@@ -379,8 +391,8 @@ def _wall(snake: dict, frames: list, width: float, height: float, status: str, w
         if nxt["t"] - e["t"] > long_gap:
             return "end", f"then the snake stopped moving for {nxt['t'] - e['t']:.1f} s (game over, then a restart)"
         if nxt["kind"] == "change":
-            if nxt["len"] and snake["body"][nxt["i"]] < snake["body"][e["i"]]:
-                return "on", "its body shrank behind a head that stayed at the edge"  # clamped, not a game over
+            if _clamped(snake["body"], events, k):
+                return "on", "its body shrank behind a head that stayed at the edge"
             return "end", f"then the snake {'disappeared' if not nxt['len'] else 'was redrawn elsewhere (reset)'} " \
                           f"at {nxt['t']:.1f} s"
         if nxt["kind"] == "jump":
