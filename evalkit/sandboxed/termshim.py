@@ -112,7 +112,7 @@ def install(cfg: dict, report) -> object:
     # ---- programs that read the terminal themselves (termios/tty raw mode, select, a reader thread)
     import threading
 
-    stdin = {"buf": bytearray(), "active": False, "curses": False, "waiting": 0}
+    stdin = {"buf": bytearray(), "active": False, "curses": False, "waiting": 0, "handshake": True}
     cond = threading.Condition()
 
     def feed_stdin() -> None:
@@ -128,10 +128,12 @@ def install(cfg: dict, report) -> object:
         with cond:
             stdin["buf"] += data
             cond.notify_all()
-            if stdin["waiting"] and threading.current_thread() is threading.main_thread():
+            if stdin["waiting"] and stdin["handshake"] and threading.current_thread() is threading.main_thread():
                 # a reader thread handles the key and comes back for the next one before the
-                # game goes on, so the key lands in the same frame every run
-                cond.wait_for(lambda: not stdin["buf"] and stdin["waiting"], timeout=0.5)
+                # game goes on, so the key lands in the same frame every run (a reader that
+                # never comes back is not waited for again)
+                if not cond.wait_for(lambda: not stdin["buf"] and stdin["waiting"], timeout=2.0):
+                    stdin["handshake"] = False
 
     def take(n: int) -> bytes:
         with cond:
