@@ -392,15 +392,20 @@ _ENTRY_TYPES = {"expression_statement", "while_statement", "if_statement", "for_
                 "try_statement"}
 
 
+def complete_program(tree) -> bool:
+    """The program does something at module level (calls a function, runs a loop): a whole
+    program, not a fragment of definitions shown to the reader."""
+    top = [c for c in tree.root_node.named_children if c.type in _ENTRY_TYPES]
+    return any(c.type != "expression_statement" or re.search(r"\w\s*\(", _txt(c)) for c in top)
+
+
 def unused_functions(idx, tree, shapes: _Shapes) -> list[tuple[int, int, str]]:
     """(first line, last line, name) of functions a complete program never refers to.
 
     Only for a complete program (it does something at module level: calls a function, runs a
     loop): code that is never called implements nothing. A fragment of definitions is judged as
     written, since the reader is shown only part of the program."""
-    root = tree.root_node
-    top = [c for c in root.named_children if c.type in _ENTRY_TYPES]
-    if not any(c.type != "expression_statement" or re.search(r"\w\s*\(", _txt(c)) for c in top):
+    if not complete_program(tree):
         return []
     uses: dict[str, int] = {}
     for name, _ln in idx.idents:
@@ -422,6 +427,7 @@ def annotate(idx, tree) -> None:
         return
     shapes = _Shapes(tree, idx.language)
     fns = shapes.fns
+    idx.complete = complete_program(tree)
     idx.unused = unused_functions(idx, tree, shapes)
     if not idx.branches:
         return

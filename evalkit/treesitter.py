@@ -189,6 +189,7 @@ class CodeIndex:
     defs: dict[str, tuple[str, int]] = field(default_factory=dict)       # name -> (text, line)
     assigns: list[tuple[str, str, int]] = field(default_factory=list)    # (lhs, rhs, line)
     unused: list[tuple[int, int, str]] = field(default_factory=list)     # functions never called (flow.py)
+    complete: bool = False   # a whole program (it does something at module level), not a fragment
 
     def in_unused(self, line: int) -> str | None:
         """The name of the never-called function ``line`` sits in, or None."""

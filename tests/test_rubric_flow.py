@@ -593,6 +593,12 @@ def test_positions_and_wrap_around(snake):
     """,
     # an index loop through a helper comparing two positions, and quitting on collision
     """
+    import sys
+    import pygame
+
+    WINDOW_SIZE = (600, 600)
+    snake_pos = [(250, 50), (260, 50), (270, 50)]
+
     def collision(pos1, pos2):
         return pos1 == pos2
 
@@ -1106,3 +1112,37 @@ def test_a_helper_local_flag_and_a_pickup_loop(snake):
     # the wall test lives in the helper's local flag: evidence cites it
     assert 3 in [e["line"] for e in _feature(fc, "wall_collision")["evidence"]]
     assert not _feature(fc, "items_awarded")["contradicted"]  # `p not in taken` is not a pickup
+
+
+def test_a_feature_whose_code_crashes_is_contradicted(snake):
+    code = """
+    import pygame
+
+    def draw_pause(screen):
+        screen.blit(pause_font.render("Paused", True, (255, 255, 255)), (10, 10))
+
+    def main():
+        screen = pygame.display.set_mode((400, 400))
+        paused = False
+        while True:
+            for event in pygame.event.get():
+                if event.type == pygame.KEYDOWN and event.key == pygame.K_p:
+                    paused = not paused
+            if paused:
+                draw_pause(screen)
+                continue
+
+    main()
+    """
+    fc, cc = _run(snake, code, "Press P to pause.")
+    f = _feature(fc, "pause")
+    assert f["found"] is False and f["contradicted"] and "pause_font" in f["reason"] and "NameError" in f["reason"]
+    v = _verdicts(cc)
+    assert v[("feature", "pause")] == "contradicted"
+    assert v[("control", "P")] == "contradicted"  # P is handled, but pausing crashes
+    # defined, it works
+    fixed = code.replace("import pygame\n", "import pygame\n\npause_font = None\n", 1)
+    assert _found(_run(snake, fixed)[0])["pause"] is True
+    # a fragment of definitions is judged as written (its names live in the part not shown)
+    fragment = "def loop(self):\n    if self.paused:\n        draw_pause(pause_font)\n    if key == pygame.K_p:\n        pass"
+    assert _found(_run(snake, fragment)[0])["pause"] is True

@@ -76,7 +76,7 @@ def test_base_snake_response_exact_verdicts(snake):
         ("feature", "self_collision", "supported"),   # "survive hitting walls or yourself"
         ("feature", "ice_shield", "contradicted"),
         ("number", ("ice_shield", 3.0), "contradicted"),
-        ("feature", "skin_item", "unsupported"),
+        ("feature", "skin_item", "contradicted"),   # any item crashes: the string item is used as a dict
         ("feature", "items_awarded", "contradicted"),
         ("feature", "score", "supported"),
         ("file", "highscore.txt", "unsupported"),
@@ -93,7 +93,8 @@ def test_base_snake_response_exact_verdicts(snake):
     ]
     assert s["claim_consistency"].value == pytest.approx(11 / 22)
     shield = next(c for c in s["claim_consistency"].details["claims"] if c.get("feature") == "ice_shield")
-    assert [e["line"] for e in shield["evidence"]] == [44, 47]  # the two unconditional resets
+    # the two unconditional resets, and the string item used as a dict (any item crashes)
+    assert [e["line"] for e in shield["evidence"]] == [39, 44, 47, 60]
     assert "without checking the shield" in shield["reason"]
 
 
@@ -527,16 +528,33 @@ def test_shield_in_an_elif_does_not_guard_the_reset(snake):
     assert _claims(s["claim_consistency"])[0] == ("feature", "ice_shield", "contradicted")
 
 
-def test_veto_probe_only_counts_when_it_fails(snake):
+def test_veto_probe_only_counts_when_it_fails():
+    from evalkit.suites import Task
+
+    rubric = {"features": [{"id": "walls", "probe": "survives_wall", "probe_mode": "veto",
+                            "evidence": [{"kind": "branch", "cond": "WIDTH", "body": "game_over"}]}]}
+    task = Task(suite="x", id="t", prompt="p", rubric=rubric)
     wraps = "def step(self):\n    self.x = self.x % WIDTH"
     passed = {"probes": {"survives_wall": {"passed": True, "detail": "wrapped around"}}}
-    assert _features(_scores(snake, py(wraps), passed)["feature_completeness"])["wall_collision"] is False
+    assert _features(_scores(task, py(wraps), passed)["feature_completeness"])["walls"] is False
     walls = "def step(self):\n    if self.x < 0 or self.x >= WIDTH:\n        self.game_over = True"
-    assert _features(_scores(snake, py(walls), passed)["feature_completeness"])["wall_collision"] is True
+    assert _features(_scores(task, py(walls), passed)["feature_completeness"])["walls"] is True
     failed = {"probes": {"survives_wall": {"passed": False, "detail": "the snake left the board"}}}
-    f = next(f for f in _scores(snake, py(walls), failed)["feature_completeness"].details["features"]
-             if f["id"] == "wall_collision")
+    f = _scores(task, py(walls), failed)["feature_completeness"].details["features"][0]
     assert f["found"] is False and f["source"] == "probe" and "left the board" in f["reason"]
+
+
+def test_wall_probe_decides_and_not_judged_leaves_static(snake):
+    # the snake rubric lets survives_wall decide: it passes only when the round ends at the wall
+    wraps = "def step(self):\n    self.x = self.x % WIDTH"
+    walls = "def step(self):\n    if self.x < 0 or self.x >= WIDTH:\n        self.game_over = True"
+    failed = {"probes": {"survives_wall": {"passed": False, "detail": "wrapped around"}}}
+    assert _features(_scores(snake, py(walls), failed)["feature_completeness"])["wall_collision"] is False
+    unseen = {"probes": {"survives_wall": {"passed": None, "detail": "the wall was never reached"}}}
+    f = next(f for f in _scores(snake, py(walls), unseen)["feature_completeness"].details["features"]
+             if f["id"] == "wall_collision")
+    assert f["found"] is True and f["source"] == "static" and "not judged" in f["probe_detail"]
+    assert _features(_scores(snake, py(wraps), unseen)["feature_completeness"])["wall_collision"] is False
 
 
 def test_speed_flows_into_the_step_through_a_variable(snake):

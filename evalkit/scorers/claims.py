@@ -466,6 +466,12 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
                 best = (lines, missing)
         lines, missing = best
         act = claim.get("action")
+        feature = fres.get(act) if act else None
+        if not missing and feature is not None and feature.get("contradicted"):
+            # "P to pause" when pausing is broken: the key is there, what it should do is not
+            return {"verdict": "contradicted",
+                    "evidence": _evidence(idx, lines + [e["line"] for e in feature.get("contra_evidence", [])], block),
+                    "reason": f"the code handles {claim['key']}, but {feature.get('reason', '')}"}
         if not missing and act and len(claim["keys"]) == 1:
             # "P to pause": some branch testing P must pause; one that only does something else refutes it
             key = claim["keys"][0]

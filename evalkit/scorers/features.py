@@ -54,6 +54,10 @@ _STRINGY = re.compile(r"""\s*(?:[rbuf]*["'].*["']|random\.choice\(\s*\[\s*["'].*
                       r"""|.*\[\s*["'](?:name|kind|type|id|label)["']\s*\])\s*""", re.S)
 
 
+# a dict literal whose values are all strings: {"speed": "yellow", "skin": "magenta"}
+_STR_TABLE = re.compile(r"""\s*\{\s*(?:[^:{}\[\]]+:\s*[rbuf]*(?:"[^"]*"|'[^']*')\s*,?\s*)+\}\s*""", re.S)
+
+
 @functools.lru_cache(maxsize=2048)
 def _rx(pattern: str) -> re.Pattern:
     try:
@@ -95,6 +99,39 @@ def _search(pattern: str, text: str) -> bool:
     return _rx(pattern).search(text) is not None
 
 
+def _undefined(idx: treesitter.CodeIndex) -> dict[int, str]:
+    """Line -> pyflakes' undefined-name message, for Python (memoised on the index)."""
+    memo = idx.__dict__.get("_undefined_memo")
+    if memo is None:
+        memo = {}
+        if idx.language == "python" and idx.complete:  # a fragment's names are defined elsewhere
+            from .quality import analyse
+
+            for f in analyse(idx.text).get("findings", []):
+                if f.get("kind") == "undefined-name":
+                    memo.setdefault(f["line"], f["message"])
+        idx.__dict__["_undefined_memo"] = memo
+    return memo
+
+
+def _crash(idx: treesitter.CodeIndex, br: treesitter.Branch) -> tuple[int, str] | None:
+    """(line, message) when the branch's body, or a function it calls, uses a name that is never
+    defined (a NameError as soon as the branch runs)."""
+    undefined = _undefined(idx)
+    if not undefined:
+        return None
+    spans = [(br.line + 1, br.end_line, "")]
+    spans += [(ln, ln + t.count("\n") + 1, w.split("()")[0] + "()") for t, ln, w in br.body_parts
+              if w.endswith("() does this")]
+    for first, last, via in spans:
+        for ln in sorted(undefined):
+            if first <= ln <= last:
+                name = undefined[ln].split(" ", 2)[-1]
+                where = f"{via}, called on line {br.line}," if via else f"the branch on line {br.line}"
+                return ln, f"{where} uses {name} on line {ln}, which is never defined (NameError)"
+    return None
+
+
 def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str) -> bool:
     if _search(guard, br.flow_cond):
         return True
@@ -114,11 +151,14 @@ def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str) -> bo
 def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool, list[int], str]:
     """(matched, evidence lines, note)."""
     if "any" in check:
+        crash = (False, [], "")
         for sub in check["any"]:
             ok, lines, note = run_check(sub, idx, vocab)
             if ok:
                 return ok, lines, note
-        return False, [], ""
+            if note.startswith("crashes") and not crash[2]:
+                crash = (False, lines, note)
+        return crash
     if "all" in check:
         acc = []
         for sub in check["all"]:
@@ -185,7 +225,13 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
             if body_not is None and body != "." and not _search(body, br.body):
                 flow_lines += [ln for t, ln, _w in br.body_parts if _search(body, t)]
         if kind == "branch":
-            hits = [br.line for br in matched] + flow_lines
+            crashing = {id(br): _crash(idx, br) for br in matched}
+            if matched and all(crashing.values()):
+                # every branch that would do it runs into a name the program never defines
+                why = crashing[id(matched[0])]
+                return False, [matched[0].line, why[0]], f"crashes: {why[1]}"
+            live = [br for br in matched if not crashing[id(br)]]
+            hits = [br.line for br in live] + (flow_lines if live == matched else [])
         else:
             guard = x("guard")
             if matched and not any(_guarded(idx, br, guard) for br in matched):
@@ -201,6 +247,14 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
             if uses:
                 hits = [ln, *uses]
                 break
+        if not hits:  # a table of strings read as a table of dicts: ITEM_TYPES = {"speed": "yellow"}; ITEM_TYPES[k].get(
+            for lt, rt, ln in idx.assigns:
+                if not (_search(pat, lt) and _STR_TABLE.fullmatch(rt)):
+                    continue
+                uses = [cl for fn, _t, cl in idx.calls if re.fullmatch(re.escape(lt.strip()) + r"\[[^\]]+\]\.get", fn)]
+                if uses:
+                    hits = [ln, *uses]
+                    break
     elif kind == "line":
         pat = x("pattern")
         _rx(pat)  # validates the regex (a rubric error is the user's to fix)
@@ -226,13 +280,15 @@ def _evaluate_cached(language: str, code: str, rubric_key: str, features_key: st
     out = []
     for f in features:
         ev, ok = [], True
+        contra, reason = [], ""
         for check in f.get("evidence") or []:
-            matched, lines, _ = run_check(check, idx, vocab)
+            matched, lines, note = run_check(check, idx, vocab)
             if not matched:
                 ok = False
+                if note.startswith("crashes"):  # the code that would do it crashes: evidence of the opposite
+                    contra, reason = list(lines), note
                 break
             ev += lines
-        contra, reason = [], ""
         for check in f.get("absent") or []:
             matched, lines, _ = run_check(check, idx, vocab)
             if matched:

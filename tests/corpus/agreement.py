@@ -13,7 +13,10 @@ its hand label in tests/corpus/labels.yaml (format: /tmp/team/CORPUS.md, docs/va
                 value / name / file; true <-> "supported"; a labelled claim evalkit did not
                 extract is "missed"; a false claim judged "supported" is a false support
 
-    python -m tests.corpus.agreement [--jobs 2] [--runs N] [--only ID,ID] [--json FILE] [-q]
+    python -m tests.corpus.agreement [--jobs 2] [--runs N] [--only ID,ID] [--json FILE] [-q] [--static]
+
+``--static`` scores without execution (no sandbox, no probes): the static feature and claim
+verdicts alone, in seconds; runs_ok and the grid probe are then not judged.
 
 ``--runs N`` scores everything N times and lists every item whose scores differ between runs.
 """
@@ -112,6 +115,9 @@ def _jsonable(v):
     return json.loads(json.dumps(v, default=str))
 
 
+_EXECUTE = True  # --static turns execution off (static verdicts only)
+
+
 def score_item(iid: str) -> dict:
     """evalkit's view of one response: run status, probes, features, claims, every metric value."""
     from evalkit.scorers import execution, score_response
@@ -127,7 +133,7 @@ def score_item(iid: str) -> dict:
     text = (RESPONSES / f"{iid}.md").read_text(encoding="utf-8")
     execution.run = run_and_keep
     try:
-        scores = score_response(_task(), text, execute=True)
+        scores = score_response(_task(), text, execute=_EXECUTE)
     finally:
         execution.run = real_run
     by = {s.metric: s for s in scores}
@@ -166,10 +172,15 @@ def _safe_score(iid: str) -> dict:
         return {"id": iid, "harness_error": f"{type(exc).__name__}: {exc}"[:400]}
 
 
+def _init_worker(execute: bool) -> None:
+    global _EXECUTE
+    _EXECUTE = execute
+
+
 def score_all(ids: list[str], jobs: int = 2) -> dict[str, dict]:
     if jobs <= 1:
         return {i: _safe_score(i) for i in ids}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(_EXECUTE,)) as pool:
         return dict(zip(ids, pool.map(_safe_score, ids)))
 
 
@@ -397,7 +408,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated corpus ids")
     ap.add_argument("--json", default="", help="also write the full report (with evalkit's results) here")
     ap.add_argument("-q", "--quiet", action="store_true", help="the table only, no disagreement list")
+    ap.add_argument("--static", action="store_true", help="no execution: static feature and claim verdicts only")
     a = ap.parse_args(argv)
+    global _EXECUTE
+    _EXECUTE = not a.static
     ids = [s for s in a.only.split(",") if s.strip()] or None
     try:
         rep = run(ids, jobs=a.jobs, runs=a.runs)
