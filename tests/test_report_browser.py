@@ -143,6 +143,12 @@ def test_one_two_and_ten_models_are_readable(tmp_path, browser, n):
         board = page.locator("#leaderboard-table")
         assert board.locator("tbody tr").count() == n
         assert board.locator("tbody tr").nth(1).locator(".delta").count() >= 5   # a change per main metric
+        # ranking by a metric: best first, then back to the user's order
+        board.locator("th.sort", has_text="quality").click()
+        means = [float(t.split()[0]) for t in board.locator("tbody tr td:nth-child(7) div:first-child").all_inner_texts()]
+        assert means == sorted(means, reverse=True) and len(means) == n
+        board.locator("th.sort", has_text="quality").click()
+        assert board.locator("tbody tr").first.get_attribute("data-model") == "base"
     page.screenshot(path=str(tmp_path / f"summary-{n}.png"), full_page=False)
 
     page.click("#expand")

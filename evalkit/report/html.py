@@ -697,6 +697,7 @@ def board_context(board: Leaderboard, colours: dict[str, str], *, with_deltas: b
         for m in board.main:
             mm = board.mean(mod, m)
             cell = {"mean": fmt_mean(m, None if mm is None else mm.mean),
+                    "v": "" if mm is None or mm.mean is None else repr(mm.mean if C.higher_is_better(m) else -mm.mean),
                     "ci": "" if mm is None else _ci(mm.ci_low, mm.ci_high, lambda v, m=m: fmt_mean(m, v)),
                     "n": "" if mm is None else (f"{mm.count}/{mm.n}" if mm.count is not None else f"n={mm.n}"),
                     "delta": "", "dci": "", "cls": ""}

@@ -42,6 +42,25 @@
     left.addEventListener("change", showPair);
     right.addEventListener("change", showPair);
   }
+  // the leaderboard ranks the models by the metric clicked (best first; again: the user's order)
+  document.querySelectorAll("th.sort").forEach(function (th) {
+    th.addEventListener("click", function () {
+      var table = th.closest("table"), body = table.tBodies[0], col = +th.getAttribute("data-col");
+      var on = !th.hasAttribute("data-sorted");
+      table.querySelectorAll("th.sort").forEach(function (h) { h.removeAttribute("data-sorted"); });
+      if (on) { th.setAttribute("data-sorted", "1"); }
+      function key(row) {
+        var v = parseFloat(row.cells[col].getAttribute("data-v"));
+        return isNaN(v) ? -Infinity : v;
+      }
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var order = (+a.getAttribute("data-i")) - (+b.getAttribute("data-i"));
+        return on ? (key(b) - key(a)) || order : order;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
   document.getElementById("expand").addEventListener("click", function () { setOpen(true); });
   document.getElementById("collapse").addEventListener("click", function () { setOpen(false); });
 })();
