@@ -141,10 +141,22 @@ def parse_suite(path: Path, rubric_dirs: Iterable[Path]) -> Suite:
     return Suite(name, str(data.get("version", "1")), str(data.get("description", "")), tuple(tasks), path)
 
 
+PROJECT_PROMPTS = Path("prompts")  # a project's own suites, relative to the working folder
+
+
+def search_dirs(suites_dirs: Iterable[Path] = ()) -> list[Path]:
+    """Where suites are looked up, first match wins: each --suites-dir (or run.suites_dir of the
+    config), then ./prompts when the working folder has one, then the suites bundled with evalkit."""
+    dirs = [Path(d) for d in suites_dirs]
+    if PROJECT_PROMPTS.is_dir() and PROJECT_PROMPTS.resolve() not in {d.resolve() for d in dirs}:
+        dirs.append(PROJECT_PROMPTS)
+    return [*dirs, PROMPTS_DIR]
+
+
 def discover(suites_dirs: Iterable[Path] = ()) -> dict[str, Path]:
     """Suite name -> file; user folders come first so they can shadow a bundled suite."""
     found: dict[str, Path] = {}
-    for d in [*map(Path, suites_dirs), PROMPTS_DIR]:
+    for d in search_dirs(suites_dirs):
         if not d.is_dir():
             continue
         for p in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")):
@@ -158,9 +170,10 @@ def discover(suites_dirs: Iterable[Path] = ()) -> dict[str, Path]:
 
 
 def load_suites(names: Iterable[str], suites_dirs: Iterable[Path] = ()) -> list[Suite]:
-    suites_dirs = [Path(d) for d in suites_dirs]
+    user_dirs = search_dirs(suites_dirs)[:-1]
     available = discover(suites_dirs)
-    rubric_dirs = [*(d.parent / "rubrics" for d in suites_dirs), *suites_dirs, RUBRICS_DIR]
+    # a suite's rubrics: rubrics/ beside its prompts folder, the folder itself, then the bundled ones
+    rubric_dirs = [*(d.parent / "rubrics" for d in user_dirs), *user_dirs, RUBRICS_DIR]
     out = []
     for name in names:
         if name not in available:
