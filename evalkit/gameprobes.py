@@ -364,7 +364,8 @@ def _grid(snake: dict, cells: list[dict], step: float, seg: int) -> dict:
 
 def _wall(snake: dict, frames: list, width: float, height: float, status: str, why: str, script) -> dict:
     events, steps, step, gap = snake["events"], snake["steps"], snake["step"], snake["gap"]
-    band = max(step, snake["seg"])  # the border cell: a head centre within one cell of the edge
+    band = max(step, snake["seg"])  # the border cell: the head's near side within one cell of the edge
+    half = snake["seg"] / 2
     long_gap = max(3 * gap, 0.5)
     xs = [e["pos"][0] for e in steps]
     ys = [e["pos"][1] for e in steps]
@@ -411,8 +412,8 @@ def _wall(snake: dict, frames: list, width: float, height: float, status: str, w
         if e["kind"] != "step":
             continue
         (hx, hy), (dx, dy) = e["pos"], e["vec"]
-        at_edge = (dx < 0 and hx < band) or (dx > 0 and hx > width - band) or \
-                  (dy < 0 and hy < band) or (dy > 0 and hy > height - band)
+        at_edge = (dx < 0 and hx - half < band) or (dx > 0 and hx + half > width - band) or \
+                  (dy < 0 and hy - half < band) or (dy > 0 and hy + half > height - band)
         extreme = (dx < 0 and hx <= min(xs) + 0.5) or (dx > 0 and hx >= max(xs) - 0.5) or \
                   (dy < 0 and hy <= min(ys) + 0.5) or (dy > 0 and hy >= max(ys) - 0.5)
         where = f"({hx:g}, {hy:g}) at {e['t']:.1f} s (frame {e['i']})"

@@ -208,3 +208,12 @@ def test_a_head_held_at_the_edge_while_the_body_catches_up_is_not_a_round_ending
     frames += [frame(round(t + 0.3 + 0.1 * k, 2), body, food=(400, 200)) for k in range(20)]
     p = analyse([{"frames": frames}], [600, 400], "ok", script=SCRIPT)
     assert p["survives_wall"]["passed"] is None
+
+
+@needs_env
+def test_a_translucent_overlay_does_not_hide_the_snake_under_it():
+    probes, _ = probe_run("probe_overlay_pause.py")
+    wall = probes["survives_wall"]
+    # paused at 1.6-1.9 s under the overlay, and frozen under it after the wall: game over, not a reset
+    assert wall["passed"] is True and "stopped moving" in wall["detail"], wall
+    assert probes["grid_aligned"]["passed"] is True

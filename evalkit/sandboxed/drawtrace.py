@@ -131,7 +131,8 @@ class Tracer:
             self.add(dst, x, y, w, h, self.colour_of(src, area), "b")
             return
         src_layer = self.layers.get(src)
-        if covers:
+        see_through = src.get_flags() & pg.SRCALPHA or (src.get_alpha() or 255) < 255  # a pause overlay
+        if covers and not see_through:
             self.clear(dst, src_layer.bg if src_layer is not None else None)
         if src_layer is None:
             return
