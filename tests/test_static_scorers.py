@@ -180,6 +180,9 @@ def update(self):
 SHIELD_NESTED = """
 SHIELD_HITS = 3
 
+def collect_shield(self):
+    self.shield = SHIELD_HITS
+
 def update(self):
     if self.head in self.body or self.head[0] < 0:
         if self.shield > 0:
@@ -200,6 +203,9 @@ def update(self):
 
 SHIELD_IN_HELPER = """
 SHIELD_HITS = 3
+
+def collect_shield(self):
+    self.shield += SHIELD_HITS
 
 def collided(self):
     if self.head in self.body:

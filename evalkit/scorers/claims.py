@@ -148,17 +148,25 @@ _CLAUSE = re.compile(r"[,;]|\b(?:and|but|while|whereas)\b")
 
 
 def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, prev: str | None,
-         allowed=None) -> str | None:
+         allowed=None, end: int | None = None) -> str | None:
     """The feature a number belongs to, in order of preference: one named earlier in the same
     clause; one whose code terms appear earlier in the clause ("speed (1.5x"); one named earlier
     in the sentence; the last one named in the previous sentence ("The Ice Shield ... When active,
     it skips 3 collisions"); one named later in the same clause. None: the number is not a claim.
-    ``allowed``: the features that can take this number's unit (a duration never belongs to the grid)."""
+    ``allowed``: the features that can take this number's unit (a duration never belongs to the grid);
+    before all of these, a feature named right after the number ("+1 score", "3 collisions with
+    the shield" is not: two words at most between them) and, failing every rule, the only feature
+    that takes the unit ("10 points" is the score's)."""
+    only = next(iter(allowed)) if allowed is not None and len(allowed) == 1 else None
     if allowed is not None:
         spans = [sp for sp in spans if sp[0] in allowed]
         terms = [t for t in terms if t[0] in allowed]
         if prev is not None and prev not in allowed:
             prev = None
+    if end is not None:
+        right_after = [sp for sp in spans if sp[1] >= end and re.fullmatch(r"\s*(\w+\s+)?", sentence[end:sp[1]])]
+        if right_after:
+            return min(right_after, key=lambda sp: sp[1])[0]
     bounds = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence) + 1]
     lo = max(b for b in bounds if b <= pos)
     hi = min(b for b in bounds if b > pos)
@@ -177,7 +185,7 @@ def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, pre
     after_in_clause = [sp for sp in spans if pos <= sp[1] < hi]
     if after_in_clause:
         return min(after_in_clause, key=lambda sp: sp[1])[0]
-    return None
+    return only
 
 
 def _number_values(v: float, kind: str | None) -> set[float]:
@@ -398,7 +406,7 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
                     continue
                 cls = _unit_class(unit, kind)
                 allowed = None if cls is None else {fid for fid, _ in terms if fid not in units or cls in units[fid]}
-                fid = _tie(spans, s, m.start(), terms, prev, allowed)
+                fid = _tie(spans, s, m.start(), terms, prev, allowed, m.end())
                 if fid is None or fid not in with_terms or fid in negated:
                     continue
                 value = float(m.group(1))
