@@ -146,21 +146,20 @@ def migrate(conn: sqlite3.Connection, path: Path) -> list[int]:
 
     `conn` must not be inside a transaction. The steps and the new user_version commit together.
     """
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
-    if current > schema_version():
-        raise newer_store_error(path, current)  # the header said otherwise: its newer state was in the WAL
-    if current == schema_version():
-        return []
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if current == 0 and tables and not {"runs", "responses"} <= tables:
-        raise EvalkitError(f"{path} is a SQLite database but not an evalkit store (tables: "
-                           f"{', '.join(sorted(tables)[:5])}); pass --db PATH to use another file")
-    if tables:
-        _backup(conn, path, current)
+    if _version(conn, path) == schema_version():
+        return []  # the usual case: no write lock taken
     conn.execute("BEGIN IMMEDIATE")  # the write lock: another process migrating the same file waits here
     try:
-        # re-read under the lock: a process that got there first has already migrated the file
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        current = _version(conn, path)  # re-read under the lock: another process may have migrated it
+        if current == schema_version():
+            conn.rollback()
+            return []
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if current == 0 and tables and not {"runs", "responses"} <= tables:
+            raise EvalkitError(f"{path} is a SQLite database but not an evalkit store (tables: "
+                               f"{', '.join(sorted(tables)[:5])}); pass --db PATH to use another file")
+        if tables:
+            _backup(path, current)  # under our lock: the copy is the file as it was before any step
         applied = []
         for step in MIGRATIONS:
             if step.version > current:
@@ -174,16 +173,27 @@ def migrate(conn: sqlite3.Connection, path: Path) -> list[int]:
     return applied
 
 
-def _backup(conn: sqlite3.Connection, path: Path, version: int) -> None:
-    """A complete copy (WAL content included) beside the store, kept if one from an earlier attempt exists."""
+def _version(conn: sqlite3.Connection, path: Path) -> int:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > schema_version():
+        raise newer_store_error(path, version)  # the header said otherwise: its newer state was in the WAL
+    return version
+
+
+def _backup(path: Path, version: int) -> None:
+    """A complete copy (WAL content included) beside the store; one left by an earlier attempt is kept.
+
+    Read through a second connection: the migrating one holds the write lock, and a reader sees the
+    committed state, which nothing can change until the steps commit."""
     target = backup_path(path, version)
     if target.exists():
         return  # the copy from the first attempt is the original; never overwrite it
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    source = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     dest = sqlite3.connect(str(partial))
     try:
-        conn.backup(dest)
+        source.backup(dest)
     finally:
         dest.close()
+        source.close()
     os.replace(partial, target)  # a crash mid-copy never leaves a half backup under the real name

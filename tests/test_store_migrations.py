@@ -4,8 +4,11 @@ reports its run and answers reruns from its cache; a store from a newer evalkit 
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +29,7 @@ V0_PORT = 29417                        # the fake server's port when v0.db was m
 
 def readonly(path: Path) -> sqlite3.Connection:
     # immutable: reading a WAL-mode file otherwise creates -wal/-shm beside it (the stores here are closed)
-    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
 
 
 def user_version(path: Path) -> int:
@@ -72,7 +75,7 @@ def test_v0_store_migrates_once_and_keeps_a_backup(v0):
     backup = backup_path(v0, 0)
     assert backup.name == "evalkit.db.bak-v0"
     assert user_version(backup) == 0 and table_dump(backup) == original   # every row of the old file
-    assert not backup.with_name(backup.name + ".partial").exists()
+    assert not list(v0.parent.glob("*.partial*"))
     stamp = backup.stat().st_mtime_ns
 
     store = Store(v0)                       # second open: nothing left to do
@@ -189,6 +192,22 @@ def test_later_steps_run_in_order_on_an_older_store(v0, monkeypatch):
     assert store._conn.execute("SELECT note FROM runs").fetchone()[0] == "from 0.1.0"
     store.close()
     assert user_version(v0) == n + 2 and user_version(backup_path(v0, n)) == n
+
+
+def test_two_processes_opening_an_old_store_migrate_it_once(tmp_path):
+    path = tmp_path / "shared # store?.db"       # URI-special characters in the name, too
+    shutil.copyfile(V0, path)
+    original = table_dump(path)
+    code = ("import sys; from evalkit.store import Store; s = Store(sys.argv[1]); print(s.migrated);"
+            " s.get_run(%r); s.close()" % V0_RUN)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert sorted(o[0].strip() for o in outs) == sorted(["[]", str(list(range(1, schema_version() + 1)))])
+    assert user_version(path) == schema_version()
+    assert table_dump(backup_path(path, 0)) == original
 
 
 def test_a_new_store_needs_no_backup(tmp_path):
