@@ -440,6 +440,12 @@ def annotate(idx, tree) -> None:
         calls_truthy = any(name in truthy for name, _ in _calls(rt))
         if re.fullmatch(r"[\w.$]+", key) and not _LITERAL.fullmatch(rt) and (_boolish(rt) or calls_truthy):
             assigned.setdefault(key, []).append((rt, ln))
+    unpacked: dict[str, list[tuple[str, int]]] = {}  # `kind, pos = item`: pos comes from item
+    for lt, rt, ln in idx.assigns:
+        if re.fullmatch(r"\s*[\(\[]?\s*[\w.$]+(\s*,\s*[\w.$]+)+\s*[\)\]]?\s*", lt) and \
+                re.fullmatch(r"\s*[\w.$]+(\[[^\[\]]+\])*\s*", rt):
+            for name in re.findall(r"[\w.$]+", lt):
+                unpacked.setdefault(name, []).append((rt.strip(), ln))
     flag_tests: dict[str, list] = {}  # flag -> branches whose condition is just that flag
     for br in idx.branches:
         m = re.fullmatch(r"\s*\(?\s*(?:not\s+|!\s*)?([\w.$]+)\s*(?:(?:==|===|is)\s*(?:True|true|1))?\s*\)?\s*", br.cond)
@@ -457,6 +463,8 @@ def annotate(idx, tree) -> None:
             for rt, ln in assigned.get(name, [])[:4]:
                 cparts.append((rt[:_PART_CAP], ln, f"{name} is assigned on line {ln}"))
                 texts.append((rt, ln))
+            for src, ln in unpacked.get(name, [])[:2]:
+                cparts.append((src, ln, f"{name} is unpacked from {src} on line {ln}"))
         for text, ln0 in list(texts):
             for name, args in _calls(text):
                 fn = fns.get(name)

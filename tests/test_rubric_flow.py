@@ -1146,3 +1146,23 @@ def test_a_feature_whose_code_crashes_is_contradicted(snake):
     # a fragment of definitions is judged as written (its names live in the part not shown)
     fragment = "def loop(self):\n    if self.paused:\n        draw_pause(pause_font)\n    if key == pygame.K_p:\n        pass"
     assert _found(_run(snake, fragment)[0])["pause"] is True
+
+
+def test_a_position_unpacked_from_the_item(snake):
+    code = """
+    def step(self, new_head):
+        kind, pos = self.item
+        if new_head == pos:
+            self.apply(kind)
+            self.item = self.spawn_item()
+    """
+    fc, _ = _run(snake, code)
+    assert _found(fc)["items_awarded"] is True
+    assert [e["line"] for e in _feature(fc, "items_awarded")["evidence"]] == [2, 3]
+
+
+def test_keys_in_a_markdown_table(snake):
+    _, cc = _run(snake, KEYS, "| Key | Action |\n|---|---|\n| P | Pause / resume |\n| R | Restart |\n| Esc | Quit |")
+    v = _verdicts(cc)
+    assert v[("control", "P")] == "supported" and v[("control", "escape")] == "supported"
+    assert v[("control", "R")] == "unsupported"  # R toggles the help screen

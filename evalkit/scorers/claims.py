@@ -91,7 +91,7 @@ _HORIZONTAL = re.compile(r"(?i)\b(left\s*(and|/|or|&)\s*right|right\s*(and|/|or|
 _KEYTOK = r"(?:[A-Za-z0-9]|space(?:bar)?|esc(?:ape)?|enter|return|tab|backspace)"
 _CONTROL_PATTERNS = [
     re.compile(r"\b(?:press(?:ing)?|hit(?:ting)?|tap(?:ping)?|push)\s+(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1(?![\w-])", re.I),
-    re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1\s*(?:key\s*)?(?:to|:|-|–|—|=|→|->)?\s*(?:to\s+)?"
+    re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1\s*(?:key\s*)?(?:to|:|-|–|—|=|→|->|\|)?\s*(?:to\s+)?"
                r"(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|starts?|resets?|unpauses?)\b", re.I),
     re.compile(r"\b(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1\s+key\b", re.I),
     re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1(?=\s*(?:or|/|,)\s*[`'\"]?" + _KEYTOK + r"[`'\"]?\s*"
