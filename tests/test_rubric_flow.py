@@ -788,6 +788,7 @@ function step() {
   } else {
     snake.pop();
   }
+  ctx.fillText('Score: ' + score, 10, 20);
 }
 const timer = setInterval(step, 100);
 """
