@@ -48,9 +48,9 @@ _TAG_COLON = re.compile(r"^[\w+#-]+:(\S+)$")
 _COMMENT_NAME = re.compile(
     r"^\s*(?:#|//|/\*|<!--|--|;)\s*(?:(?:file(?:name)?|path)\s*[:=-]\s*)?(" + NAME + r")\s*(?:\*/|-->)?\s*$", re.I)
 # decorations around a name that stands alone on its line: list markers, headings, bold, code
-_DECOR = re.compile(r"^\s*(?:#{1,6}\s*|>\s*)?(?:[-*+]\s+|\d+[.)]\s*)?(?:\*\*|__)?\s*`?"
-                    r"(?:(?:file(?:name)?|path)\s*[:=-]\s*)?(?:\*\*|__)?`?(" + NAME + r")`?\s*(?:\*\*|__)?\s*"
-                    r"(?:\([^)]*\)|[-–—:]\s*[^`]*?)?\s*(?:\*\*|__)?\s*:?\s*$", re.I)
+_DECOR = re.compile(r"^\s*(?:#{1,6}\s*|>\s*)?(?:[-*+]\s+|\d+[.)]\s*)?(?:\*\*)?\s*`?"
+                    r"(?:(?:file(?:name)?|path)\s*[:=-]\s*)?(?:\*\*)?`?(" + NAME + r")`?\s*(?:\*\*)?\s*"
+                    r"(?:\([^)]*\)|[-–—:]\s*[^`]*?)?\s*(?:\*\*)?\s*:?\s*$", re.I)
 _CUE = re.compile(r"(?i)\b(file|save[ds]?|create[ds]?|called|named|name it|contents?|inside|here'?s|here is|"
                   r"below|following|updated?|put|add|write|module)\b|:\s*$|^\s*in\b")
 _COMMAND = re.compile(r"(?i)\b(?:python[\d.]*|py|pip[\d.]*|node|bash|sh|cd|cat|run)\s+(?:-\w+\s+)*`?\s*$")
@@ -127,8 +127,23 @@ def from_first_line(code: str) -> str | None:
     return None
 
 
+_LEAD = re.compile(r"^(?:#{1,6}|>|[-*+](?=\s)|\d+[.)])\s*")
+_ALONE = re.compile(r"^`?(" + NAME + r")`?\s*(?:\([^)]*\)|[-–—:]\s*[^`]*?)?\s*:?\s*$", re.I)
+
+
 def _alone(line: str) -> str | None:
+    """The file name when the line is only that (headings, list markers, bold, code, emoji,
+    "File:" and a short description after a dash or in parentheses around it)."""
     m = _DECOR.match(line)
+    if m:
+        return m.group(1)
+    t = line.strip()
+    for _ in range(3):
+        t = _LEAD.sub("", t)
+    t = t.replace("**", "").strip()
+    t = re.sub(r"^[^\w`/.~\\]+", "", t)  # emoji and symbols before the name (never a path's / or ..)
+    t = re.sub(r"^(?:file(?:name)?|path)\s*[:=-]\s*", "", t, flags=re.I)
+    m = _ALONE.match(t)
     return m.group(1) if m else None
 
 
@@ -146,7 +161,8 @@ def from_prose(before: list[str]) -> str | None:
                 if _COMMAND.search(line[:m.start()]):
                     continue  # `python main.py` runs a file, it does not introduce one
                 names.append(m.group(1))
-            if len(set(names)) == 1 and _CUE.search(line):
+            heading = line.lstrip().startswith("#")  # "### 2. The game logic (`game.py`)"
+            if len(set(names)) == 1 and (_CUE.search(line) or heading):
                 return safe_name(names[0])
         if line.lstrip().startswith("#"):
             break  # a heading without a file name opens another section
