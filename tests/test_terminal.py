@@ -195,3 +195,35 @@ def test_select_on_stdin_waits_in_virtual_time():
     seen = eval(ex["stderr"])  # noqa: S307 - our own program's repr
     assert "".join(c for c, _ in seen).startswith("\x1b[A\x1b[Dp")
     assert seen[0][1] == 0.6 and seen[3][1] == 1.2
+
+
+def test_a_curses_input_thread_gets_each_key_at_its_time_in_the_same_frame():
+    src = ("import curses, sys, threading, time\n"
+           "got, lock = [], threading.Lock()\n"
+           "def reader(win):\n"
+           "    while True:\n"
+           "        k = win.getch()\n"
+           "        with lock:\n"
+           "            got.append(k)\n"
+           "def main(w):\n"
+           "    w.keypad(True)\n"
+           "    t0 = time.monotonic()\n"
+           "    threading.Thread(target=reader, args=(w,), daemon=True).start()\n"
+           "    seen = []\n"
+           "    while True:\n"
+           "        with lock:\n"
+           "            keys, got[:] = list(got), []\n"
+           "        for k in keys:\n"
+           "            seen.append((k, round(time.monotonic() - t0, 2)))\n"
+           "            if k == ord('q'):\n"
+           "                sys.stderr.write(repr(seen))\n"
+           "                return\n"
+           "        w.addstr(0, 0, f'{time.monotonic() - t0:5.1f}')\n"
+           "        w.refresh()\n"
+           "        time.sleep(0.1)\n"
+           "curses.wrapper(main)\n")
+    script = termshim.schedule(execution.terminal_script())
+    want = [(c, round(t, 2)) for t, name in script for c in _codes(name, True)]
+    first, second = run_terminal(src), run_terminal(src)
+    assert first.status == "ok" and eval(first.stderr) == want  # noqa: S307 - ints and floats
+    assert second.stderr == first.stderr and termscreen.decode(second.terminal) == termscreen.decode(first.terminal)

@@ -14,8 +14,10 @@ the host replays through a terminal emulator.
   ``KEY_UP`` when the window has ``keypad(True)``, the terminal's escape sequence otherwise.
   The real ``getch`` always runs without waiting (the window is kept in nodelay mode; the
   program's own delay mode is tracked here), so it still refreshes the screen as it would.
-* Every ``getch`` that reads at a new virtual time writes a private OSC mark
+* Every ``getch`` (and ``sleep``) at a new virtual time writes a private OSC mark
   (``ESC ] 7777;evalkit;<t> BEL``) to the terminal: the host cuts the screen into frames there.
+* A curses input thread never moves the clock: its read waits for the main thread's clock to
+  bring the next key, and the main thread goes on once the reader is back for the next one.
 * A program that reads the terminal itself (``termios``/``tty`` raw mode, ``select`` on stdin,
   ``sys.stdin.read``/``os.read(0)``, a reader thread) gets the same keys as the bytes a terminal
   sends, from a feed behind ``sys.stdin``, ``os.read(0, n)`` and ``select.select``: a ``select``
@@ -96,6 +98,8 @@ def install(cfg: dict, report) -> object:
                 mark()
             if stdin["active"] and not stdin["curses"]:
                 feed_stdin()
+            if stdin["curses_waiting"] and threading.current_thread() is threading.main_thread():
+                wake_curses_reader()
         if st["vt"] >= stop_at:
             for s in (sys.stdout, sys.stderr):
                 try:
@@ -112,7 +116,8 @@ def install(cfg: dict, report) -> object:
     # ---- programs that read the terminal themselves (termios/tty raw mode, select, a reader thread)
     import threading
 
-    stdin = {"buf": bytearray(), "active": False, "curses": False, "waiting": 0, "handshake": True}
+    stdin = {"buf": bytearray(), "active": False, "curses": False, "waiting": 0, "handshake": True,
+             "curses_waiting": 0}
     cond = threading.Condition()
 
     def feed_stdin() -> None:
@@ -225,7 +230,11 @@ def install(cfg: dict, report) -> object:
         advance(0)
         return t_mono0 + st["vt"]
 
-    _time.sleep = lambda seconds: advance(seconds)
+    def sleep(seconds) -> None:
+        mark()  # what the program drew before it sleeps is this moment's frame
+        advance(seconds)
+
+    _time.sleep = sleep
     _time.time = vtime
     _time.monotonic = vmono
     _time.perf_counter = vmono
@@ -263,7 +272,41 @@ def install(cfg: dict, report) -> object:
                 pass
         return bool(codes)
 
+    def due() -> bool:
+        return bool(keys) and keys[0][0] <= st["vt"] + 1e-6
+
+    def wake_curses_reader() -> None:
+        """The main thread's clock moved: a curses reader thread waiting for a key reads it now,
+        and the game goes on once it is back for the next one (the same frame every run)."""
+        with cond:
+            cond.notify_all()
+            if due() and stdin["handshake"]:
+                if not cond.wait_for(lambda: not due() and stdin["curses_waiting"], timeout=2.0):
+                    stdin["handshake"] = False
+
+    def thread_read(win, method: str, args: tuple):
+        """A read from another thread (an input thread): it never moves the clock, it waits for
+        the main thread's clock to bring a key (or to pass its timeout)."""
+        real_read = getattr(win._w, method)
+        delay = st["halfdelay"] if st["halfdelay"] is not None else win._delay
+        with cond:
+            if not due() and delay != 0:
+                start = st["vt"]
+                stdin["curses_waiting"] += 1
+                cond.notify_all()
+                cond.wait_for(lambda: due() or (delay > 0 and st["vt"] >= start + delay / 1000.0))
+                stdin["curses_waiting"] -= 1
+            push_due(win)
+            try:
+                got = real_read(*args)
+            except curses.error:
+                got = None
+            cond.notify_all()
+        return got if got is not None and got != -1 else _no_key(method)
+
     def read(win, method: str, args: tuple):
+        if threading.current_thread() is not threading.main_thread():
+            return thread_read(win, method, args)
         real_read = getattr(win._w, method)
         push_due(win)
         delay = st["halfdelay"] if st["halfdelay"] is not None else win._delay
