@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -139,6 +140,12 @@ def test_the_wheel_alone_runs_suites_and_demo_outside_the_checkout(dists, tmp_pa
         assert (work / "demo" / name).is_file(), name
     wheel_scores, editable_scores = scores(work / "demo" / "scores.csv"), scores(here / "demo" / "scores.csv")
     assert len(wheel_scores) > 36 * 7 and wheel_scores == editable_scores
+    for name in ("summary.md", "gate.md"):          # the same words too, once the run ids are set aside
+        assert without_run_ids(work / "demo" / name) == without_run_ids(here / "demo" / name), name
+
+
+def without_run_ids(path: Path) -> str:
+    return re.sub(r"\b\d{8}-\d{6}-[0-9a-f]{4}\b", "RUN", path.read_text(encoding="utf-8"))
 
 
 # ---- a project's suites on top of the bundled ones (in-process, fast) ------------------------------------
