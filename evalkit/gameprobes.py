@@ -110,9 +110,10 @@ def analyse(trace: list, size: list | None = None, status: str = "ok", exception
         got = cache.get(fr)
         if got is None:
             got = {}
-            for x, y, w, h, r, g, b, _kind in fr:
+            for x, y, w, h, r, g, b, _kind in sorted(fr):  # sorted: the same result whatever the hash seed
                 if 3 <= w <= limit and 3 <= h <= limit and 0.5 <= w / h <= 2:
-                    got.setdefault((r, g, b), {})[(x + w / 2, y + h / 2)] = max(w, h)
+                    at = got.setdefault((r, g, b), {})
+                    at[(x + w / 2, y + h / 2)] = max(w, h, at.get((x + w / 2, y + h / 2), 0))
             got = cache[fr] = got
         cells.append(got)
     snake = _find_snake(cells, times, script)
@@ -146,7 +147,7 @@ def analyse(trace: list, size: list | None = None, status: str = "ok", exception
 def _find_snake(cells: list[dict], times: list[float], script) -> dict | str | None:
     """The player's snake: colours, per-frame cells, and its moves (see the module docstring)."""
     n = len(cells)
-    colours = {c for fr in cells for c in fr}
+    colours = sorted({c for fr in cells for c in fr})
     if not colours:
         return None
     empty: dict = {}
@@ -176,7 +177,9 @@ def _find_snake(cells: list[dict], times: list[float], script) -> dict | str | N
     seg = sizes.most_common(1)[0][0]
     prim_changes = {i for i in range(1, n) if per[primary][i] != per[primary][i - 1]}
     group = {primary}
-    for c in colours - {primary}:
+    for c in colours:
+        if c == primary:
+            continue
         csizes = Counter(round(s) for fr in cells for s in fr.get(c, empty).values())
         csize = csizes.most_common(1)[0][0]
         if not 0.6 * seg <= csize <= seg / 0.6:
@@ -250,7 +253,7 @@ def _glider(cells: list[dict], times: list[float], script) -> dict | None:
     one axis, and it turned with the scripted arrow keys."""
     n = len(cells)
     best = None
-    for c in {c for fr in cells for c in fr}:
+    for c in sorted({c for fr in cells for c in fr}):
         sizes = Counter(round(s) for fr in cells for s in fr.get(c, {}).values())
         seg = sizes.most_common(1)[0][0]
         glides, changes = {}, 0

@@ -217,3 +217,22 @@ def test_a_translucent_overlay_does_not_hide_the_snake_under_it():
     # paused at 1.6-1.9 s under the overlay, and frozen under it after the wall: game over, not a reset
     assert wall["passed"] is True and "stopped moving" in wall["detail"], wall
     assert probes["grid_aligned"]["passed"] is True
+
+
+def test_the_verdicts_do_not_depend_on_the_hash_seed_of_the_scoring_process():
+    """Shapes arrive as sets; ties (two shapes of one colour at one centre, equal counts) must not
+    be broken by set order, which changes with PYTHONHASHSEED from one evalkit process to the next."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    frames, _ = run_left(300, n=15)
+    for fr in frames:  # each cell also drawn as a slightly smaller circle of the same colour
+        fr["s"] += [[x + 1, y + 1, 18, 18, r, g, b, "c"] for x, y, _w, _h, r, g, b, _k in fr["s"]]
+    code = ("import json, sys\nfrom evalkit.gameprobes import analyse\n"
+            "print(json.dumps(analyse(json.load(sys.stdin), [600, 400], 'ok', script=%r), sort_keys=True))" % SCRIPT)
+    outs = {subprocess.run([sys.executable, "-c", code], input=json.dumps([{"frames": frames}]), text=True,
+                           capture_output=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2", "3")}
+    assert len(outs) == 1 and '"passed": true' in outs.pop()
