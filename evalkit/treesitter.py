@@ -165,6 +165,7 @@ class Branch:
     # a helper function, a loop variable or a flag set in the body
     cond_parts: list = field(default_factory=list, repr=False)
     body_parts: list = field(default_factory=list, repr=False)
+    body_masked: str | None = field(default=None, repr=False)  # the body with calls of do-nothing stubs masked
 
     @property
     def flow_cond(self) -> str:
@@ -172,7 +173,8 @@ class Branch:
 
     @property
     def flow_body(self) -> str:
-        return "\n".join([self.body] + [t for t, _l, _w in self.body_parts])
+        return "\n".join([self.body if self.body_masked is None else self.body_masked]
+                         + [t for t, _l, _w in self.body_parts])
 
 
 @dataclass
