@@ -660,11 +660,17 @@ def describe(out: Outcome, job: Job, res: dict | None = None) -> str:
     """What happened, in plain words, for reports. Built from game time, frames and the
     program's own output, never from wall-clock durations, so the same run reads the same."""
     res = res or {}
-    game = job.game is not None and out.virtual_time is not None
+    script = job.game if job.game is not None else job.terminal  # a game or a terminal program
+    game = script is not None and out.virtual_time is not None
     frames = f"{out.frames} frame{'' if out.frames == 1 else 's'}" if out.frames is not None else "no frames"
-    budget = float((job.game or {}).get("quit_at") or 10.0)
+    budget = float((script or {}).get("quit_at") or 10.0)
     vt = out.virtual_time or 0.0
-    at = f" after {vt:.1f} s of game time and {frames}" if game else ""
+    if not game:
+        at = ""
+    elif not out.frames and vt < 0.05:
+        at = " before its first frame"
+    else:
+        at = f" after {vt:.1f} s of game time and {frames}"
     status = out.status
     if status == "ok":
         if out.alive_at_end and game:
@@ -674,7 +680,8 @@ def describe(out: Outcome, job: Job, res: dict | None = None) -> str:
             return (f"still running at the end of its {job.timeout:g} s and writing output "
                     "(an interactive program: counts as running)")
         if game and vt >= budget:
-            return f"the game ran its full {budget:g} s of game time, drew {frames} and exited when asked to quit"
+            shown = f"drew {frames}" if out.frames else "never updated the display"
+            return f"the game ran its full {budget:g} s of game time, {shown} and exited when asked to quit"
         if game:
             early = " (within 1 s of starting, before any input)" if out.early_exit else ""
             return f"the game exited by itself{at}{early}"
@@ -710,7 +717,7 @@ def describe(out: Outcome, job: Job, res: dict | None = None) -> str:
     if status == "missing_dependency":
         return f"not judged: the program imports {out.missing_module}, which the sandbox does not have"
     if status == "missing_asset":
-        when = f" ({at.strip()})" if at else ""
+        when = f" (opened{at})" if at else ""
         return f"not judged: the program opens {out.missing_file}, a file the response does not provide{when}"
     if status == "cut_off":
         if res.get("cut_off"):

@@ -183,7 +183,8 @@ def test_snake_grid_aligned_game_survives_in_virtual_time():
     m, art, wall = run_snake("snake_good.py")
     ex = art["execution"]
     assert m["runs_ok"].value == 1.0 and ex["status"] == "ok" and not ex["early_exit"]
-    assert ex["virtual_time"] >= 10.0 and wall < 5.0  # 10 s of game time, far less wall time
+    # 10 s of game time, far less of the program's own time (wall time depends on the machine's load)
+    assert ex["virtual_time"] >= 10.0 and ex["program_time"] < 5.0
     probes = art["probes"]
     assert {k: v["passed"] for k, v in probes.items()} == {
         "grid_aligned": True, "snake_moves": True, "survives_wall": True}, probes
@@ -334,16 +335,14 @@ pygame.quit()
 @needs_env
 def test_shim_runs_timer_driven_games_in_virtual_time():
     task = Task(suite="g", id="timer_game", prompt="", interactive=True)
-    t0 = time.perf_counter()
     scores, art = execution.run(task, ex_of(TIMER_GAME))
-    wall = time.perf_counter() - t0
     ex = art["execution"]
     assert ex["status"] == "ok" and not ex["early_exit"], ex["stderr"]
     words = ex["stdout"].split()
     moves, left_held, ticks = int(words[1]), int(words[3]), int(words[5])
     assert 95 <= moves <= 101 and 9900 <= ticks <= 10100  # 10 s of game time at one move per 100 ms
     assert left_held >= 1  # get_pressed() saw the scripted LEFT held when the 1.0 s timer event came
-    assert wall < 5.0 and art["probes"] == {}  # not a Snake task: no probes
+    assert ex["program_time"] < 5.0 and art["probes"] == {}  # not a Snake task: no probes
 
 
 @needs_env
@@ -354,7 +353,7 @@ def test_game_that_ignores_quit_is_stopped_at_its_budget_and_counts_as_running()
     scores, art = execution.run(task, ex_of(code))
     ex = art["execution"]
     assert metrics(scores)["runs_ok"].value == 1.0
-    assert ex["alive_at_end"] and ex["virtual_time"] >= 11.0 and ex["duration"] < 5.0
+    assert ex["alive_at_end"] and ex["virtual_time"] >= 11.0 and ex["program_time"] < 5.0
 
 
 def test_entry_point_block_runs_when_main_block_is_only_an_example_call():

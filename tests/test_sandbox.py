@@ -221,7 +221,7 @@ def test_open_files_and_cpu_limits():
     # a generous wall clock: on a loaded machine 1 s of CPU time can take several seconds to get
     burn = run("while True:\n    pass\n", mode="auto", timeout=30.0, limits=Limits(cpu_seconds=1))
     assert burn.status == "killed" and burn.killed_reason == "CPU time limit", (burn.status, burn.duration)
-    assert 0.9 <= burn.cpu_seconds < 3
+    assert 0.8 <= burn.cpu_seconds < 3  # rusage samples at tick granularity under load
 
 
 @needs_proc
@@ -253,7 +253,9 @@ def test_infinite_loop_times_out(mode):
     t0 = time.monotonic()
     out = run("while True:\n    pass\n", mode=mode, timeout=1.0)
     assert out.status == "timeout"
-    assert 0.9 <= out.duration < 3.5 and time.monotonic() - t0 < 8
+    # the timeout counts the program's own time (a busy machine stretches the wall time, not it)
+    assert 0.9 <= out.program_time < 1.5 and out.duration >= out.program_time
+    assert time.monotonic() - t0 < 6 * 1.0 + 10 + 5  # never beyond the runner's hard limit
 
 
 def test_output_flood_is_capped_keeping_head_and_tail():
@@ -274,7 +276,7 @@ def test_output_flood_is_capped_keeping_head_and_tail():
 
 def test_endless_output_flood_still_times_out():
     out = run("while True:\n    print('y' * 1000)\n", mode="auto", timeout=1.0)
-    assert out.status == "timeout" and out.duration < 3.5
+    assert out.status == "timeout" and out.program_time < 1.5
     assert out.stdout_truncated and len(out.stdout) < 70 * 1024
 
 
@@ -451,4 +453,4 @@ def test_sigterm_is_not_relied_on_to_stop_a_program():
             time.sleep(0.05)
     """, mode="auto", interactive=True, timeout=1.0)
     # stopped on time, and (it never draws, reads input or writes) hung rather than running
-    assert out.status == "timeout" and not out.alive_at_end and out.duration < 3.5
+    assert out.status == "timeout" and not out.alive_at_end and out.program_time < 1.5

@@ -179,7 +179,7 @@ def install(cfg: dict, report) -> object:
         "flip": pygame.display.flip, "update": pygame.display.update, "set_mode": pygame.display.set_mode,
     }
     # activity: frames drawn and event polls made, and the game time of the last of either
-    st = {"vt": 0.0, "frame_vt": -1.0, "idle_polls": 0, "quit_sent": False, "frames": 0, "size": None,
+    st = {"vt": 0.0, "frame_vt": -1.0, "paced": 0, "frame_paced": -1, "idle_polls": 0, "quit_sent": False, "frames": 0, "size": None,
           "polls": 0, "last_active": None, "beat": 0}
     held: set = set()
     buf: list = []
@@ -220,7 +220,9 @@ def install(cfg: dict, report) -> object:
             buf.clear()
         report(status(**extra))
 
-    def advance(dt: float) -> None:
+    def advance(dt: float, paced: bool = True) -> None:
+        """Move game time on by dt. ``paced``: the program asked for it (tick, sleep, wait), as
+        opposed to the small steps polls and clock reads make so that busy loops progress."""
         try:
             dt = float(dt)
         except (TypeError, ValueError):
@@ -228,6 +230,7 @@ def install(cfg: dict, report) -> object:
         if dt > 0:
             st["vt"] += dt
             st["idle_polls"] = 0
+            st["paced"] += paced
         if st["vt"] >= st["beat"] + BEAT and st["vt"] < stop_at:  # heartbeat, with the frames so far
             st["beat"] = st["vt"] - st["vt"] % BEAT
             flush()
@@ -251,7 +254,7 @@ def install(cfg: dict, report) -> object:
         # an event loop that never ticks, sleeps or flips still moves game time forward (1 ms a call)
         st["idle_polls"] += 1
         if st["idle_polls"] > 2:
-            advance(0.001)
+            advance(0.001, paced=False)
         vt = st["vt"] + 1e-6  # float sums of 1/fps must not make an event due at t miss t
         while schedule and schedule[0][0] <= vt:
             t, kind, name = schedule[0]
@@ -393,8 +396,10 @@ def install(cfg: dict, report) -> object:
     def end_frame() -> None:
         active()
         own = st["vt"] - max(st["frame_vt"], 0.0)  # game time the program's clock calls made since the last frame
-        if st["vt"] == st["frame_vt"]:
-            advance(1.0 / 60)  # a loop without any clock still moves game time forward
+        if st["paced"] == st["frame_paced"]:
+            # a loop that never ticks, sleeps or waits (at most reads the clock) runs at 60 frames/s
+            advance(1.0 / 60)
+        st["frame_paced"] = st["paced"]
         st["frame_vt"] = st["vt"]
         if st["frames"] < cfg["max_frames"]:
             buf.append({"t": round(st["vt"], 4), "d": round(own, 4), **tracer.frame()})
