@@ -1,9 +1,10 @@
 """Execution scores: runs_ok, tests_pass, and the headless game probes.
 
 runs_ok     1 if the main program's outcome is ``ok`` (exit 0, or an interactive program still
-            running when its budget ends), 0 for crashed / syntax_error / timeout / killed /
-            no_code, None (not scored) for missing_dependency / missing_asset / error, which are
-            infrastructure or packaging problems rather than model bugs; the outcome is in details.
+            running when its budget ends, drawing or reading input), 0 for crashed / syntax_error /
+            timeout (hung) / killed / no_code, None (not judged) for missing_dependency /
+            missing_asset / cut_off / error, which are not the program's doing; the outcome and
+            its ``reason`` in plain words are in the details.
 tests_pass  passed tests / all tests for tasks with ``tests``; each test is the program followed
             by the test snippet (in the program's namespace, ``__name__`` not "__main__"), run on
             its own in the sandbox with its own timeout; a test passes when the program and the
@@ -26,8 +27,8 @@ from ..sandboxed.gameshim import DEFAULT_SCRIPT
 from ..suites import Task
 from .base import Score
 
-RUN_TIMEOUT = 10.0      # wall seconds for a non-interactive program
-GAME_TIMEOUT = 10.0     # wall seconds for a game (10 s of virtual game time normally takes < 1 s)
+RUN_TIMEOUT = 10.0      # seconds of the program's own time (wall minus waiting for a CPU) for a program
+GAME_TIMEOUT = 10.0     # ... for a game (10 s of virtual game time normally takes < 1 s; a hang: 5 s)
 TEST_TIMEOUT = 5.0      # wall seconds per unit test
 DETAIL_CHARS = 4000     # stdout/stderr kept in score details (head + tail)
 NOT_SCORED = (*NOT_JUDGED, "needs_display")  # not the program's doing: runs_ok None, reason shown
