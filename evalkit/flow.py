@@ -120,6 +120,7 @@ class _Shapes:
                 self.def_counts[_txt(nm)] = self.def_counts.get(_txt(nm), 0) + 1
         self.whiles = list(caps.get("while", ()))
         self.breaks = list(caps.get("break", ()))
+        self.returns = list(caps.get("ret", ()))
         by_id = {fn.node.id: fn for fn in self.fns.values()}
         for r in caps.get("ret", ()):
             if not r.named_children:
@@ -556,6 +557,14 @@ def annotate(idx, tree) -> None:
                     loop = loop.parent
                 if loop is not None and loop.type in _WHILE_TYPES:
                     bparts.append(("end_game()", _line(d), f"break leaves the loop on line {_line(loop)}"))
+            for d in shapes.returns:  # `return score` out of the game loop ends the game
+                if not _inside(body_node, d):
+                    continue
+                loop = d.parent
+                while loop is not None and loop.type not in _WHILE_TYPES and loop.type not in _FN_TYPES:
+                    loop = loop.parent
+                if loop is not None and loop.type in _WHILE_TYPES:
+                    bparts.append(("end_game()", _line(d), f"return leaves the loop on line {_line(loop)}"))
         br.cond_parts = _dedup(cparts)
         br.body_parts = _dedup(bparts)
         if stubs:  # a call of a function that does nothing does nothing: `apply_item()` with a TODO body

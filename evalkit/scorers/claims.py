@@ -247,7 +247,7 @@ _ACTION_WORD = re.compile(
 _ACTION_CODE = {  # what the branch handling the key must do (its body, one level of flow deep)
     "pause": r"(?i)paus",
     "restart": r"(?i)(reset|restart|new_\w+|init|start|__init__|game_?loop|main\(|=\s*[A-Z]\w*\(|setup|begin|play|"
-               r"again|round|score\s*=\s*0)",
+               r"again|round|score\s*=\s*0|\breturn\b|\bbreak\b)",
     "quit": r"(?i)(quit|exit|close|destroy|end_game\(\)|running\s*=\s*(False|false)|game_?over\s*=\s*(True|true)|"
             r"\bbreak\b|\breturn\b|endwin)",
     "start": r"(?i)(start|play|state|running|menu|begin|reset|init|paus)",
