@@ -402,10 +402,13 @@ def _wall(snake: dict, frames: list, width: float, height: float, status: str, w
         if nxt["kind"] == "jump":
             (x0, y0), (x1, y1) = e["pos"], nxt["pos"]
             dx, dy = e["vec"]
-            opposite = (dx < 0 and x1 > width - step and abs(y1 - y0) < step / 2) or \
-                       (dx > 0 and x1 < step and abs(y1 - y0) < step / 2) or \
-                       (dy < 0 and y1 > height - step and abs(x1 - x0) < step / 2) or \
-                       (dy > 0 and y1 < step and abs(x1 - x0) < step / 2)
+            # the far side of the window, or of the board the head has crossed (a board smaller
+            # than the window), in the same row or column: a wrap, not a reset to the start
+            span_x, span_y = 0.6 * (max(xs) - min(xs)), 0.6 * (max(ys) - min(ys))
+            opposite = (dx < 0 and (x1 > width - step or x1 - x0 > span_x) and abs(y1 - y0) < step / 2) or \
+                       (dx > 0 and (x1 < step or x0 - x1 > span_x) and abs(y1 - y0) < step / 2) or \
+                       (dy < 0 and (y1 > height - step or y1 - y0 > span_y) and abs(x1 - x0) < step / 2) or \
+                       (dy > 0 and (y1 < step or y0 - y1 > span_y) and abs(x1 - x0) < step / 2)
             if opposite and nxt["len"] >= e["len"]:
                 return "wrap", f"then it wrapped around to ({x1:g}, {y1:g}) on the other side"
             return "end", f"then the snake was reset to ({x1:g}, {y1:g}) at {nxt['t']:.1f} s"

@@ -236,3 +236,14 @@ def test_the_verdicts_do_not_depend_on_the_hash_seed_of_the_scoring_process():
                            capture_output=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
             for seed in ("1", "2", "3")}
     assert len(outs) == 1 and '"passed": true' in outs.pop()
+
+
+def test_a_wrap_on_a_board_smaller_than_the_window_is_a_wrap_not_a_reset():
+    frames, body = run_left(200, n=10)  # the head reaches x = 0 on a 300-px board in a 600-px window
+    t, hx = frames[-1]["t"], 300
+    for k in range(1, 6):
+        hx -= 20
+        body = [(hx, 100)] + body[:-1]
+        frames.append(frame(round(t + 0.1 * k, 2), body, food=(100, 200)))
+    p = analyse([{"frames": frames}], [600, 400], "ok", script=SCRIPT)
+    assert p["survives_wall"]["passed"] is False and "wrapped around to (290, 110)" in p["survives_wall"]["detail"]
