@@ -320,22 +320,30 @@ def signature(r: dict) -> str:
 
 
 def nondeterministic(runs: list[dict[str, dict]]) -> dict[str, list[str]]:
-    """id -> the differing parts, for items whose scores changed between runs."""
+    """id -> the differing parts (metric values, run status, probe verdicts, claim verdicts), for
+    items whose scores changed between runs."""
     out = {}
     for iid in runs[0]:
         sigs = [json.loads(signature(rr[iid])) for rr in runs]
-        if any(s != sigs[0] for s in sigs[1:]):
-            diff = []
-            for k in sigs[0]:
-                vals = [json.dumps(s.get(k), sort_keys=True) for s in sigs]
-                if len(set(vals)) > 1:
-                    if k == "metrics":
-                        ms = {m for s in sigs for m in (s.get("metrics") or {})}
-                        diff += [f"{m}: {[(s.get('metrics') or {}).get(m) for s in sigs]}" for m in sorted(ms)
-                                 if len({json.dumps((s.get('metrics') or {}).get(m)) for s in sigs}) > 1]
-                    else:
-                        diff.append(f"{k}: {[s.get(k) for s in sigs]}"[:300])
-            out[iid] = diff
+        if all(s == sigs[0] for s in sigs[1:]):
+            continue
+        diff = []
+        for part in ("metrics", "probes"):
+            keys = sorted({k for s in sigs for k in (s.get(part) or {})})
+            for k in keys:
+                vals = [(s.get(part) or {}).get(k) for s in sigs]
+                if len({json.dumps(v) for v in vals}) > 1:
+                    diff.append(f"{k}: {vals}")
+        for part in ("status", "error"):
+            vals = [s.get(part) for s in sigs]
+            if len({json.dumps(v) for v in vals}) > 1:
+                diff.append(f"{part}: {vals}")
+        claim_maps = [dict(s.get("claims") or []) for s in sigs]
+        for k in sorted({k for m in claim_maps for k in m}):
+            vals = [m.get(k) for m in claim_maps]
+            if len(set(vals)) > 1:
+                diff.append(f"claim {k}: {vals}")
+        out[iid] = diff
     return out
 
 
