@@ -23,6 +23,7 @@ from . import gameprobes
 CELL = 10            # a character cell as a square of this many "pixels" for gameprobes
 MAX_FRAMES = 1500
 _MARK = re.compile(rb"\x1b\]7777;evalkit;([0-9]{1,7}(?:\.[0-9]{1,6})?)\x07")
+CUT = b"\x1b]7777;evalkit-cut\x07"  # the runner kept only the first 16 MB of the output
 
 
 def decode(b64: str | None) -> bytes:
@@ -41,6 +42,7 @@ class Replay:
         import pyte
 
         self.cols, self.rows = cols, rows
+        self.cut = stream.endswith(CUT)
         screen = pyte.Screen(cols, rows)
         feed = pyte.ByteStream(screen)
         self.frames: list[tuple[float, list]] = []
@@ -100,6 +102,9 @@ class Replay:
 def probes(replay: Replay, status: str, exception: str | None, script: dict | None = None) -> dict:
     """The Snake probes on the terminal screen (``script``: the keys the run got). On a character
     grid every move is whole cells, so grid alignment holds whenever the snake is seen moving."""
+    if replay.cut:  # the later frames are missing: what happened after them is not known
+        why = "not judged: the program wrote more than 16 MB to its terminal, the rest was not kept"
+        return {name: {"passed": None, "detail": why} for name in gameprobes.PROBES}
     out = gameprobes.analyse(replay.trace(), [replay.cols * CELL, replay.rows * CELL], status, exception,
                              script=script)
     note = "terminal screen, 1 cell = 10 px: "

@@ -227,3 +227,9 @@ def test_a_curses_input_thread_gets_each_key_at_its_time_in_the_same_frame():
     first, second = run_terminal(src), run_terminal(src)
     assert first.status == "ok" and eval(first.stderr) == want  # noqa: S307 - ints and floats
     assert second.stderr == first.stderr and termscreen.decode(second.terminal) == termscreen.decode(first.terminal)
+
+
+def test_a_cut_terminal_stream_leaves_the_probes_not_judged():
+    stream = b"\x1b[H##\x1b]7777;evalkit;0.1000\x07" + termscreen.CUT
+    probes = termscreen.probes(termscreen.Replay(stream, 10, 3), "ok", None)
+    assert all(p["passed"] is None and "16 MB" in p["detail"] for p in probes.values())

@@ -24,7 +24,8 @@ import time
 
 IS_LINUX = sys.platform.startswith("linux")
 MAXFD = 4096
-MAX_SCREEN = 4 * 1024 * 1024  # bytes of terminal output kept (a curses game sends changes only)
+MAX_SCREEN = 16 * 1024 * 1024  # bytes of terminal output kept (a full repaint per frame stays under it)
+SCREEN_CUT = b"\x1b]7777;evalkit-cut\x07"  # appended when the terminal output was cut at MAX_SCREEN
 
 
 def _prctl(option: int, arg: int) -> bool:
@@ -680,7 +681,8 @@ def run_job(job: dict, cfg: dict) -> dict:
         "report": result,
         "messages": messages,
         "refused_files": refused,
-        "terminal": None if screen_fd is None else base64.b64encode(bytes(screen)).decode("ascii"),
+        "terminal": None if screen_fd is None else base64.b64encode(
+            bytes(screen) + (SCREEN_CUT if len(screen) >= MAX_SCREEN else b"")).decode("ascii"),
         "terminal_truncated": len(screen) >= MAX_SCREEN,
         "cpu_seconds": round(rusage.ru_utime + rusage.ru_stime, 4) if rusage else None,
         "max_rss_kb": rusage.ru_maxrss if rusage else None,
