@@ -48,7 +48,8 @@ INSIDE_ENV = "/opt/evalkit/env"
 INSIDE_WORK = "/work"
 # modules most programs import anyway: importing them once in the template saves it per job
 PRELOAD = ("math", "re", "collections", "itertools", "functools", "typing", "string", "heapq",
-           "bisect", "random", "traceback", "types", "hashlib", "fractions", "statistics", "copy")
+           "bisect", "random", "traceback", "types", "hashlib", "fractions", "statistics", "copy",
+           "asyncio")  # (asyncio: the game shim makes its loop's timed waits pass game time)
 
 
 @dataclass(frozen=True)
@@ -543,7 +544,7 @@ def _unresponsive(shim: dict) -> bool:
     if not isinstance(shim.get("polls"), int):
         return False
     last, now = shim.get("last_active"), shim.get("virtual_time")
-    if last is None or not (shim.get("frames") or shim.get("polls")):
+    if last is None:  # never drew a frame or polled an event
         return True
     return now is not None and now - last >= UNRESPONSIVE
 
@@ -599,7 +600,7 @@ def _classify(res: dict, job: Job, isolation: str) -> Outcome:
         return out
     if res.get("timed_out"):
         silent = res.get("silent_for")
-        if game and not res.get("idle") and (out.frames or out.event_polls) and \
+        if game and not res.get("idle") and out.last_active is not None and \
                 isinstance(silent, (int, float)) and silent < IDLE_LIMIT / 2:
             out.status = "cut_off"  # still drawing, too slowly to reach the end of its game time
         elif shim is None and job.interactive and (out.stdout.strip() or out.stderr.strip()):
@@ -702,7 +703,7 @@ def describe(out: Outcome, job: Job, res: dict | None = None) -> str:
     if status == "timeout":
         if game:
             silent = res.get("idle")
-            if not (out.frames or out.event_polls):
+            if out.last_active is None and not (out.frames or out.event_polls):
                 span = f"{IDLE_LIMIT:g} s" if silent else f"{vt:.0f} s of game time"
                 return f"hung: no frame drawn and no event polled for {span}"
             last = out.last_active if out.last_active is not None else vt

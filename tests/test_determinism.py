@@ -269,3 +269,29 @@ def test_a_run_the_machine_starved_before_its_first_frame_is_not_judged():
     # the same reply without the cut-off (the program used its own 10 s) is a hang
     hung = classify({**reply, "cut_off": None, "idle": True}, job, "bwrap")
     assert hung.status == "timeout" and hung.reason.startswith("hung: no frame drawn and no event polled")
+
+
+@needs_env
+def test_an_asyncio_game_loop_sleeps_in_game_time():
+    """`await asyncio.sleep(1 / 60)` (pygbag-style loops) waits game time, not wall time."""
+    scores, art = execution.run(SNAKE_TASK, ex_of("""
+        import asyncio
+        import pygame
+        pygame.init()
+        screen = pygame.display.set_mode((200, 200))
+
+        async def main():
+            running = True
+            while running:
+                for event in pygame.event.get():
+                    if event.type == pygame.QUIT:
+                        running = False
+                pygame.draw.rect(screen, (0, 255, 0), (20, 20, 20, 20))
+                pygame.display.flip()
+                await asyncio.sleep(1 / 20)
+
+        asyncio.run(main())
+    """))
+    ex = art["execution"]
+    assert runs_ok(scores).value == 1.0 and ex["status"] == "ok", ex["reason"]
+    assert 195 <= ex["frames"] <= 205 and ex["virtual_time"] >= 10.0  # 20 frames per second of game time

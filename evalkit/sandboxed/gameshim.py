@@ -143,6 +143,7 @@ def _install_clocks(st: dict, advance) -> None:
     if sched is not None and sched.scheduler.__init__.__defaults__:
         sched.scheduler.__init__.__defaults__ = (vmono, sleep)
     subprocess.time, subprocess._time = real, real.monotonic
+    _virtual_asyncio_waits(advance)
 
     class datetime(_dt.datetime):
         @classmethod
@@ -164,6 +165,40 @@ def _install_clocks(st: dict, advance) -> None:
         setattr(_time, name, lambda secs=None, _fn=fn: _fn(vtime() if secs is None else secs))
     real_strftime = _time.strftime
     _time.strftime = lambda fmt, t=None: real_strftime(fmt, _time.localtime() if t is None else t)
+
+
+class _VirtualWait:
+    """An asyncio event loop's selector whose timed waits pass game time instead of wall time:
+    ``await asyncio.sleep(1 / 60)`` in a game loop is a frame's worth of game time, as it would be
+    on a screen. Waits with no timeout (for real I/O) stay real."""
+
+    def __init__(self, selector, advance):
+        self._selector, self._advance = selector, advance
+
+    def __getattr__(self, name):
+        return getattr(self._selector, name)
+
+    def select(self, timeout=None):
+        ready = self._selector.select(0)
+        if ready or timeout is None or timeout <= 0:
+            return ready if ready or timeout is not None else self._selector.select(None)
+        self._advance(timeout)
+        return self._selector.select(0)
+
+
+def _virtual_asyncio_waits(advance) -> None:
+    try:
+        from asyncio import selector_events  # preloaded by the template: no cost here
+    except ImportError:
+        return
+    loop_class = selector_events.BaseSelectorEventLoop
+    real_init = loop_class.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self._selector = _VirtualWait(self._selector, advance)
+
+    loop_class.__init__ = init
 
 
 def install(cfg: dict, report) -> object:
@@ -210,9 +245,12 @@ def install(cfg: dict, report) -> object:
 
     def active(poll: bool = False) -> None:
         """The game drew a frame or looked at its input: it is running, not hung."""
+        first = st["last_active"] is None
         st["last_active"] = st["vt"]
         if poll:
             st["polls"] += 1
+        if first:  # said at once: a game that hangs right after it must not read as never started
+            flush()
 
     def flush(**extra) -> None:
         if buf:
