@@ -10,7 +10,8 @@ Every surface the program draws on keeps a model of the opaque shapes on it, key
 * a small blitted surface (a sprite, an image, a one-colour ``Surface`` used as a cell) is one
   shape whose colour is the source's average colour: a stable identity for the same image;
 * a large blitted surface the program drew on itself (``game_surface`` blitted to the screen)
-  brings its shapes along, offset; a large image that covers the display is a background;
+  brings its shapes along, offset; a large image that covers the display is a background, a
+  translucent one (per-pixel or surface alpha: a pause overlay) hides nothing;
 * text (``Font.render`` results) is not a shape.
 
 ``pygame.display.set_mode`` returns an off-screen stand-in with the display's size and pixel
@@ -111,6 +112,7 @@ class Tracer:
 
     def blitted(self, dst, src, dest, area=None, flags=0) -> None:
         pg = self.pg
+        self.changed(dst)  # its pixels changed, even when no shape is recorded (text, blending)
         if flags or src in self.texts:
             return
         if len(dest) == 2:  # a point (tuple, list, Vector2) or else a rect
