@@ -1167,3 +1167,108 @@ def test_keys_in_a_markdown_table(snake):
     v = _verdicts(cc)
     assert v[("control", "P")] == "supported" and v[("control", "escape")] == "supported"
     assert v[("control", "R")] == "unsupported"  # R toggles the help screen
+
+
+# ------------------------------------------------------------------ more shapes from the corpus review
+
+def test_state_in_a_dict_and_timers(snake):
+    code = """
+    import pygame, random, sys
+    SETTINGS = {"speed": {"fps": 16, "seconds": 5}, "shield": {"charges": 3}, "skins": [(0, 255, 0), (255, 0, 0)]}
+
+    def main():
+        clock = pygame.time.Clock()
+        g = {"snake": [(5, 5)], "dir": (1, 0), "item": None, "shield": 0, "fast_until": 0, "skin": (0, 255, 0),
+             "over": False}
+        while True:
+            hx, hy = g["snake"][0]
+            head = (hx + g["dir"][0], hy + g["dir"][1])
+            if head in WALL or head in g["snake"]:
+                if g["shield"] > 0:
+                    g["shield"] -= 1
+                else:
+                    g["over"] = True
+            else:
+                g["snake"].insert(0, head)
+                g["snake"].pop()
+            if g["item"] and head == g["item"][1]:
+                kind = g["item"][0]
+                if kind == "speed":
+                    g["fast_until"] = pygame.time.get_ticks() + SETTINGS["speed"]["seconds"] * 1000
+                elif kind == "shield":
+                    g["shield"] = SETTINGS["shield"]["charges"]
+                else:
+                    g["skin"] = random.choice(SETTINGS["skins"])
+                g["item"] = None
+            fast = pygame.time.get_ticks() < g["fast_until"]
+            clock.tick(SETTINGS["speed"]["fps"] if fast else 10)
+
+    WALL = {(0, y) for y in range(20)}
+    main()
+    """
+    got = _found(_run(snake, code)[0])
+    for fid in ("grid_movement", "wall_collision", "self_collision", "speed_item", "ice_shield", "skin_item",
+                "items_awarded"):
+        assert got[fid] is True, fid
+
+
+def test_a_stub_applies_nothing_and_a_key_cycle_is_no_skin_item(snake):
+    code = """
+    import pygame
+    SKINS = [(0, 200, 0), (200, 40, 0)]
+
+    def apply_item(item, state):
+        # TODO: speed boost, shield charges, skin change
+        pass
+
+    def main():
+        skin, items, head = 0, [], (0, 0)
+        while True:
+            for e in pygame.event.get():
+                if e.type == pygame.KEYDOWN and e.key == pygame.K_s:
+                    skin = (skin + 1) % len(SKINS)
+            for item in items[:]:
+                if item.pos == head:
+                    apply_item(item, {})
+                    items.remove(item)
+
+    main()
+    """
+    fc, _ = _run(snake, code)
+    got = _found(fc)
+    assert got["skin_item"] is False and got["items_awarded"] is False
+    assert _feature(fc, "items_awarded")["contradicted"]  # the pickup only removes the item
+
+
+@pytest.mark.parametrize("code", [
+    "def move(self):\n    self.segments.insert(0, self.segments[0].move(self.dx, self.dy))",
+    "x_change, y_change = BLOCK, 0\ndef step():\n    global x\n    x += x_change",
+    "lead_x_change = block_size\ndef step():\n    global lead_x\n    lead_x += lead_x_change",
+], ids=["rect-move", "tuple-taint", "lead-x"])
+def test_grid_steps(snake, code):
+    assert _found(_run(snake, code)[0])["grid_movement"] is True
+
+
+def test_score_printed_to_the_console_is_not_shown(snake):
+    code = 'score = 0\ndef eat():\n    global score\n    score += 1\n    print("Score:", score)'
+    assert _found(_run(snake, code)[0])["score"] is False
+    shown = code + '\ndef draw(screen, font):\n    screen.blit(font.render(f"Score: {score}", True, (255, 255, 255)), (5, 5))'
+    assert _found(_run(snake, shown)[0])["score"] is True
+
+
+def test_instructions_are_not_negations(snake):
+    _, cc = _run(snake, TUTORIAL, "Don't hit the walls or yourself! Press C to play again.")
+    claims_by = {c["feature"]: c for c in cc.details["claims"] if c["kind"] == "feature"}
+    assert not claims_by["wall_collision"].get("negated") and claims_by["wall_collision"]["verdict"] == "supported"
+
+
+def test_numbers_in_a_settings_file(snake):
+    text = ("The Speed item gives 1.5x speed for 5 seconds.\n\n"
+            '```json settings.json\n{\n  "speed": {"multiplier": 1.5, "duration": 5}\n}\n```\n\n'
+            "```python\nimport json\nITEMS = json.load(open('settings.json'))\nspeed_until = 0\n"
+            "def boost(now):\n    global speed_until\n    speed_until = now + ITEMS['speed']['duration'] * 1000\n```\n")
+    ex = extract(text, language_hint="python")
+    cc = claims.score(snake, ex, {"extraction": ex})[0]
+    nums = {c["value"]: c for c in cc.details["claims"] if c["kind"] == "number"}
+    assert nums[1.5]["verdict"] == "supported" and nums[5.0]["verdict"] == "supported"
+    assert nums[1.5]["evidence"][0]["block"] == 0

@@ -109,7 +109,19 @@ _DISCLAIMER = re.compile(r"(?i)\b(not (yet )?(included|implemented|part of)|left
                          r"aren'?t (included|implemented)|to keep (the code|it|things) (short|simple)|TODO)\b")
 # a negation right before the feature's mention ("you can't die by hitting a wall", "no pause")
 _NEGATION = re.compile(r"(?i)\b(no|not|never|can'?t|cannot|won'?t|doesn'?t|don'?t|isn'?t|aren'?t|without)\b[^,;:.]{0,40}$")
+_IMPERATIVE = re.compile(r"(?i)^\W*(don'?t|do not|never|avoid|try not to)\b")
+
+
+def _negated_before(s: str, pos: int) -> bool:
+    """A negation just before a feature's mention, not an instruction ("Don't hit the walls!" says
+    the walls kill you)."""
+    m = _NEGATION.search(s[:pos])
+    return m is not None and not (_IMPERATIVE.match(s) and _IMPERATIVE.match(s).end() >= m.start() + 1
+                                  and not _NEGATION.search(s[_IMPERATIVE.match(s).end():pos]))
+
+
 _BACKTICK = re.compile(r"`([^`\n]{1,80})`")
+_DATA_LANGS = {"json", "yaml", "yml", "toml", "ini", "cfg", "jsonc"}
 _ASSET = re.compile(r"(?i)\.(png|jpe?g|gif|bmp|svg|wav|mp3|ogg|flac|ttf|otf|fnt)$")
 _IDENT = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?$")
 _IDENT_STOP = {"python", "python3", "pip", "py", "bash", "cd", "ls", "true", "false", "none", "null",
@@ -201,7 +213,22 @@ def _number_values(v: float, kind: str | None) -> set[float]:
     return {round(x, 6) for x in vals}
 
 
-def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None) -> dict:
+def _data_number(text: str, want: set[float], terms: str) -> int | None:
+    """The line of a data file (JSON, YAML, INI, TOML) that names the feature and holds the value."""
+    rx = re.compile(terms[4:], re.I) if terms.startswith("(?i)") else re.compile(terms)
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        near = " ".join(lines[max(0, i - 3):i + 1])
+        if not rx.search(near):
+            continue
+        for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", line):
+            if round(float(m.group(0)), 6) in want:
+                return i + 1
+    return None
+
+
+def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None,
+                  data_blocks=None) -> dict:
     want = _number_values(value, kind)
     qty = _QUANTITY.get(kind or "")
     term_lines = idx.lines_matching(terms)
@@ -212,7 +239,10 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
             continue
         if not any(ln - k in term_lines for k in range(4)):  # on the line or the 3 above
             continue
-        (same if round(v, 6) in want else other).append(ln)
+        if round(v, 6) in want:
+            same.append(ln)
+        elif v != 0:  # a zero is a reset or a start value (`shield = 0`), not the setting
+            other.append(ln)
     if feature_res is not None and feature_res.get("contradicted"):
         lines = [e["line"] for e in feature_res.get("contra_evidence", [])] + same
         return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
@@ -220,6 +250,12 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
     if same:
         return {"verdict": "supported", "evidence": _evidence(idx, same, block),
                 "reason": "an equal literal sits where the feature is configured"}
+    for bi, b in data_blocks or []:  # settings kept in a JSON/YAML/INI file of the answer
+        hit = _data_number(b.code, want, terms)
+        if hit:
+            return {"verdict": "supported", "evidence": [{"line": hit, "text": b.code.split("\n")[hit - 1].strip()[:160],
+                                                          "block": bi, **({"file": b.filename} if b.filename else {})}],
+                    "reason": "an equal value sits in the settings file" + (f" {b.filename}" if b.filename else "")}
     if other and qty:
         return {"verdict": "contradicted", "evidence": _evidence(idx, other, block),
                 "reason": "the code sets this quantity to a different value"}
@@ -247,7 +283,8 @@ _ACTION_WORD = re.compile(
 _ACTION_CODE = {  # what the branch handling the key must do (its body, one level of flow deep)
     "pause": r"(?i)paus",
     "restart": r"(?i)(reset|restart|new_\w+|init|start|__init__|game_?loop|main\(|=\s*[A-Z]\w*\(|setup|begin|play|"
-               r"again|round|score\s*=\s*0|\breturn\b|\bbreak\b)",
+               r"again|round|score\s*=\s*0|\breturn\b|\bbreak\b|"
+               r"\b(snake|body|segments)\w*\s*(,[^=\n]*)?=\s*[\[\(]|\b(dead|over|game_over)\b[^=\n]*=[^\n]*\b(False|false))",
     "quit": r"(?i)(quit|exit|close|destroy|end_game\(\)|running\s*=\s*(False|false)|game_?over\s*=\s*(True|true)|"
             r"\bbreak\b|\breturn\b|endwin)",
     "start": r"(?i)(start|play|state|running|menu|begin|reset|init|paus)",
@@ -391,7 +428,7 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
             if hits or absent:
                 spans += [(f["id"], h) for h in hits]
                 neg = absent or any(a <= h < b for h in hits for a, b in disclaimed) or \
-                    any(_NEGATION.search(s[:h]) for h in hits)
+                    any(_negated_before(s, h) for h in hits)
                 claim = {"text": raw, "kind": "feature", "feature": f["id"]}
                 if neg:  # the prose says the game does NOT have it
                     negated.add(f["id"])
@@ -461,7 +498,9 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
         return {"verdict": "unsupported", "evidence": [], "reason": f"no evidence of \"{name}\" in the code"}
     if kind == "number":
         terms = rubric_by_id.get(claim["feature"], {}).get("terms") or claim["feature"].replace("_", "|")
-        return _check_number(claim["value"], claim["quantity"], terms, idx, block, fres.get(claim["feature"]))
+        data = [(i, b) for i, b in enumerate(ex.blocks) if (b.language or "") in _DATA_LANGS
+                or (b.filename or "").lower().endswith((".json", ".yaml", ".yml", ".toml", ".ini", ".cfg"))]
+        return _check_number(claim["value"], claim["quantity"], terms, idx, block, fres.get(claim["feature"]), data)
     if kind == "control":
         options = claim["keys"] if claim["keys"] and isinstance(claim["keys"][0], list) else [claim["keys"]]
         best = None

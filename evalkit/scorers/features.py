@@ -66,6 +66,23 @@ def _rx(pattern: str) -> re.Pattern:
         raise EvalkitError(f"rubric regex {pattern!r} is invalid ({exc}); fix it in rubrics/") from exc
 
 
+def _tuple_items(text: str) -> list[str]:
+    """`a, b` / `(a, b)` -> ["a", "b"] (top-level commas only); anything else -> [text]."""
+    t = text.strip()
+    if t.startswith("(") and t.endswith(")"):
+        t = t[1:-1]
+    out, depth, cur = [], 0, ""
+    for ch in t:
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur.strip())
+    return [o for o in out if o]
+
+
 def _expand(pattern, vocab: dict) -> str:
     """``$name`` -> the rubric's vocab regex (repeatedly, so vocab entries can nest)."""
     p = str(pattern)
@@ -199,6 +216,11 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
             names = {lt.strip() for lt, rt, _ in idx.assigns
                      if not rt.lstrip().startswith(("{", "[", "dict(")) and _search(rp, rt)
                      and re.fullmatch(r"[\w.]+", lt.strip())}
+            # tuple assignments pair up: `x_change, y_change = BLOCK, 0` taints x_change
+            for lt, rt, _ in idx.assigns:
+                ls, rs = _tuple_items(lt), _tuple_items(rt)
+                if len(ls) > 1 and len(ls) == len(rs):
+                    names |= {a for a, b in zip(ls, rs) if re.fullmatch(r"[\w.]+", a) and _search(rp, b)}
             if names:
                 rp = f"(?:{rp})|(?<![\\w.])(?:{'|'.join(map(re.escape, sorted(names)))})(?!\\w)"
         pairs = [(a, b, ln) for op, a, b, ln in idx.binops if op in ("+", "-")]
