@@ -150,9 +150,16 @@ def _store_path(args, config=None) -> str:
 
 
 def _open_store(args, config=None):
+    from .migrations import backup_path
     from .store import Store
 
-    return Store(_store_path(args, config))
+    store = Store(_store_path(args, config))
+    if store.migrated:  # once per file: say where the untouched copy of the older store is
+        backup = backup_path(store.path, store.migrated[0] - 1)
+        if backup.exists():
+            print(f"evalkit: upgraded the store {store.path} to schema version {store.migrated[-1]}; "
+                  f"the previous file is kept as {backup}", file=sys.stderr)
+    return store
 
 
 def _suites_dirs(args, config) -> list[Path]:

@@ -89,6 +89,10 @@ def test_v0_store_migrates_once_and_keeps_a_backup(v0):
 def test_report_of_the_v0_run_shows_the_same_scores(v0, workdir, cli):
     res = cli("report", V0_RUN, "--db", v0, "--out", workdir / "again")
     assert res.code == 0, res
+    assert f"upgraded the store {v0} to schema version {schema_version()}" in res.err
+    assert f"kept as {backup_path(v0, 0)}" in res.err
+    again = cli("report", V0_RUN, "--db", v0, "--out", workdir / "again")
+    assert again.code == 0 and "upgraded" not in again.err, again
     with open(STORES / "v0-scores.csv", newline="") as fh:
         before = {(r["model"], r["task_id"], r["sample"], r["metric"]): r["value"] for r in csv.DictReader(fh)}
     with open(workdir / "again" / "scores.csv", newline="") as fh:
