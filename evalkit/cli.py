@@ -124,6 +124,22 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", help="report folder (default: reports/demo/)")
     d.add_argument("--db", help="SQLite store (default: a fresh one inside the report folder)")
     d.add_argument("--debug", action="store_true")
+
+    cu = sub.add_parser("curate", help="build a fine-tuning set: score, filter, deduplicate, decontaminate, mix")
+    cu.add_argument("inputs", nargs="+", metavar="INPUT", help="dataset files or folders (.jsonl .json .csv .parquet)")
+    cu.add_argument("--out", required=True, help="output folder (train.jsonl, dropped.jsonl, stats.json, ...)")
+    cu.add_argument("--rules", help="curate rules YAML (default: has code, syntax ok, code chars > 0.5 x prose chars)")
+    cu.add_argument("--format", choices=["openai", "sharegpt", "alpaca"], default="openai",
+                    help="chat format of train.jsonl (default openai)")
+    cu.add_argument("--exec", action="store_true", help="run solutions against the dataset's own tests in the sandbox")
+    cu.add_argument("--sandbox", choices=["auto", "bwrap", "limits", "none"], default="auto")
+    cu.add_argument("--seed", type=_ranged("seed"), default=0, help="sampling seed (default 0)")
+    cu.add_argument("--target", type=int, help="rows in train.jsonl (default: the weights applied to what is kept)")
+    cu.add_argument("--suites-dir", action="append", default=None, metavar="DIR",
+                    help="extra folder of evaluation suites to decontaminate against (repeatable)")
+    cu.add_argument("--workers", type=_ranged("workers"), help="scoring processes (default: CPU count)")
+    cu.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cu.add_argument("--debug", action="store_true")
     return p
 
 
@@ -390,9 +406,24 @@ def cmd_demo(args) -> int:
     return run_demo(args.out, args.db)
 
 
+def cmd_curate(args) -> int:
+    from .curate import curate
+
+    if args.target is not None and args.target < 1:
+        raise EvalkitError("--target must be at least 1")
+    res = curate(args.inputs, args.out, rules_path=args.rules, fmt=args.format, execute=args.exec, seed=args.seed,
+                 target=args.target, suites_dirs=_suites_dirs(args, None), workers=args.workers,
+                 sandbox=args.sandbox, progress=not args.no_progress)
+    print(f"read {res['read']}, kept {res['kept']}, dropped {res['dropped']} "
+          f"({res['contamination']['examples']} overlapping evaluation tasks); "
+          f"train.jsonl: {res['train']['rows']} rows -> {Path(args.out) / 'index.html'}")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run, "score": cmd_score, "report": cmd_report, "gate": cmd_gate, "exec": cmd_exec,
     "setup-sandbox": cmd_setup_sandbox, "models": cmd_models, "suites": cmd_suites, "demo": cmd_demo,
+    "curate": cmd_curate,
 }
 
 
