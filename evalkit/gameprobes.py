@@ -170,9 +170,20 @@ def _find_snake(cells: list[dict], times: list[float], script) -> dict | str | N
         return got
 
     stepped = {c: axis_steps(per[c]) for c in colours}
-    primary = max(colours, key=lambda c: (len(stepped[c]), c))
-    if len(stepped[primary]) < 3:
-        return None
+    # several shapes may step (a menu's hopping square, then the snake): identify each candidate and
+    # keep the most snake-like (turned with the keys > has a body > hops a whole cell), then the busiest
+    candidates = sorted((c for c in colours if len(stepped[c]) >= 3), key=lambda c: (-len(stepped[c]), c))[:6]
+    found = [_identify(c, cells, times, script, per, stepped, colours) for c in candidates]
+    snakes = [f for f in found if isinstance(f, dict)]
+    if snakes:
+        return max(snakes, key=lambda f: (f["rank"], len(f["steps"])))
+    return next((f for f in found if isinstance(f, str)), None)
+
+
+def _identify(primary, cells: list[dict], times: list[float], script, per: dict, stepped: dict,
+              colours: list) -> dict | str | None:
+    """The snake whose main colour is ``primary``, with the colours that move with it."""
+    n, empty = len(cells), {}
     sizes = Counter(round(s) for fr in cells for s in fr.get(primary, empty).values())
     seg = sizes.most_common(1)[0][0]
     prim_changes = {i for i in range(1, n) if per[primary][i] != per[primary][i - 1]}
@@ -228,14 +239,16 @@ def _find_snake(cells: list[dict], times: list[float], script) -> dict | str | N
         return None
 
     # is it the player's snake? it turned with the arrow keys, or it has a body
-    how = []
+    how, rank = [], 0
     for names, want in ((("up", "w"), lambda v: v[1] < 0), (("left", "a"), lambda v: v[0] < 0)):
         t0 = _script_time(script, names)
         if t0 is not None and any(t0 <= e["t"] <= t0 + 2.0 and want(e["vec"]) for e in steps):
             how.append(f"turned with the {names[0].upper()} key")
+            rank = 2
     chained = sum(1 for e in steps if e["len"] >= 2 and _connected(body[e["i"]], step))
     if chained >= 0.5 * len(steps):
         how.append(f"a body of {max(e['len'] for e in steps)} cells at most")
+        rank = max(rank, 1)
     if not how and step >= seg - 2:
         how.append("moves a whole cell at a time")
     if not how:
@@ -244,7 +257,7 @@ def _find_snake(cells: list[dict], times: list[float], script) -> dict | str | N
     gaps = sorted(b["t"] - a["t"] for a, b in zip(steps, steps[1:]) if b["t"] > a["t"])
     return {"colours": group, "body": body, "events": events, "steps": steps, "step": step,
             "seg": seg, "how": ", ".join(how), "gap": gaps[len(gaps) // 2] if gaps else 0.1,
-            "per": per, "times": times}
+            "per": per, "times": times, "rank": rank}
 
 
 def _glider(cells: list[dict], times: list[float], script) -> dict | None:

@@ -247,3 +247,14 @@ def test_a_wrap_on_a_board_smaller_than_the_window_is_a_wrap_not_a_reset():
         frames.append(frame(round(t + 0.1 * k, 2), body, food=(100, 200)))
     p = analyse([{"frames": frames}], [600, 400], "ok", script=SCRIPT)
     assert p["survives_wall"]["passed"] is False and "wrapped around to (290, 110)" in p["survives_wall"]["detail"]
+
+
+def test_an_intro_square_hopping_more_often_than_the_snake_moves_is_not_taken_for_it():
+    intro = [frame(round(0.1 * i, 2), [(20 * (i % 5), 100)], colour=(0, 0, 255)) for i in range(20)]
+    body, snake = [(300, 200), (280, 200), (260, 200)], []
+    for k in range(13):  # the game starts after the scripted turns: the snake only goes right
+        body = [(body[0][0] + 20, 200)] + body[:-1]
+        snake.append(frame(round(2.0 + 0.1 * k, 2), body))
+    p = analyse([{"frames": intro + snake}], [600, 400], "ok", script=SCRIPT)
+    assert p["snake_moves"]["passed"] is True and "a body of 3 cells" in p["snake_moves"]["detail"]
+    assert "between 2.1 s and 3.2 s" in p["grid_aligned"]["detail"]
