@@ -324,6 +324,5 @@ class Tracer:
     def set_display(self, real_display):
         """The stand-in the program draws on: same size and pixel format as the display."""
         proxy = self.pg.Surface(real_display.get_size(), 0, real_display)
-        self.display = proxy
-        self.sent = set()
+        self.display = proxy  # the next frame's changes are against what was sent (a new window removes it all)
         return proxy
