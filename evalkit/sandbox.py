@@ -509,6 +509,22 @@ def _missing_asset(report: dict) -> str | None:
     return None
 
 
+_MEDIA = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".svg", ".wav", ".mp3", ".ogg", ".flac",
+          ".mid", ".midi", ".ttf", ".otf", ".fon", ".fnt"}
+_WRITES = re.compile(r"""open\([^)\n]*,\s*(?:mode\s*=\s*)?[rb+]*['"][rb+]*[wax]|\.write_text\(|\.write_bytes\(|"""
+                     r"""\b(?:json|pickle|yaml)\.(?:safe_)?dump\(|\bshelve\.open\(""")
+
+
+def _own_file(name: str, job: Job) -> bool:
+    """A data file (not an image, sound or font) the program writes itself -- a high score, a save:
+    reading it before it exists is the program's bug, not an asset the response left out."""
+    base = os.path.basename(str(name))
+    if not base or os.path.splitext(base)[1].lower() in _MEDIA:
+        return False
+    source = job.source + "".join("\n" + text for _, text in job.files)
+    return base in source and _WRITES.search(source) is not None
+
+
 # The runner's messages arrive on a descriptor the program can write to as well: keep only fields
 # of the expected types, so a forged or garbled message cannot crash the host.
 _REPORT_TYPES = {"status": str, "stage": str, "type": str, "message": str, "missing_module": str, "filename": str,
@@ -618,8 +634,12 @@ def _classify(res: dict, job: Job, isolation: str) -> Outcome:
     elif report is not None and report.get("status") == "exception":
         if report.get("type") == "ModuleNotFoundError" and report.get("missing_module"):
             out.status, out.missing_module = "missing_dependency", str(report["missing_module"])
+        elif _missing_asset(report) and _own_file(_missing_asset(report), job):
+            out.status, out.missing_file = "crashed", _missing_asset(report)  # its own save file
         elif _missing_asset(report):
             out.status, out.missing_file = "missing_asset", _missing_asset(report)
+        elif job.interactive and report.get("type") == "EOFError":
+            out.status = "cut_off"  # input() at a console nobody types into: not the program's fault
         elif report.get("type") == "MemoryError":
             out.status, out.killed_reason = "killed", "memory limit"
         elif report.get("errno") in LIMIT_ERRNOS:  # Python ignores SIGXFSZ: it sees EFBIG
@@ -690,6 +710,10 @@ def describe(out: Outcome, job: Job, res: dict | None = None) -> str:
             return "the program and its test ran to the end without an exception"
         return "exited normally (exit code 0)" + (" within 1 s, without waiting for input" if out.early_exit else "")
     if status == "crashed":
+        if out.missing_file:
+            when = f" ({at.strip()})" if at else ""
+            return (f"crashed: {out.exception_type}{_where(out)}: it reads {out.missing_file}, a file it writes "
+                    f"itself, before it exists{when}")
         if out.signal is not None:
             return f"crashed: killed by {out.exception_type}{at}"
         if out.exception_type == "SystemExit":
@@ -721,6 +745,10 @@ def describe(out: Outcome, job: Job, res: dict | None = None) -> str:
         when = f" (opened{at})" if at else ""
         return f"not judged: the program opens {out.missing_file}, a file the response does not provide{when}"
     if status == "cut_off":
+        if out.exception_type == "EOFError":
+            when = f" ({at.strip()})" if at else ""
+            return (f"not judged: the program waits for typed input (input(){_where(out)}), which a headless "
+                    f"run cannot give{when}")
         if res.get("cut_off"):
             return f"not judged: {res['cut_off']}"
         return (f"not judged: the game was still running but reached only {vt:.1f} of its {budget:g} s of "

@@ -295,3 +295,30 @@ def test_an_asyncio_game_loop_sleeps_in_game_time():
     ex = art["execution"]
     assert runs_ok(scores).value == 1.0 and ex["status"] == "ok", ex["reason"]
     assert 195 <= ex["frames"] <= 205 and ex["virtual_time"] >= 10.0  # 20 frames per second of game time
+
+
+@needs_env
+def test_reading_its_own_high_score_file_before_writing_it_is_a_crash_not_a_missing_asset():
+    scores, art = execution.run(SNAKE_TASK, ex_of("""
+        import pygame
+        pygame.init()
+        screen = pygame.display.set_mode((200, 200))
+        with open("highscore.txt") as f:          # first run: the file does not exist yet
+            best = int(f.read())
+
+        def save_best(value):
+            with open("highscore.txt", "w") as f:
+                f.write(str(value))
+    """))
+    ex = art["execution"]
+    assert runs_ok(scores).value == 0.0 and ex["status"] == "crashed" and ex["missing_file"] == "highscore.txt"
+    assert "a file it writes itself, before it exists" in ex["reason"]
+
+
+def test_typed_input_an_interactive_run_cannot_give_is_not_judged():
+    code = "name = input('Your name: ')\nprint('Hello', name)\n"
+    scores, art = execution.run(SNAKE_TASK, ex_of(code))
+    assert runs_ok(scores).value is None and art["execution"]["status"] == "cut_off"
+    assert art["execution"]["reason"].startswith("not judged: the program waits for typed input (input() at")
+    plain = sandbox.run_program(code, mode="auto")  # a program that is not interactive must not ask
+    assert plain.status == "crashed" and plain.exception_type == "EOFError"
