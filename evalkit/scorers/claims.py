@@ -27,7 +27,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from .. import program, treesitter
+from .. import flow, program, treesitter
 from ..errors import EvalkitError
 from ..extract import Extraction
 from . import features as feat
@@ -213,6 +213,23 @@ def _number_values(v: float, kind: str | None) -> set[float]:
     return {round(x, 6) for x in vals}
 
 
+# the name a line sets: `NAME = 5`, `self.name = 5`, `"name": 5`
+_SETTING_KEY = re.compile(r"""\s*(?:[\w.]*\.)?["']?([A-Za-z_]\w*)["']?\s*(?:=|:)(?!=)""")
+
+
+def _setting_value(name: str, idx) -> tuple[float, int] | None:
+    """(value, line) when the code sets ``name`` to a number literal (`BOOST_DURATION = 4000`)."""
+    for lt, rt, ln in idx.assigns:
+        if lt.strip().split(".")[-1] == name:
+            m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*", rt)
+            if m:
+                return float(m.group(1)), ln
+            if re.fullmatch(r"\s*[\[(].*[\])]\s*", rt, re.S) and not rt.rstrip().endswith("...]"):
+                items = [a for a in flow._split_args(rt.strip()[1:-1]) if a.strip()]
+                return float(len(items)), ln  # "`SKINS` | 4 colours": a list of 4
+    return None
+
+
 def _data_number(text: str, want: set[float], terms: str) -> int | None:
     """The line of a data file (JSON, YAML, INI, TOML) that names the feature and holds the value."""
     rx = re.compile(terms[4:], re.I) if terms.startswith("(?i)") else re.compile(terms)
@@ -234,11 +251,15 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
     term_lines = idx.lines_matching(terms)
     qty_lines = idx.lines_matching(qty) if qty else None
     same, other = [], []
+    term_rx = re.compile(terms[4:], re.I) if terms.startswith("(?i)") else re.compile(terms)
     for v, ln in idx.numbers:
         if qty_lines is not None and ln not in qty_lines:
             continue
         if not any(ln - k in term_lines for k in range(4)):  # on the line or the 3 above
             continue
+        key = _SETTING_KEY.match(idx.lines[ln - 1]) if ln not in term_lines else None
+        if key and not term_rx.search(key.group(1)):
+            continue  # `ITEM_SPAWN_EVERY = 5000` under the boost settings is another setting
         if round(v, 6) in want:
             same.append(ln)
         elif v != 0:  # a zero is a reset or a start value (`shield = 0`), not the setting
@@ -447,7 +468,12 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
                 if fid is None or fid not in with_terms or fid in negated:
                     continue
                 value = float(m.group(1))
-                add(("number", fid, value, kind), {"text": raw, "kind": "number", "feature": fid,
+                setting = _BACKTICK.search(raw)
+                if setting and _IDENT.match(setting.group(1).strip()) and "(" not in setting.group(1):
+                    claims_extra = {"setting": setting.group(1).strip()}
+                else:
+                    claims_extra = {}
+                add(("number", fid, value, kind), {**claims_extra, "text": raw, "kind": "number", "feature": fid,
                                                   "value": value, "unit": unit or None, "quantity": kind})
         prev = max(spans, key=lambda sp: sp[1])[0] if spans else None
         for label, keys in _control_keys(s, context):
@@ -497,6 +523,12 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
                     "reason": why}
         return {"verdict": "unsupported", "evidence": [], "reason": f"no evidence of \"{name}\" in the code"}
     if kind == "number":
+        got = _setting_value(claim["setting"], idx) if claim.get("setting") else None
+        if got is not None:  # "`BOOST_DURATION` | 5000": the named setting's own value decides
+            value, ln = got
+            ok = round(value, 6) in _number_values(claim["value"], claim["quantity"])
+            return {"verdict": "supported" if ok else "contradicted", "evidence": _evidence(idx, [ln], block),
+                    "reason": f"{claim['setting']} is set to {value:g}" + ("" if ok else f", not {claim['value']:g}")}
         terms = rubric_by_id.get(claim["feature"], {}).get("terms") or claim["feature"].replace("_", "|")
         data = [(i, b) for i, b in enumerate(ex.blocks) if (b.language or "") in _DATA_LANGS
                 or (b.filename or "").lower().endswith((".json", ".yaml", ".yml", ".toml", ".ini", ".cfg"))]
