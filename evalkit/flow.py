@@ -505,7 +505,9 @@ def annotate(idx, tree) -> None:
                                 cparts.append((_substitute(lrt, fn, args)[:_PART_CAP], lln,
                                                f"{local} is assigned in {name}() on line {lln}"))
                 for other in idx.branches:
-                    if other is not br and fn.body is not None and _inside(fn.body, other.node):
+                    # only the conditions that decide what it returns (not every test in a big step())
+                    if other is not br and fn.body is not None and _inside(fn.body, other.node) \
+                            and re.search(r"\breturn\b", other.body):
                         cparts.append((_substitute(other.cond, fn, args)[:_PART_CAP], other.line,
                                        f"{name}() tests this"))
         # membership tests, including comparisons with a loop variable
