@@ -14,6 +14,7 @@ its hand label in tests/corpus/labels.yaml (format: /tmp/team/CORPUS.md, docs/va
                 extract is "missed"; a false claim judged "supported" is a false support
 
     python -m tests.corpus.agreement [--jobs 2] [--runs N] [--only ID,ID] [--json FILE] [-q] [--static]
+                                     [--corpus DIR]
 
 ``--static`` scores without execution (no sandbox, no probes): the static feature and claim
 verdicts alone, in seconds; runs_ok and the grid probe are then not judged.
@@ -51,15 +52,20 @@ def _truth(claim: dict):
     raise ValueError(f"claim {claim!r} has no `true:` field")
 
 
-def label_files() -> list[Path]:
-    return [LABELS] + sorted(p for p in CORPUS.glob("labels_*.yaml") if p != LABELS)
+def label_files(corpus: Path = CORPUS) -> list[Path]:
+    main = corpus / "labels.yaml"
+    return ([main] if main.is_file() else []) + sorted(p for p in corpus.glob("labels_*.yaml") if p != main)
 
 
-def load_labels(paths: list[Path] | None = None) -> list[dict]:
+def load_labels(paths: list[Path] | None = None, corpus: Path = CORPUS) -> list[dict]:
+    """Every label of a corpus folder (responses/<id>.md + labels*.yaml), checked for completeness."""
     import yaml
 
+    paths = paths or label_files(corpus)
+    if not paths or not (corpus / "responses").is_dir():
+        raise ValueError(f"{corpus} is not a corpus folder: it needs responses/<id>.md and labels.yaml (or labels_*.yaml)")
     items = []
-    for path in paths or label_files():
+    for path in paths:
         items += yaml.safe_load(path.read_text(encoding="utf-8")) or []
     seen = set()
     for it in items:
@@ -67,7 +73,7 @@ def load_labels(paths: list[Path] | None = None) -> list[dict]:
         if iid in seen:
             raise ValueError(f"duplicate label id {iid}")
         seen.add(iid)
-        if not (RESPONSES / f"{iid}.md").is_file():
+        if not (corpus / "responses" / f"{iid}.md").is_file():
             raise ValueError(f"label {iid} has no response file responses/{iid}.md")
         if it.get("outcome") not in OUTCOMES:
             raise ValueError(f"{iid}: outcome {it.get('outcome')!r} not one of {OUTCOMES}")
@@ -118,7 +124,7 @@ def _jsonable(v):
 _EXECUTE = True  # --static turns execution off (static verdicts only)
 
 
-def score_item(iid: str) -> dict:
+def score_item(iid: str, corpus: Path = CORPUS) -> dict:
     """evalkit's view of one response: run status, probes, features, claims, every metric value."""
     from evalkit.scorers import execution, score_response
 
@@ -130,7 +136,7 @@ def score_item(iid: str) -> dict:
         captured["probes"] = artifacts.get("probes") or {}
         return scores, artifacts
 
-    text = (RESPONSES / f"{iid}.md").read_text(encoding="utf-8")
+    text = (Path(corpus) / "responses" / f"{iid}.md").read_text(encoding="utf-8")
     execution.run = run_and_keep
     try:
         scores = score_response(_task(), text, execute=_EXECUTE)
@@ -165,9 +171,10 @@ def score_item(iid: str) -> dict:
     return _jsonable(out)
 
 
-def _safe_score(iid: str) -> dict:
+def _safe_score(job: tuple[str, str]) -> dict:
+    iid, corpus = job
     try:
-        return score_item(iid)
+        return score_item(iid, Path(corpus))
     except Exception as exc:  # noqa: BLE001 - one item failing must not hide the others' figures
         return {"id": iid, "harness_error": f"{type(exc).__name__}: {exc}"[:400]}
 
@@ -177,11 +184,12 @@ def _init_worker(execute: bool) -> None:
     _EXECUTE = execute
 
 
-def score_all(ids: list[str], jobs: int = 2) -> dict[str, dict]:
+def score_all(ids: list[str], jobs: int = 2, corpus: Path = CORPUS) -> dict[str, dict]:
+    work = [(i, str(corpus)) for i in ids]
     if jobs <= 1:
-        return {i: _safe_score(i) for i in ids}
+        return {i: _safe_score(w) for i, w in zip(ids, work)}
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(_EXECUTE,)) as pool:
-        return dict(zip(ids, pool.map(_safe_score, ids)))
+        return dict(zip(ids, pool.map(_safe_score, work)))
 
 
 # ------------------------------------------------------------------ comparison
@@ -347,14 +355,14 @@ def nondeterministic(runs: list[dict[str, dict]]) -> dict[str, list[str]]:
     return out
 
 
-def run(ids: list[str] | None = None, jobs: int = 2, runs: int = 1) -> dict:
-    labels = load_labels()
+def run(ids: list[str] | None = None, jobs: int = 2, runs: int = 1, corpus: Path = CORPUS) -> dict:
+    labels = load_labels(corpus=corpus)
     if ids:
         unknown = set(ids) - {it["id"] for it in labels}
         if unknown:
             raise ValueError(f"unknown corpus ids: {', '.join(sorted(unknown))}")
         labels = [it for it in labels if it["id"] in ids]
-    all_runs = [score_all([it["id"] for it in labels], jobs) for _ in range(max(runs, 1))]
+    all_runs = [score_all([it["id"] for it in labels], jobs, corpus) for _ in range(max(runs, 1))]
     rep = compare(labels, all_runs[0])
     rep["runs"] = len(all_runs)
     rep["nondeterministic"] = nondeterministic(all_runs) if len(all_runs) > 1 else {}
@@ -416,13 +424,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated corpus ids")
     ap.add_argument("--json", default="", help="also write the full report (with evalkit's results) here")
     ap.add_argument("-q", "--quiet", action="store_true", help="the table only, no disagreement list")
+    ap.add_argument("--corpus", default=str(CORPUS),
+                    help="a corpus folder (responses/<id>.md + labels*.yaml), e.g. an unseen set; default: this one")
     ap.add_argument("--static", action="store_true", help="no execution: static feature and claim verdicts only")
     a = ap.parse_args(argv)
     global _EXECUTE
     _EXECUTE = not a.static
     ids = [s for s in a.only.split(",") if s.strip()] or None
     try:
-        rep = run(ids, jobs=a.jobs, runs=a.runs)
+        rep = run(ids, jobs=a.jobs, runs=a.runs, corpus=Path(a.corpus))
     except (ValueError, OSError) as exc:
         print(f"agreement: {exc}", file=sys.stderr)
         return 2
