@@ -476,7 +476,8 @@ def annotate(idx, tree) -> None:
         if m:
             flag_tests.setdefault(m.group(1), []).append(br)
     whiles, breaks = shapes.whiles, shapes.breaks
-    stubs = tuple(sorted(name for name, fn in fns.items() if _is_stub(fn)))
+    # a name is a stub only when every definition of it is (a base class's `apply` is overridden)
+    stubs = tuple(sorted(name for name, fn in fns.items() if _is_stub(fn) and shapes.def_counts.get(name, 1) <= 1))
 
     for br in idx.branches:
         node = br.node

@@ -192,6 +192,11 @@ class CodeIndex:
     assigns: list[tuple[str, str, int]] = field(default_factory=list)    # (lhs, rhs, line)
     unused: list[tuple[int, int, str]] = field(default_factory=list)     # functions never called (flow.py)
     complete: bool = False   # a whole program (it does something at module level), not a fragment
+    def_ranges: list[tuple[str, int, int]] = field(default_factory=list)  # (name, first, last line) of every def/class
+
+    def enclosing_defs(self, line: int) -> list[str]:
+        """Names of the functions and classes ``line`` sits in (innermost last)."""
+        return [n for n, a, b in self.def_ranges if a <= line <= b]
 
     def in_unused(self, line: int) -> str | None:
         """The name of the never-called function ``line`` sits in, or None."""
@@ -345,6 +350,7 @@ def _index_cached(language: str, code: str) -> CodeIndex:
         name = n.child_by_field_name("name")
         if name is not None:
             idx.defs.setdefault(_txt(src, name), (_txt(src, n), n.start_point[0] + 1))
+            idx.def_ranges.append((_txt(src, name), n.start_point[0] + 1, n.end_point[0] + 1))
     for n in caps.get("assign", ()):
         lhs = n.child_by_field_name("left") or n.child_by_field_name("name")
         rhs = n.child_by_field_name("right") or n.child_by_field_name("value")

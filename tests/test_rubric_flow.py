@@ -1272,3 +1272,79 @@ def test_numbers_in_a_settings_file(snake):
     nums = {c["value"]: c for c in cc.details["claims"] if c["kind"] == "number"}
     assert nums[1.5]["verdict"] == "supported" and nums[5.0]["verdict"] == "supported"
     assert nums[1.5]["evidence"][0]["block"] == 0
+
+
+def test_item_classes_and_a_board_of_cells(snake):
+    code = """
+    import random
+    import pygame
+
+    class Item:
+        def apply(self, snake):
+            pass
+
+    class SkinItem(Item):
+        def apply(self, snake):
+            snake.color = random.choice(PALETTE)
+
+    class Game:
+        def step(self, head):
+            for item in list(self.items):
+                if item.pos == head:
+                    item.apply(self.snake)
+                    self.items.remove(item)
+            nx, ny = head
+            if self.board[ny][nx] == BODY:
+                self.alive = False
+
+    PALETTE = [(255, 0, 0)]
+    BODY = 1
+    Game().step((0, 0))
+    """
+    got = _found(_run(snake, code)[0])
+    # the base class's `apply` is a stub, but SkinItem overrides it
+    assert got["items_awarded"] is True and got["skin_item"] is True
+    assert got["self_collision"] is True
+
+
+def test_a_big_step_function_does_not_leak_its_tests(snake):
+    code = """
+    class Game:
+        def step(self):
+            head = (self.body[0][0] + self.dir[0], self.body[0][1] + self.dir[1])
+            if head in self.body:
+                return False
+            self.body.insert(0, head)
+            if self.item and head == self.item[1]:
+                self.item = None
+            return True
+
+        def loop(self):
+            over = not self.step()
+            if over:
+                self.draw_game_over()
+
+    Game().loop()
+    """
+    fc, _ = _run(snake, code)
+    # `if over:` reads step()'s returning test (head in body), not its item test
+    assert _found(fc)["self_collision"] is True
+    items = _feature(fc, "items_awarded")
+    assert [e["line"] for e in items["contra_evidence"]] == [7]  # only the real pickup branch
+
+
+def test_match_statement_identifier(snake):
+    code = "def handle(key):\n    match key:\n        case 1:\n            return 'up'\nhandle(1)"
+    _, cc = _run(snake, code, "It uses Python 3.10's `match` statement.")
+    assert _verdicts(cc)[("identifier", "match")] == "supported"
+
+
+def test_number_of_a_named_setting(snake):
+    code = "BOOST_DURATION = 4000\nITEM_SPAWN_EVERY = 5000\nSKIN_COLORS = [(1, 2, 3), (4, 5, 6), (7, 8, 9), (0, 0, 0)]"
+    prose = ("| `BOOST_DURATION` | 5000 | how long the speed item lasts (ms) |\n"
+             "| `SKIN_COLORS` | 4 colours | colours the skin item picks from |")
+    _, cc = _run(snake, code, prose)
+    nums = {(c["feature"], c["value"]): c for c in cc.details["claims"] if c["kind"] == "number"}
+    assert nums[("speed_item", 5000.0)]["verdict"] == "contradicted"
+    assert "BOOST_DURATION is set to 4000" in nums[("speed_item", 5000.0)]["reason"]
+    assert nums[("skin_item", 4.0)]["verdict"] == "supported"

@@ -121,6 +121,7 @@ def _negated_before(s: str, pos: int) -> bool:
 
 
 _BACKTICK = re.compile(r"`([^`\n]{1,80})`")
+_SOFT_KEYWORDS = {"match", "case"}
 _DATA_LANGS = {"json", "yaml", "yml", "toml", "ini", "cfg", "jsonc"}
 _ASSET = re.compile(r"(?i)\.(png|jpe?g|gif|bmp|svg|wav|mp3|ogg|flac|ttf|otf|fnt)$")
 _IDENT = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?$")
@@ -571,6 +572,11 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
             if lines:
                 return {"verdict": "supported", "evidence": _evidence(bidx, lines, bi), "reason": "the code names this file"}
         return {"verdict": "unsupported", "evidence": [], "reason": "no string in the code names this file"}
+    if kind == "identifier" and claim["name"].rstrip("()") in _SOFT_KEYWORDS:  # Python 3.10 `match` statements
+        stmt = re.compile(r"^\s*" + claim["name"].rstrip("()") + r"\s+\S.*:\s*$")
+        lines = [i + 1 for i, t in enumerate(idx.lines) if stmt.match(t)] if idx is not None else []
+        if lines:
+            return {"verdict": "supported", "evidence": _evidence(idx, lines, block), "reason": "used in the code"}
     if kind == "identifier":
         parts = [p for p in claim["name"].rstrip("()").split(".") if p != "self"]
         for bi, b in [(ex.main_index, ex.main)] + [(i, b) for i, b in enumerate(ex.blocks) if i != ex.main_index]:

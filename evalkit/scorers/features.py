@@ -30,6 +30,8 @@ unguarded    branches matching ``cond``/``body`` exist and none is guarded by ``
              calls)
 str_as_dict  a name matching ``target`` is assigned a string but used like a dict (``.get(``)
 line         a source line matches ``pattern`` (escape hatch for shapes the index lacks)
+within       ``{within: <name regex>, check: {...}}``: the inner check's hits that sit inside a
+             function or class whose name matches (``class SkinItem: def apply(...)``)
 ===========  ==========================================================================
 """
 
@@ -176,6 +178,11 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
             if note.startswith("crashes") and not crash[2]:
                 crash = (False, lines, note)
         return crash
+    if "within" in check:  # the inner check's hits inside a function/class whose name matches `within`
+        ok, lines, note = run_check(check["check"], idx, vocab)
+        want = _expand(check["within"], vocab)
+        lines = [ln for ln in lines if any(_search(want, n) for n in idx.enclosing_defs(ln))]
+        return bool(lines), lines, note if lines else ""
     if "all" in check:
         acc = []
         for sub in check["all"]:
