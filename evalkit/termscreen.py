@@ -35,6 +35,52 @@ def decode(b64: str | None) -> bytes:
         return b""
 
 
+def _fast_screen(cols: int, rows: int):
+    """A pyte screen whose ``draw`` of plain one-cell characters skips pyte's per-character
+    namedtuple copies (a cached cell per style and character): a program that repaints the
+    whole screen every frame sends megabytes, and pyte's own ``draw`` was most of the cost."""
+    import pyte
+    from pyte import modes
+    from wcwidth import wcwidth
+
+    class Screen(pyte.Screen):
+        one_cell: set = set()
+        cells: dict = {}
+
+        def draw(self, data: str) -> None:
+            data = data.translate(self.g1_charset if self.charset else self.g0_charset)
+            new = set(data) - self.one_cell
+            if new:
+                self.one_cell.update(c for c in new if wcwidth(c) == 1)
+            if modes.IRM in self.mode or not self.one_cell.issuperset(data):
+                return super().draw(data)
+            cursor, columns = self.cursor, self.columns
+            made = self.cells.setdefault(cursor.attrs, {})
+            x, line = cursor.x, self.buffer[cursor.y]
+            for char in data:
+                if x == columns:
+                    if modes.DECAWM in self.mode:
+                        cursor.x = x
+                        self.dirty.add(cursor.y)
+                        self.carriage_return()
+                        self.linefeed()
+                        x, line = cursor.x, self.buffer[cursor.y]
+                    else:
+                        x -= 1
+                cell = made.get(char)
+                if cell is None:
+                    cell = made[char] = cursor.attrs._replace(data=char)
+                line[x] = cell
+                x += 1
+            cursor.x = x
+            self.dirty.add(cursor.y)
+
+    return Screen(cols, rows)
+
+
+_UNSEEN = object()
+
+
 class Replay:
     """The screens of one terminal run: ``frames`` (time, rows of cells) and the final text."""
 
@@ -43,31 +89,43 @@ class Replay:
 
         self.cols, self.rows = cols, rows
         self.cut = stream.endswith(CUT)
-        screen = pyte.Screen(cols, rows)
+        self._styles: dict = {}
+        screen = _fast_screen(cols, rows)
         feed = pyte.ByteStream(screen)
         self.frames: list[tuple[float, list]] = []
         pos, last_cells = 0, None
+        lines: dict[int, list] = {}
+        screen.dirty.update(range(rows))
         for m in _MARK.finditer(stream):
             chunk = stream[pos:m.start()]
             pos = m.end()
             if chunk or last_cells is None:
                 feed.feed(chunk)
-                last_cells = self._cells(screen)
+                if screen.dirty:  # only the lines that changed are read again
+                    for y in screen.dirty:
+                        if 0 <= y < rows:
+                            lines[y] = self._line(screen, y)
+                    screen.dirty.clear()
+                    last_cells = [c for y in range(rows) for c in lines.get(y, ())]
             if len(self.frames) < MAX_FRAMES:
                 self.frames.append((float(m.group(1)), last_cells))
         self.last_frame_text = self._text(screen) if self.frames else None
         feed.feed(stream[pos:])
         self.end_text = self._text(screen)
 
-    @staticmethod
-    def _cells(screen) -> list:
+    def _line(self, screen, y: int) -> list:
+        """The visible cells of one line: a non-blank character, or a blank with a background
+        colour or reverse video (cells are few distinct objects: their verdict is cached)."""
+        seen = self._styles
         out = []
-        for y in range(screen.lines):
-            row = screen.buffer[y]
-            for x in range(screen.columns):
-                ch = row[x]
-                if ch.data.strip() or ch.bg != "default" or ch.reverse:
-                    out.append((x, y, (ch.data, ch.fg, ch.bg, ch.reverse, ch.bold)))
+        for x, ch in screen.buffer[y].items():
+            style = seen.get(ch, _UNSEEN)
+            if style is _UNSEEN:
+                visible = ch.data.strip() or ch.bg != "default" or ch.reverse
+                style = seen[ch] = (ch.data, ch.fg, ch.bg, ch.reverse, ch.bold) if visible else None
+            if style is not None and x < self.cols:
+                out.append((x, y, style))
+        out.sort()
         return out
 
     @staticmethod
@@ -81,21 +139,29 @@ class Replay:
         return text
 
     def trace(self) -> list:
-        """The frames as a gameprobes draw trace (one 10x10 square per visible cell)."""
+        """The frames as a gameprobes draw trace (one 10x10 square per visible cell), each frame
+        as the squares added and removed since the one before (most of a screen stays put)."""
+        from collections import Counter
+
         styles: dict = {}
         frames = []
         big = self.cols * self.rows / 8  # a style covering an eighth of the screen is a background (dots)
+        prev: set = set()
+        prev_cells = None
         for t, cells in self.frames:
-            count: dict = {}
-            for _, _, style in cells:
-                count[style] = count.get(style, 0) + 1
-            shapes = []
+            if cells is prev_cells:  # nothing was drawn since the last frame
+                frames.append({"t": t, "a": [], "r": []})
+                continue
+            count = Counter(style for _, _, style in cells)
+            cur = set()
             for x, y, style in cells:
                 if count[style] > big:
                     continue
-                k = styles.setdefault(style, len(styles) + 1)
-                shapes.append([x * CELL, y * CELL, CELL, CELL, (k >> 16) & 255, (k >> 8) & 255, k & 255, "r"])
-            frames.append({"t": t, "s": shapes})
+                k = styles.get(style) or styles.setdefault(style, len(styles) + 1)
+                cur.add((x * CELL, y * CELL, CELL, CELL, (k >> 16) & 255, (k >> 8) & 255, k & 255, "r"))
+            frames.append({"t": t, "a": [list(q) for q in sorted(cur - prev)],
+                           "r": [list(q) for q in sorted(prev - cur)]})
+            prev, prev_cells = cur, cells
         return [{"kind": "frames", "frames": frames}]
 
 

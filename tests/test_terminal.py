@@ -233,3 +233,16 @@ def test_a_cut_terminal_stream_leaves_the_probes_not_judged():
     stream = b"\x1b[H##\x1b]7777;evalkit;0.1000\x07" + termscreen.CUT
     probes = termscreen.probes(termscreen.Replay(stream, 10, 3), "ok", None)
     assert all(p["passed"] is None and "16 MB" in p["detail"] for p in probes.values())
+
+
+def test_the_fast_screen_shows_what_pyte_shows():
+    import pyte
+
+    synthetic = ("\x1b[2J\x1b[H\x1b[32mgreen\x1b[0m " + "w" * 100 + "\x1b[5;78Hwrap-around\x1b[7;1H"
+                 "┌─π─┐ 漢字 e\u0301 \x1b[4h\x1b[7;3HINS\x1b[4l\x1b[10;1H\x1b[7mrev\x1b[0m").encode()
+    live = termscreen.decode(run_terminal((PROGRAMS / "snake_curses.py").read_text()).terminal)
+    for stream in (synthetic, live):
+        ref = pyte.Screen(80, 24)
+        pyte.ByteStream(ref).feed(termscreen._MARK.sub(b"", stream))
+        want = "\n".join(line.rstrip() for line in ref.display).rstrip("\n")
+        assert termscreen.Replay(stream).end_text == want
