@@ -1348,3 +1348,23 @@ def test_number_of_a_named_setting(snake):
     assert nums[("speed_item", 5000.0)]["verdict"] == "contradicted"
     assert "BOOST_DURATION is set to 4000" in nums[("speed_item", 5000.0)]["reason"]
     assert nums[("skin_item", 4.0)]["verdict"] == "supported"
+
+
+def test_baseline_numbers_and_settings_that_differ(snake):
+    code = """
+    BASE_DELAY = 150
+    ITEM_CONFIG = {
+        "speed": {"char": "S", "delay": 70, "seconds": 5},
+    }
+    ITEM_COLOURS = {"speed": (255, 255, 0)}
+    ITEM_CHANCE = 0.4
+    """
+    prose = ("- **S** (speed): moves every 70 ms instead of 150 ms for 5 seconds.\n"
+             "- Items appear with a 40% chance.\n- The speed item lasts 7 seconds.")
+    _, cc = _run(snake, code, prose)
+    nums = {(c["feature"], c["value"]): c for c in cc.details["claims"] if c["kind"] == "number"}
+    assert nums[("speed_item", 70.0)]["verdict"] == "supported"
+    assert nums[("speed_item", 150.0)]["verdict"] == "supported"      # the normal delay
+    assert nums[("speed_item", 5.0)]["verdict"] == "supported"
+    assert nums[("items_awarded", 40.0)]["verdict"] == "supported"    # 0.4; the colour's 255 is no setting
+    assert nums[("speed_item", 7.0)]["verdict"] == "contradicted"     # "seconds": 5

@@ -57,7 +57,7 @@ _UNIT_CLASS = {
 }
 _QUANTITY = {
     "mult": r"(?i)(mult|factor|boost|speed|scale|fast)",
-    "pct": r"(?i)(mult|factor|boost|speed|scale|percent|pct)",
+    "pct": r"(?i)(mult|factor|boost|speed|scale|percent|pct|chance|prob|rate)",
     "sec": r"(?i)(duration|time|second|sec\b|ms\b|until|length|ticks|timer|expir|frames)",
     "ms": r"(?i)(duration|time|second|ms\b|until|length|ticks|timer|expir)",
     "min": r"(?i)(duration|time|minute|until|length|timer)",
@@ -92,7 +92,8 @@ _KEYTOK = r"(?:[A-Za-z0-9]|space(?:bar)?|esc(?:ape)?|enter|return|tab|backspace)
 _CONTROL_PATTERNS = [
     re.compile(r"\b(?:press(?:ing)?|hit(?:ting)?|tap(?:ping)?|push)\s+(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1(?![\w-])", re.I),
     re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1\s*(?:key\s*)?(?:to|:|-|–|—|=|→|->|\|)?\s*(?:to\s+)?"
-               r"(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|starts?|resets?|unpauses?)\b", re.I),
+               r"(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|starts?|resets?|unpauses?|play again|"
+               r"start again|try again|new game)\b", re.I),
     re.compile(r"\b(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1\s+key\b", re.I),
     re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1(?=\s*(?:or|/|,)\s*[`'\"]?" + _KEYTOK + r"[`'\"]?\s*"
                r"(?:key\s*)?(?:to|:|-|–|—|=|→|->)?\s*(?:to\s+)?(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|"
@@ -106,7 +107,8 @@ _WASD = re.compile(r"\bWASD\b")
 _DISCLAIMER = re.compile(r"(?i)\b(not (yet )?(included|implemented|part of)|left out|omitted|(can|could|might) (easily )?be added|"
                          r"you (can|could) (easily )?(add|extend|implement)|extend (it|this|the game) with|"
                          r"(for|in) (a )?(later|future) (version|update)|not in this version|isn'?t (included|implemented)|"
-                         r"aren'?t (included|implemented)|to keep (the code|it|things) (short|simple)|TODO)\b")
+                         r"aren'?t (included|implemented)|to keep (the code|it|things) (short|simple)|TODO|"
+                         r"I (can|could|'ll|will) (easily )?(add|extend|implement)|if you want (them|it|those))\b")
 # a negation right before the feature's mention ("you can't die by hitting a wall", "no pause")
 _NEGATION = re.compile(r"(?i)\b(no|not|never|can'?t|cannot|won'?t|doesn'?t|don'?t|isn'?t|aren'?t|without)\b[^,;:.]{0,40}$")
 _IMPERATIVE = re.compile(r"(?i)^\W*(don'?t|do not|never|avoid|try not to)\b")
@@ -122,6 +124,8 @@ def _negated_before(s: str, pos: int) -> bool:
 
 _BACKTICK = re.compile(r"`([^`\n]{1,80})`")
 _SOFT_KEYWORDS = {"match", "case"}
+_BASE_TERMS = r"(?i)(delay|tick|timeout|fps|interval|speed|rate|step|move|frame|ms\b)"
+_BASELINE = re.compile(r"(?i)\b(instead of|rather than|up from|normal(ly)?( speed)?( of| is)?|from)\s*$")
 _DATA_LANGS = {"json", "yaml", "yml", "toml", "ini", "cfg", "jsonc"}
 _ASSET = re.compile(r"(?i)\.(png|jpe?g|gif|bmp|svg|wav|mp3|ogg|flac|ttf|otf|fnt)$")
 _IDENT = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?$")
@@ -231,6 +235,23 @@ def _setting_value(name: str, idx) -> tuple[float, int] | None:
     return None
 
 
+def _sets_quantity(line: str, value: float, qty: str) -> bool:
+    """The literal ``value`` on ``line`` is what a name matching ``qty`` is set to (`"delay": 70`,
+    `BOOST_SECONDS = 4`), or the line names only that quantity."""
+    rx = re.compile(qty[4:], re.I) if qty.startswith("(?i)") else re.compile(qty)
+    for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", line):
+        if abs(float(m.group(0)) - value) > 1e-9:
+            continue
+        before = line[:m.start()]
+        if before.count("(") + before.count("[") > before.count(")") + before.count("]"):
+            continue  # an element of a tuple or list (a colour's 255), not a setting
+        key = re.search(r"""["']?([A-Za-z_]\w*)["']?\s*[:=]\s*$""", before)
+        if key is not None:
+            return rx.search(key.group(1)) is not None
+        return rx.search(line) is not None
+    return False
+
+
 def _data_number(text: str, want: set[float], terms: str) -> int | None:
     """The line of a data file (JSON, YAML, INI, TOML) that names the feature and holds the value."""
     rx = re.compile(terms[4:], re.I) if terms.startswith("(?i)") else re.compile(terms)
@@ -263,7 +284,9 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
             continue  # `ITEM_SPAWN_EVERY = 5000` under the boost settings is another setting
         if round(v, 6) in want:
             same.append(ln)
-        elif v != 0:  # a zero is a reset or a start value (`shield = 0`), not the setting
+        elif v != 0 and qty and _sets_quantity(idx.lines[ln - 1], v, qty):
+            # a different value that this line sets for the quantity ("delay": 70), not any number
+            # nearby (a colour's 255); a zero is a reset or a start value, not the setting
             other.append(ln)
     if feature_res is not None and feature_res.get("contradicted"):
         lines = [e["line"] for e in feature_res.get("contra_evidence", [])] + same
@@ -469,11 +492,14 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
                 if fid is None or fid not in with_terms or fid in negated:
                     continue
                 value = float(m.group(1))
+                baseline = _BASELINE.search(s[max(0, m.start() - 25):m.start()]) is not None
                 setting = _BACKTICK.search(raw)
                 if setting and _IDENT.match(setting.group(1).strip()) and "(" not in setting.group(1):
                     claims_extra = {"setting": setting.group(1).strip()}
                 else:
                     claims_extra = {}
+                if baseline:  # "70 ms instead of 150 ms": 150 is the normal setting, not the feature's
+                    claims_extra["baseline"] = True
                 add(("number", fid, value, kind), {**claims_extra, "text": raw, "kind": "number", "feature": fid,
                                                   "value": value, "unit": unit or None, "quantity": kind})
         prev = max(spans, key=lambda sp: sp[1])[0] if spans else None
@@ -531,6 +557,13 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
             return {"verdict": "supported" if ok else "contradicted", "evidence": _evidence(idx, [ln], block),
                     "reason": f"{claim['setting']} is set to {value:g}" + ("" if ok else f", not {claim['value']:g}")}
         terms = rubric_by_id.get(claim["feature"], {}).get("terms") or claim["feature"].replace("_", "|")
+        if claim.get("baseline"):
+            want = _number_values(claim["value"], claim["quantity"])
+            lines = [ln for v, ln in idx.numbers if round(v, 6) in want and ln in idx.lines_matching(_BASE_TERMS)]
+            if lines:
+                return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
+                        "reason": "the normal setting has this value"}
+            return {"verdict": "unsupported", "evidence": [], "reason": "no normal setting has this value"}
         data = [(i, b) for i, b in enumerate(ex.blocks) if (b.language or "") in _DATA_LANGS
                 or (b.filename or "").lower().endswith((".json", ".yaml", ".yml", ".toml", ".ini", ".cfg"))]
         return _check_number(claim["value"], claim["quantity"], terms, idx, block, fres.get(claim["feature"]), data)
