@@ -1368,3 +1368,21 @@ def test_baseline_numbers_and_settings_that_differ(snake):
     assert nums[("speed_item", 5.0)]["verdict"] == "supported"
     assert nums[("items_awarded", 40.0)]["verdict"] == "supported"    # 0.4; the colour's 255 is no setting
     assert nums[("speed_item", 7.0)]["verdict"] == "contradicted"     # "seconds": 5
+
+
+# ------------------------------------------------------------------ complete, correct answers score as complete
+
+@pytest.mark.parametrize("name", ["snake_complete_enum.md", "snake_complete_deque.md", "snake_tuned.md",
+                                  "snake_style2.md"])
+def test_a_complete_correct_answer_scores_complete(snake, name):
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "fixtures" / "responses" / name).read_text()
+    ex = extract(text, language_hint="python")
+    arts = {"extraction": ex}
+    fc = features.score(snake, ex, arts)[0]
+    cc = claims.score(snake, ex, arts)[0]
+    assert fc.value == 1.0, [f["id"] for f in fc.details["features"] if not f["found"]]
+    assert cc.value == 1.0, [(c["kind"], c.get("feature") or c.get("key"), c["verdict"], c["reason"])
+                             for c in cc.details["claims"] if c["verdict"] != "supported"]
+    assert all(f["evidence"] for f in fc.details["features"])  # every verdict cites its lines
