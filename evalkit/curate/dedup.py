@@ -1,8 +1,8 @@
 """Exact and near-duplicate detection that keeps the better-scored copy.
 
 Exact: the SHA-1 of the prompt and answer lower-cased with whitespace collapsed. Near: MinHash
-signatures of word shingles in a datasketch MinHashLSH index; an LSH candidate counts only when
-its estimated Jaccard similarity reaches the threshold. When a new example duplicates kept ones,
+signatures of word shingles in a datasketch MinHashLSH index (tuned for recall); a candidate
+counts only when its estimated Jaccard similarity reaches the threshold. When a new example duplicates kept ones,
 the better-scored copy stays (see ``rank``); on a tie the earlier one stays.
 """
 
@@ -43,7 +43,9 @@ class Deduper:
         if near:
             from datasketch import MinHashLSH
 
-            self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+            # the index is built for a lower threshold, favouring recall: LSH bands miss some true
+            # pairs near the threshold, and every candidate is checked on its signature anyway
+            self.lsh = MinHashLSH(threshold=max(0.1, threshold - 0.15), num_perm=num_perm, weights=(0.2, 0.8))
 
     def _similar(self, sig: np.ndarray) -> list[tuple[str, float]]:
         if self.lsh is None:

@@ -302,8 +302,8 @@ def to_example(row: dict, schema: dict, ex_id: str, source: str) -> Example:
         ex = Example(ex_id, source, msgs)
         if not msgs:
             ex.problem = "no assistant turn in the conversation"
-        return ex
-    if kind == "problem":
+            return ex
+    elif kind == "problem":
         code, lang = _solution(row.get(schema["solutions"]))
         problem = _text(row.get(schema["problem"]))
         starter = _text(row.get(schema["starter"])) if schema.get("starter") else ""

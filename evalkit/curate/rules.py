@@ -8,7 +8,7 @@
       - code_chars > 0.5 * prose_chars
       - quality >= 0.3
     missing: keep               # a rule on a metric that was not judged (None): keep | drop
-    dedup: {near: true, threshold: 0.8, num_perm: 64, shingle: 5}
+    dedup: {near: true, threshold: 0.8, num_perm: 128, shingle: 5}
     decontaminate: {suites: all, ngram: 8, threshold: 0.5, max_task_share: 3}
     mix:
       weights: {python_code_instructions_18k: 3.0, code_contests: 3.0, apps: 2.5}
@@ -112,7 +112,7 @@ class Rules:
     language: str = "python"
     near: bool = True
     near_threshold: float = 0.8
-    num_perm: int = 64
+    num_perm: int = 128
     shingle: int = 5
     decon_suites: list[str] | None = None   # None: every suite found
     ngram: int = 8
@@ -166,7 +166,7 @@ def load_rules(path: str | Path | None) -> Rules:
     d = _section(data, "dedup")
     r.near = bool(d.get("near", True))
     r.near_threshold = _num(d, "threshold", 0.8, 0.05, 1.0, "dedup.")
-    r.num_perm = _num(d, "num_perm", 64, 16, 512, "dedup.")
+    r.num_perm = _num(d, "num_perm", 128, 16, 512, "dedup.")
     r.shingle = _num(d, "shingle", 5, 1, 50, "dedup.")
     c = _section(data, "decontaminate")
     suites = c.get("suites", "all")
