@@ -392,8 +392,27 @@ def _walk_generic(idx: CodeIndex, tree, src: bytes) -> None:
         stack.extend(reversed(n.children))
 
 
+_SCRIPT = re.compile(r"(<script\b[^>]*>)(.*?)(</script\s*>)", re.S | re.I)
+
+
+def _script_only(html: str) -> str:
+    """An HTML page's inline scripts, everything else blanked line for line (line numbers kept)."""
+    out, pos = [], 0
+    for m in _SCRIPT.finditer(html):
+        out.append(re.sub(r"[^\n]", " ", html[pos:m.start(2)]))
+        out.append(m.group(2))
+        pos = m.end(2)
+    out.append(re.sub(r"[^\n]", " ", html[pos:]))
+    return "".join(out)
+
+
 def index(language: str | None, code: str) -> CodeIndex:
-    """The (cached) code index of one block; empty for languages without a grammar."""
+    """The (cached) code index of one block; empty for languages without a grammar. An HTML page
+    is indexed by its inline ``<script>`` code (a canvas game lives there), on the page's lines."""
+    if language == "html" and _SCRIPT.search(code):
+        idx = _index_cached("javascript", _script_only(code))
+        idx.lines = code.split("\n")  # evidence quotes the page's own lines
+        return idx
     if language not in _GRAMMARS:
         return CodeIndex(language or "", code.split("\n"))
     return _index_cached(language, code)

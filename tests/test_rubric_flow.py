@@ -1373,7 +1373,7 @@ def test_baseline_numbers_and_settings_that_differ(snake):
 # ------------------------------------------------------------------ complete, correct answers score as complete
 
 @pytest.mark.parametrize("name", ["snake_complete_enum.md", "snake_complete_deque.md", "snake_tuned.md",
-                                  "snake_style2.md"])
+                                  "snake_style2.md", "snake_complete_canvas.md"])
 def test_a_complete_correct_answer_scores_complete(snake, name):
     from pathlib import Path
 
@@ -1382,6 +1382,7 @@ def test_a_complete_correct_answer_scores_complete(snake, name):
     arts = {"extraction": ex}
     fc = features.score(snake, ex, arts)[0]
     cc = claims.score(snake, ex, arts)[0]
+    # (the canvas page is judged by its inline <script>, on the page's own lines)
     assert fc.value == 1.0, [f["id"] for f in fc.details["features"] if not f["found"]]
     assert cc.value == 1.0, [(c["kind"], c.get("feature") or c.get("key"), c["verdict"], c["reason"])
                              for c in cc.details["claims"] if c["verdict"] != "supported"]

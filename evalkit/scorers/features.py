@@ -17,7 +17,7 @@ ident        an identifier matches ``pattern``
 string       a string literal's value matches ``pattern``
 token        an identifier or a string literal matches ``pattern``
 number       a numeric literal equals ``value``
-call         a call's callee text matches ``pattern``
+call         a call's callee text matches ``pattern`` (and, with ``text``, the whole call text)
 aug          an augmented assignment (``+=``, ``-=``, ``x = x - 1``, ``x--``) to a target
              matching ``target`` with operator ``op`` (optional)
 assign       an assignment whose left side matches ``lhs`` and right side ``rhs``
@@ -209,6 +209,9 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
     elif kind == "call":
         pat = x("pattern")
         hits = [ln for fn, _t, ln in idx.calls if _search(pat, fn)]
+        if "text" in check:  # the whole call (callee and arguments) must match too
+            tp = x("text")
+            hits = [ln for fn, t, ln in idx.calls if _search(pat, fn) and _search(tp, t)]
     elif kind == "aug":
         pat, op = x("target"), check.get("op")
         hits = [ln for t, o, _v, ln in idx.augs if _search(pat, t) and (op is None or o == op)]
