@@ -351,16 +351,17 @@ def _action(sentence: str, end: int) -> str | None:
     return "start"
 
 
-def _control_keys(sentence: str, context: str = "") -> list[tuple[str, list]]:
-    """(claim key label, normalised keys it needs; a list of lists means "any one of these sets")."""
-    found: list[tuple[str, list]] = []
+def _control_keys(sentence: str, context: str = "") -> list[tuple[str, list, str | None]]:
+    """(claim key label, normalised keys it needs -- a list of lists means "any one of these sets" --,
+    the action the sentence gives the key or None)."""
+    found: list[tuple[str, list, str | None]] = []
     if _ARROWS.search(sentence):
-        found.append(("arrow keys", _arrow_keys(sentence, context)))
+        found.append(("arrow keys", _arrow_keys(sentence, context), None))
     else:
         for m in _ONE_ARROW.finditer(sentence):
-            found.append((f"{m.group(1).lower()} arrow", [m.group(1).lower()]))
+            found.append((f"{m.group(1).lower()} arrow", [m.group(1).lower()], None))
     if _WASD.search(sentence):
-        found.append(("WASD", ["w", "a", "s", "d"]))
+        found.append(("WASD", ["w", "a", "s", "d"], None))
     for pat in _CONTROL_PATTERNS:
         for m in pat.finditer(sentence):
             quote, tok = m.group(1), m.group(2)
@@ -374,15 +375,9 @@ def _control_keys(sentence: str, context: str = "") -> list[tuple[str, list]]:
                 if key is None:
                     continue
             label = tok.upper() if len(tok) == 1 else key
-            if all(lbl != label for lbl, _ in found):
-                found.append((label, [key]))
-                act = _action(sentence, m.end(2) + len(quote))
-                if act:
-                    _ACTIONS[(sentence, label)] = act
+            if all(f[0] != label for f in found):
+                found.append((label, [key], _action(sentence, m.end(2) + len(quote))))
     return found
-
-
-_ACTIONS: dict = {}  # (sentence, key label) -> action, filled by _control_keys
 
 
 def _key_in(text: str, key: str) -> bool:
@@ -503,10 +498,10 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
                 add(("number", fid, value, kind), {**claims_extra, "text": raw, "kind": "number", "feature": fid,
                                                   "value": value, "unit": unit or None, "quantity": kind})
         prev = max(spans, key=lambda sp: sp[1])[0] if spans else None
-        for label, keys in _control_keys(s, context):
+        for label, keys, action in _control_keys(s, context):
             claim = {"text": raw, "kind": "control", "key": label, "keys": keys}
-            if _ACTIONS.get((s, label)):
-                claim["action"] = _ACTIONS.pop((s, label))
+            if action:
+                claim["action"] = action
             add(("control", label), claim)
         if _WRITE_VERB.search(s):
             for m in _FILE.finditer(raw):
