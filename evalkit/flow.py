@@ -470,6 +470,11 @@ def annotate(idx, tree) -> None:
                 re.fullmatch(r"\s*[\w.$]+(\[[^\[\]]+\])*\s*", rt):
             for name in re.findall(r"[\w.$]+", lt):
                 unpacked.setdefault(name, []).append((rt.strip(), ln))
+    looked_up: dict[str, list[tuple[str, int]]] = {}  # `kind = items.pop(head, None)`: kind is what sits at head
+    for lt, rt, ln in idx.assigns:
+        if re.fullmatch(r"[\w.$]+", lt.strip()) and \
+                re.search(r"\.(pop|get)\(\s*[\w.$]*(head|pos|cell)\w*|\[\s*[\w.$]*(head|pos|cell)\w*\s*\]\s*$", rt):
+            looked_up.setdefault(lt.strip(), []).append((rt.strip()[:_PART_CAP], ln))
     flag_tests: dict[str, list] = {}  # flag -> branches whose condition is just that flag
     for br in idx.branches:
         m = re.fullmatch(r"\s*\(?\s*(?:not\s+|!\s*)?([\w.$]+)\s*(?:(?:==|===|is)\s*(?:True|true|1))?\s*\)?\s*", br.cond)
@@ -491,6 +496,8 @@ def annotate(idx, tree) -> None:
                 texts.append((rt, ln))
             for src, ln in unpacked.get(name, [])[:2]:
                 cparts.append((src, ln, f"{name} is unpacked from {src} on line {ln}"))
+            for src, ln in looked_up.get(name, [])[:2]:
+                cparts.append((src, ln, f"{name} is looked up on line {ln}"))
         for text, ln0 in list(texts):
             for name, args in _calls(text):
                 fn = fns.get(name)
