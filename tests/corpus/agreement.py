@@ -184,12 +184,14 @@ def _init_worker(execute: bool) -> None:
     _EXECUTE = execute
 
 
-def score_all(ids: list[str], jobs: int = 2, corpus: Path = CORPUS) -> dict[str, dict]:
+def score_all(ids: list[str], jobs: int = 2, corpus: Path = CORPUS, runs: int = 1) -> list[dict[str, dict]]:
+    """Score every item `runs` times: one result dict per run. All runs share one pool of workers, so
+    they see the same evalkit code (and any state a worker carries from item to item)."""
     work = [(i, str(corpus)) for i in ids]
     if jobs <= 1:
-        return {i: _safe_score(w) for i, w in zip(ids, work)}
+        return [{i: _safe_score(w) for i, w in zip(ids, work)} for _ in range(max(runs, 1))]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(_EXECUTE,)) as pool:
-        return dict(zip(ids, pool.map(_safe_score, work)))
+        return [dict(zip(ids, pool.map(_safe_score, work))) for _ in range(max(runs, 1))]
 
 
 # ------------------------------------------------------------------ comparison
@@ -362,7 +364,7 @@ def run(ids: list[str] | None = None, jobs: int = 2, runs: int = 1, corpus: Path
         if unknown:
             raise ValueError(f"unknown corpus ids: {', '.join(sorted(unknown))}")
         labels = [it for it in labels if it["id"] in ids]
-    all_runs = [score_all([it["id"] for it in labels], jobs, corpus) for _ in range(max(runs, 1))]
+    all_runs = score_all([it["id"] for it in labels], jobs, corpus, runs)
     rep = compare(labels, all_runs[0])
     rep["runs"] = len(all_runs)
     rep["nondeterministic"] = nondeterministic(all_runs) if len(all_runs) > 1 else {}
