@@ -1387,3 +1387,49 @@ def test_a_complete_correct_answer_scores_complete(snake, name):
     assert cc.value == 1.0, [(c["kind"], c.get("feature") or c.get("key"), c["verdict"], c["reason"])
                              for c in cc.details["claims"] if c["verdict"] != "supported"]
     assert all(f["evidence"] for f in fc.details["features"])  # every verdict cites its lines
+
+
+@pytest.mark.parametrize("code", [
+    "SPEED = BLOCK\ndef step(self):\n    self.x += self.dx * SPEED",            # a 'speed' that is one block
+    "def step(snake, d):\n    head = (snake[0][0] + d[0], snake[0][1] + d[1])",  # d = DIRS[key]
+    "vel = (0, 1)\ndef step(snake):\n    head = (snake[0][0] + vel[0], snake[0][1] + vel[1])",
+], ids=["speed-is-a-block", "direction-d", "vel-tuple"])
+def test_more_grid_steps(snake, code):
+    f = _feature(_run(snake, code)[0], "grid_movement")
+    assert f["found"] is True and not f["contradicted"]
+
+
+def test_a_reset_by_tuple_assignment_ends_the_round(snake):
+    code = """
+    def play(stdscr, snake, vel, score):
+        while True:
+            head = (snake[0][0] + vel[0], snake[0][1] + vel[1])
+            if head[0] <= 0 or head[0] >= BOARD_H - 1 or head in snake:
+                stdscr.addstr(0, 0, f"Game over! Score: {score}")
+                snake, vel, score = [(8, 10), (8, 9)], (0, 1), 0
+                continue
+            snake.insert(0, head)
+            snake.pop()
+    """
+    got = _found(_run(snake, code)[0])
+    assert got["wall_collision"] and got["self_collision"]
+
+
+def test_a_set_timer_boost_that_never_ends_is_no_speed_item(snake):
+    code = """
+    import pygame
+    STEP = pygame.USEREVENT + 1
+    pygame.time.set_timer(STEP, 150)
+    BOOST_END = pygame.USEREVENT + 2
+    def on_event(event, head, speed_item):
+        if event.type == STEP:
+            if head == speed_item:
+                # speed up for a few seconds
+                pygame.time.set_timer(STEP, 75)
+    """
+    assert _found(_run(snake, code)[0])["speed_item"] is False
+    ends = code.replace("""pygame.time.set_timer(STEP, 75)""", """pygame.time.set_timer(STEP, 150 // 2)
+                pygame.time.set_timer(BOOST_END, 5000, 1)
+        elif event.type == BOOST_END:
+            pygame.time.set_timer(STEP, 150)""")
+    assert _found(_run(snake, ends)[0])["speed_item"] is True

@@ -22,7 +22,8 @@ aug          an augmented assignment (``+=``, ``-=``, ``x = x - 1``, ``x--``) to
              matching ``target`` with operator ``op`` (optional)
 assign       an assignment whose left side matches ``lhs`` and right side ``rhs``
 arith        ``a + b`` / ``a - b`` / ``a += b`` where one operand matches ``left`` and the
-             other ``right`` (``taint: true``: also variables assigned from a ``right`` match)
+             other ``right`` (``taint: true``: also variables assigned from a ``right`` match;
+             ``unless_from``: variables assigned from a match of it do not count)
 branch       an if/elif/while whose condition matches every regex in ``cond`` and whose body
              matches ``body`` (or, with ``body_not``, does not match it)
 unguarded    branches matching ``cond``/``body`` exist and none is guarded by ``guard`` (in its
@@ -235,6 +236,13 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
                 rp = f"(?:{rp})|(?<![\\w.])(?:{'|'.join(map(re.escape, sorted(names)))})(?!\\w)"
         pairs = [(a, b, ln) for op, a, b, ln in idx.binops if op in ("+", "-")]
         pairs += [(t, v, ln) for t, o, v, ln in idx.augs if o in ("+=", "-=")]
+        if check.get("unless_from"):
+            # `SPEED = BLOCK`: a "speed" that is assigned a cell size is a cell step, not a speed
+            up = x("unless_from")
+            cells = {lt.strip() for lt, rt, _ in idx.assigns if re.fullmatch(r"[\w.]+", lt.strip()) and _search(up, rt)}
+            if cells:
+                strip = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(cells))) + r")(?!\w)")
+                pairs = [(strip.sub("_", a), strip.sub("_", b), ln) for a, b, ln in pairs]
         hits = [ln for a, b, ln in pairs if (_search(lp, a) and _search(rp, b)) or (_search(lp, b) and _search(rp, a))]
     elif kind in ("branch", "unguarded"):
         conds = check.get("cond", ".")
