@@ -537,6 +537,8 @@ def annotate(idx, tree) -> None:
         # what the body does, one call or flag away
         bparts: list[tuple[str, int, str]] = []
         body_node = node.child_by_field_name("consequence") or node.child_by_field_name("body")
+        if body_node is None and node.type == "else_clause" and node.named_children:
+            body_node = node.named_children[-1]
         for name, _args in _calls(br.body):
             if own_fn is not None and name == own_fn:
                 bparts.append(("restart_game()", br.line, f"calls {name}() again (restarts the game)"))

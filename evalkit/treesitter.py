@@ -320,6 +320,8 @@ def _index_cached(language: str, code: str) -> CodeIndex:
         # caps keep regex checks linear on adversarial input (a 3000-term expression, huge bodies)
         idx.branches.append(Branch(_txt(src, cond)[:_COND_CAP], _txt(src, body)[:_BODY_CAP],
                                    n.start_point[0] + 1, body.end_point[0] + 1, n))
+        if n.type == "if_statement":
+            _else_branch(idx, n, src)
     for n in caps.get("aug", ()):
         t = _txt(src, n)
         if n.type == "update_expression":
@@ -365,6 +367,29 @@ def _index_cached(language: str, code: str) -> CodeIndex:
 
     flow.annotate(idx, tree)
     return idx
+
+
+def _else_branch(idx: CodeIndex, n, src: bytes) -> None:
+    """An ``else:`` block as a branch whose condition is "none of the above" (``not (a or b)``), so
+    `if shield: ... else: game_over()` and `for p in pickups: if ...: else: colour = ...` are seen."""
+    conds = [n.child_by_field_name("condition")]
+    els = None
+    for c in n.children:
+        if c.type == "elif_clause":
+            conds.append(c.child_by_field_name("condition"))
+        elif c.type == "else_clause":
+            els = c
+    if els is None:
+        alt = n.child_by_field_name("alternative")  # JavaScript: `else { ... }`, not `else if`
+        if alt is None or alt.type != "else_clause" or any(ch.type == "if_statement" for ch in alt.named_children):
+            return
+        els = alt
+    body = els.child_by_field_name("body") or (els.named_children[-1] if els.named_children else None)
+    if body is None:
+        return
+    text = " or ".join(_txt(src, c) for c in conds if c is not None)
+    idx.branches.append(Branch(f"not ({text})"[:_COND_CAP], _txt(src, body)[:_BODY_CAP],
+                               els.start_point[0] + 1, body.end_point[0] + 1, els))
 
 
 @functools.lru_cache(maxsize=None)

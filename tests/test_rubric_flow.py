@@ -1433,3 +1433,43 @@ def test_a_set_timer_boost_that_never_ends_is_no_speed_item(snake):
         elif event.type == BOOST_END:
             pygame.time.set_timer(STEP, 150)""")
     assert _found(_run(snake, ends)[0])["speed_item"] is True
+
+
+def test_else_branches_and_particles(snake):
+    code = """
+    import math, random
+    import pygame
+
+    class Particle:
+        def __init__(self, x, y):
+            speed = random.uniform(60, 160)
+            self.x, self.y = x, y
+            self.vx, self.vy = math.cos(1) * speed, math.sin(1) * speed
+
+        def update(self, dt):
+            self.x += self.vx * dt
+            self.y += self.vy * dt
+
+    def step(state, head, pickups):
+        for p in pygame.sprite.spritecollide(head, pickups, True):
+            if p.kind == "speed":
+                state.fast_until = pygame.time.get_ticks() + 5000
+            elif p.kind == "shield":
+                state.shield = 3
+            else:
+                state.colour = random.choice(PALETTE)
+
+    def move(snake, d):
+        return (snake[0][0] + d[0], snake[0][1] + d[1])
+
+    PALETTE = [(1, 2, 3)]
+    step(None, None, [])
+    Particle(0, 0).update(0.1)
+    move([(0, 0)], (1, 0))
+    """
+    fc, _ = _run(snake, code)
+    got = _found(fc)
+    # the particle's speed is not the snake's; the skin is set in the else of the item dispatch
+    assert got["grid_movement"] is True and not _feature(fc, "grid_movement")["contradicted"]
+    assert got["skin_item"] is True
+    assert not _feature(fc, "items_awarded")["contradicted"]

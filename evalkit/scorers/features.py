@@ -32,7 +32,8 @@ unguarded    branches matching ``cond``/``body`` exist and none is guarded by ``
 str_as_dict  a name matching ``target`` is assigned a string but used like a dict (``.get(``)
 line         a source line matches ``pattern`` (escape hatch for shapes the index lacks)
 within       ``{within: <name regex>, check: {...}}``: the inner check's hits that sit inside a
-             function or class whose name matches (``class SkinItem: def apply(...)``)
+             function or class whose name matches (``class SkinItem: def apply(...)``);
+             ``not_within``: the hits outside any such function or class
 ===========  ==========================================================================
 """
 
@@ -179,10 +180,15 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
             if note.startswith("crashes") and not crash[2]:
                 crash = (False, lines, note)
         return crash
-    if "within" in check:  # the inner check's hits inside a function/class whose name matches `within`
+    if "within" in check or "not_within" in check:
+        # the inner check's hits inside (or outside) a function/class whose name matches
         ok, lines, note = run_check(check["check"], idx, vocab)
-        want = _expand(check["within"], vocab)
-        lines = [ln for ln in lines if any(_search(want, n) for n in idx.enclosing_defs(ln))]
+        if "within" in check:
+            want = _expand(check["within"], vocab)
+            lines = [ln for ln in lines if any(_search(want, n) for n in idx.enclosing_defs(ln))]
+        if "not_within" in check:
+            avoid = _expand(check["not_within"], vocab)
+            lines = [ln for ln in lines if not any(_search(avoid, n) for n in idx.enclosing_defs(ln))]
         return bool(lines), lines, note if lines else ""
     if "all" in check:
         acc = []
@@ -255,7 +261,9 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
             if not all(_search(c, cond_text) for c in conds):
                 continue
             if body_not is not None:
-                if _search(_expand(body_not, vocab), body_text):
+                # "a branch that does not do X" is about an if/elif that tests something, not the
+                # `else:` of a dispatch (`if kind == "speed": ... else: rainbow_until = ...`)
+                if _search(_expand(body_not, vocab), body_text) or getattr(br.node, "type", "") == "else_clause":
                     continue
             elif not _search(body, body_text):
                 continue
