@@ -322,3 +322,51 @@ def test_typed_input_an_interactive_run_cannot_give_is_not_judged():
     assert art["execution"]["reason"].startswith("not judged: the program waits for typed input (input() at")
     plain = sandbox.run_program(code, mode="auto")  # a program that is not interactive must not ask
     assert plain.status == "crashed" and plain.exception_type == "EOFError"
+
+
+@needs_env
+def test_threads_that_sleep_and_timers_run_in_game_time_the_same_way_every_run():
+    """A mover thread that sleeps and a threading.Timer (a speed boost that ends) follow the game
+    clock: the same moves in the same frames on every run, also on busy CPUs."""
+    source = textwrap.dedent("""
+        import threading, time
+        import pygame
+        pygame.init()
+        screen = pygame.display.set_mode((200, 200))
+        clock = pygame.time.Clock()
+        state = {"x": 0, "moves": 0, "boost": True}
+
+        def mover():
+            while True:
+                state["x"] = (state["x"] + 20) % 200
+                state["moves"] += 1
+                time.sleep(0.25)
+
+        def end_boost():
+            state["boost"] = False
+
+        threading.Thread(target=mover, daemon=True).start()
+        threading.Timer(3.0, end_boost).start()
+        boost_off_at = None
+        running = True
+        while running:
+            for event in pygame.event.get():
+                if event.type == pygame.QUIT:
+                    running = False
+            if not state["boost"] and boost_off_at is None:
+                boost_off_at = pygame.time.get_ticks()
+            screen.fill((0, 0, 0))
+            pygame.draw.rect(screen, (0, 255, 0), (state["x"], 100, 20, 20))
+            pygame.display.flip()
+            clock.tick(30)
+        print("moves", state["moves"], "boost off at", boost_off_at)
+        pygame.quit()
+    """)
+    outs = [game_run(source) for _ in range(2)]
+    with BusyCPUs():
+        outs += [game_run(source) for _ in range(2)]
+    first = outs[0]
+    assert first.status == "ok" and "exited when asked to quit" in first.reason, (first.reason, first.stderr)
+    words = first.stdout.split()
+    assert 38 <= int(words[1]) <= 41 and words[-1] == "3000"  # one move per 0.25 s; the boost ends at 3 s
+    assert {fingerprint(o) for o in outs} == {fingerprint(first)}

@@ -72,6 +72,123 @@ MONO_ORIGIN = 1000.0
 BEAT = 0.25  # game seconds between status messages: a game that stops is seen stopped to this precision
 
 
+class _ThreadClock:
+    """Game time for programs with threads (a mover thread that sleeps, ``threading.Timer``).
+
+    The main thread keeps the game clock. A thread that sleeps waits until game time reaches its
+    wake-up time; when the main thread's clock passes it, the main thread wakes it and waits
+    until it sleeps again (or ends, or blocks elsewhere for WAIT real seconds), one thread at a
+    time in (wake-up time, thread name) order -- so every run interleaves the same way. A new
+    thread runs until its first sleep before ``start()`` returns. While the main thread waits in
+    ``join()`` (or at exit for the program's threads) the threads move the clock themselves."""
+
+    WAIT = 0.5
+
+    def __init__(self, st: dict, advance, real_clock):
+        import threading
+
+        self.threading, self.st, self.advance, self.now = threading, st, advance, real_clock
+        self.cv = threading.Condition(threading.Lock())
+        self.sleepers: dict = {}   # thread -> game time it wakes at
+        self.awake = None          # the thread the main thread woke and waits for
+        self.parked = 0            # the main thread is in join(): non-daemon threads keep the clock
+        self.exiting = False       # the program ended: only its non-daemon threads still run
+        self.main = threading.main_thread()
+        self._patch()
+
+    def other(self) -> bool:
+        return self.threading.current_thread() is not self.main
+
+    def sleep(self, seconds, stop=None) -> None:
+        try:
+            seconds = max(float(seconds), 0.0)
+        except (TypeError, ValueError):
+            seconds = 0.0
+        me = self.threading.current_thread()
+        owner = False
+        with self.cv:
+            target = self.st["vt"] + seconds
+            self.sleepers[me] = target
+            if self.awake is me:
+                self.awake = None
+            self.cv.notify_all()
+            seen, since = self.st["vt"], self.now()
+            while self.awake is not me and not (stop and stop()):
+                if not me.daemon and (self.parked or not self.main.is_alive()):
+                    owner = True  # the main thread waits for us (a daemon thread never keeps it alive)
+                    break
+                self.cv.wait(0.05)
+                if self.st["vt"] != seen or self.exiting:
+                    seen, since = self.st["vt"], self.now()
+                elif self.now() - since > 1.0:  # the main thread is blocked elsewhere: keep the clock
+                    owner = True
+                    break
+            self.sleepers.pop(me, None)
+        if owner and self.st["vt"] < target:
+            self.advance(target - self.st["vt"])
+
+    def handoff(self) -> None:
+        """Called by the main thread whenever game time moved on: run the threads now due."""
+        if not self.sleepers or self.other():
+            return
+        woken = set()
+        with self.cv:
+            while True:
+                due = sorted((t, th.name, id(th)) for th, t in self.sleepers.items()
+                             if t <= self.st["vt"] + 1e-9 and th not in woken and th.is_alive())
+                if not due:
+                    return
+                th = next(x for x in self.sleepers if id(x) == due[0][2])
+                woken.add(th)
+                self.sleepers.pop(th, None)
+                self.awake = th
+                self.cv.notify_all()
+                end = self.now() + self.WAIT
+                while self.awake is th and th.is_alive() and self.now() < end:
+                    self.cv.wait(0.01)
+                if self.awake is th:
+                    self.awake = None
+
+    def _patch(self) -> None:
+        threading, clock = self.threading, self
+        real_start, real_join, real_shutdown = threading.Thread.start, threading.Thread.join, threading._shutdown
+
+        def start(thread):
+            real_start(thread)
+            if clock.other():
+                return
+            with clock.cv:  # the new thread runs up to its first sleep (or end) before we go on
+                end = clock.now() + clock.WAIT
+                while thread.is_alive() and thread not in clock.sleepers and clock.now() < end:
+                    clock.cv.wait(0.01)
+
+        def parked(fn, exiting=False):
+            def wrapper(*args, **kwargs):
+                if clock.other():
+                    return fn(*args, **kwargs)
+                with clock.cv:
+                    clock.parked += 1
+                    clock.exiting = clock.exiting or exiting
+                    clock.cv.notify_all()
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    with clock.cv:
+                        clock.parked -= 1
+            return wrapper
+
+        def timer_run(timer):  # threading.Timer waits in game time, and wakes when cancelled
+            clock.sleep(timer.interval, stop=timer.finished.is_set)
+            if not timer.finished.is_set():
+                timer.function(*timer.args, **timer.kwargs)
+            timer.finished.set()
+
+        threading.Thread.start = start
+        threading.Thread.join = parked(real_join)
+        threading._shutdown = parked(real_shutdown, exiting=True)
+        threading.Timer.run = timer_run
+
+
 def _install_clocks(st: dict, advance) -> None:
     """Every clock a program can read runs on the virtual clock ``st["vt"]``, or waits for real
     without consuming game time.
@@ -88,9 +205,14 @@ def _install_clocks(st: dict, advance) -> None:
 
     real = types.ModuleType("time")  # the real clock, for subprocess
     real.__dict__.update(_time.__dict__)
+    threads = _ThreadClock(st, advance, real.monotonic)
+    st["handoff"] = threads.handoff
 
     def sleep(seconds):
-        advance(seconds)
+        if threads.other():
+            threads.sleep(seconds)
+        else:
+            advance(seconds)
 
     def vtime():
         st["vt"] += 1e-6  # busy-waits on the clock still make progress
@@ -272,6 +394,8 @@ def install(cfg: dict, report) -> object:
         if st["vt"] >= st["beat"] + BEAT and st["vt"] < stop_at:  # heartbeat, with the frames so far
             st["beat"] = st["vt"] - st["vt"] % BEAT
             flush()
+        if dt > 0 and st.get("handoff"):
+            st["handoff"]()  # threads whose sleep ends by now run their step
         if st["vt"] >= stop_at:
             flush(budget_end=True)
             for s in (sys.stdout, sys.stderr):
