@@ -1473,3 +1473,52 @@ def test_else_branches_and_particles(snake):
     assert got["grid_movement"] is True and not _feature(fc, "grid_movement")["contradicted"]
     assert got["skin_item"] is True
     assert not _feature(fc, "items_awarded")["contradicted"]
+
+
+def test_a_module_that_misses_an_import_crashes_its_feature(snake):
+    text = """Three files.
+
+**main.py**
+
+```python
+import pygame
+from game import Game
+
+pygame.init()
+Game().run()
+```
+
+**game.py**
+
+```python
+import pygame
+
+
+class Game:
+    def __init__(self):
+        self.body = [(5, 5)]
+        self.food = (1, 1)
+
+    def spawn_food(self):
+        return (random.randrange(20), random.randrange(20))
+
+    def step(self, head):
+        self.body.insert(0, head)
+        if head == self.food:
+            self.food = self.spawn_food()
+        else:
+            self.body.pop()
+
+    def run(self):
+        while True:
+            self.step((0, 0))
+```
+"""
+    ex = extract(text, language_hint="python")
+    fc = features.score(snake, ex, {"extraction": ex})[0]
+    f = _feature(fc, "food_growth")
+    # game.py never imports random: eating food raises NameError (the else branch does not rescue it)
+    assert f["found"] is False and f["contradicted"] and "'random'" in f["reason"]
+    fixed = text.replace("**game.py**\n\n```python\nimport pygame\n", "**game.py**\n\n```python\nimport random\nimport pygame\n")
+    ex = extract(fixed, language_hint="python")
+    assert _found(features.score(snake, ex, {"extraction": ex})[0])["food_growth"] is True

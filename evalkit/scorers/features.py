@@ -120,9 +120,64 @@ def _search(pattern: str, text: str) -> bool:
     return _rx(pattern).search(text) is not None
 
 
+# joined multi-file code -> {view line: undefined-name message}, each file checked on its own (a
+# module sees only its own names and imports: `FPS` defined in main.py is a NameError in game.py)
+_FILE_UNDEFINED: dict[str, dict[int, str]] = {}
+
+
+def _note_file_names(prog, ex: Extraction) -> None:
+    if prog.block.language != "python" or prog.block.code in _FILE_UNDEFINED:
+        return
+    from .quality import analyse
+
+    found: dict[int, str] = {}
+    modules = {(p.name or "").rsplit("/", 1)[-1].removesuffix(".py"): ex.blocks[p.block].code for p in prog.parts if p.name}
+    for part in prog.parts:
+        code = _explicit_star_imports(ex.blocks[part.block].code, modules)
+        for f in analyse(code).get("findings", []):
+            if f.get("kind") == "undefined-name":
+                found.setdefault(part.first + f["line"] - 1, f["message"])
+    if len(_FILE_UNDEFINED) > 64:  # it only needs to outlive one response's scorers
+        _FILE_UNDEFINED.clear()
+    _FILE_UNDEFINED[prog.block.code] = found
+
+
+def _explicit_star_imports(code: str, modules: dict[str, str]) -> str:
+    """`from config import *` of a file in the same answer -> `from config import A, B` (its top-level
+    names, on the same line), so pyflakes can still see which names are undefined."""
+    import ast
+
+    def names(src: str) -> list[str]:
+        try:
+            tree = ast.parse(src)
+        except (SyntaxError, ValueError):
+            return []
+        out = []
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                out.append(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                out += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                out += [(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"]
+        return sorted(set(out))
+
+    def repl(m: re.Match) -> str:
+        src = modules.get(m.group(2))
+        if src is None:
+            return m.group(0)
+        found = names(src)
+        return f"{m.group(1)}from {m.group(2)} import {', '.join(found)}" if found else m.group(0)
+
+    return re.sub(r"(?m)^([ \t]*)from[ \t]+\.?(\w+)[ \t]+import[ \t]+\*[ \t]*$", repl, code)
+
+
 def _undefined(idx: treesitter.CodeIndex) -> dict[int, str]:
     """Line -> pyflakes' undefined-name message, for Python (memoised on the index)."""
     memo = idx.__dict__.get("_undefined_memo")
+    if memo is None and idx.text in _FILE_UNDEFINED and idx.complete:
+        memo = idx.__dict__["_undefined_memo"] = dict(_FILE_UNDEFINED[idx.text])
     if memo is None:
         memo = {}
         if idx.language == "python" and idx.complete:  # a fragment's names are defined elsewhere
@@ -274,10 +329,12 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
                 flow_lines += [ln for t, ln, _w in br.body_parts if _search(body, t)]
         if kind == "branch":
             crashing = {id(br): _crash(idx, br) for br in matched}
-            if matched and all(crashing.values()):
-                # every branch that would do it runs into a name the program never defines
-                why = crashing[id(matched[0])]
-                return False, [matched[0].line, why[0]], f"crashes: {why[1]}"
+            tested = [br for br in matched if getattr(br.node, "type", "") != "else_clause"]
+            if tested and all(crashing[id(br)] for br in tested):
+                # every branch that would do it runs into a name the program never defines (the
+                # `else:` of a crashing branch does not rescue it: it is the case that did not happen)
+                why = crashing[id(tested[0])]
+                return False, [tested[0].line, why[0]], f"crashes: {why[1]}"
             live = [br for br in matched if not crashing[id(br)]]
             hits = [br.line for br in live] + (flow_lines if live == matched else [])
         else:
@@ -309,6 +366,11 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
         hits = sorted(idx.lines_matching(pat))
     else:
         raise EvalkitError(f"rubric check {check!r} has unknown kind {kind!r}; use one of {', '.join(CHECK_KINDS)}")
+    undefined = _undefined(idx) if hits and kind not in ("ident", "string", "token", "number") else {}
+    if undefined and all(ln in undefined for ln in hits):
+        # every line that would do it raises NameError when it runs (`fps = FPS * m` with no FPS)
+        name = undefined[hits[0]].split(" ", 2)[-1]
+        return False, sorted(set(hits)), f"crashes: line {hits[0]} uses {name}, which is never defined (NameError)"
     if idx.unused and hits:  # code the program never calls implements nothing
         live = [ln for ln in hits if idx.in_unused(ln) is None]
         if not live:
@@ -415,6 +477,8 @@ def feature_results(task, ex: Extraction, artifacts: dict) -> list[dict]:
     rubric = task.rubric or {}
     features = [f for f in rubric.get("features") or [] if isinstance(f, dict) and "id" in f]
     prog = program.view(ex)  # every file of a multi-file answer; evidence reads file:line
+    if prog is not None and prog.multi_file:
+        _note_file_names(prog, ex)
     static = evaluate(rubric, prog.block if prog else None)
     probes = artifacts.get("probes") or {}
     out = []
