@@ -1522,3 +1522,22 @@ class Game:
     fixed = text.replace("**game.py**\n\n```python\nimport pygame\n", "**game.py**\n\n```python\nimport random\nimport pygame\n")
     ex = extract(fixed, language_hint="python")
     assert _found(features.score(snake, ex, {"extraction": ex})[0])["food_growth"] is True
+
+
+def test_a_setting_nothing_reads_supports_no_number(snake):
+    code = """
+    import pygame
+    BOOST_SECONDS = 5
+    FAST_INTERVAL = 75
+
+    def on_bolt():
+        pygame.time.set_timer(pygame.USEREVENT, FAST_INTERVAL)
+
+    on_bolt()
+    """
+    _, cc = _run(snake, code, "The speed boost lasts 5 seconds.")
+    n = next(c for c in cc.details["claims"] if c["kind"] == "number")
+    assert n["verdict"] == "unsupported" and "never uses BOOST_SECONDS" in n["reason"]
+    used = code.replace("on_bolt()\n", "on_bolt()\npygame.time.set_timer(pygame.USEREVENT + 1, BOOST_SECONDS * 1000, 1)\n")
+    _, cc = _run(snake, used, "The speed boost lasts 5 seconds.")
+    assert next(c for c in cc.details["claims"] if c["kind"] == "number")["verdict"] == "supported"

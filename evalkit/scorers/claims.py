@@ -235,9 +235,11 @@ def _setting_value(name: str, idx) -> tuple[float, int] | None:
     return None
 
 
-def _sets_quantity(line: str, value: float, qty: str) -> bool:
+def _sets_quantity(line: str, value: float, qty: str, above: str = "", term_rx=None) -> bool:
     """The literal ``value`` on ``line`` is what a name matching ``qty`` is set to (`"delay": 70`,
-    `BOOST_SECONDS = 4`), or the line names only that quantity."""
+    `BOOST_SECONDS = 4`), for this feature (the name, the text before it on the line or the dict
+    opened just above names the feature: `"speed": {"seconds": 4}`), or the line names only that
+    quantity."""
     rx = re.compile(qty[4:], re.I) if qty.startswith("(?i)") else re.compile(qty)
     for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", line):
         if abs(float(m.group(0)) - value) > 1e-9:
@@ -247,9 +249,30 @@ def _sets_quantity(line: str, value: float, qty: str) -> bool:
             continue  # an element of a tuple or list (a colour's 255), not a setting
         key = re.search(r"""["']?([A-Za-z_]\w*)["']?\s*[:=]\s*$""", before)
         if key is not None:
-            return rx.search(key.group(1)) is not None
+            if rx.search(key.group(1)) is None:
+                return False
+            return term_rx is None or any(term_rx.search(t) for t in (key.group(1), before[:key.start()], above))
         return rx.search(line) is not None
     return False
+
+
+def _unused_setting(idx, ln: int) -> str | None:
+    """The name ``NAME = 5`` on line ``ln`` sets, when nothing else in a whole program reads it (a
+    fragment's other uses may be in the part not shown)."""
+    if not idx.complete:
+        return None
+    m = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*-?\d[\d.]*\s*(#.*)?$", idx.lines[ln - 1])
+    if m and len(idx.ident_lines.get(m.group(1), [])) <= 1:
+        return m.group(1)
+    return None
+
+
+def _dict_opener(idx, ln: int) -> str:
+    """The line (within 3 above) that opens the dict ``ln`` sits in (`"speed": {`), or ""."""
+    for k in range(1, 4):
+        if ln - k >= 1 and idx.lines[ln - k - 1].rstrip().endswith(("{", "dict(")):
+            return idx.lines[ln - k - 1]
+    return ""
 
 
 def _data_number(text: str, want: set[float], terms: str) -> int | None:
@@ -284,7 +307,7 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
             continue  # `ITEM_SPAWN_EVERY = 5000` under the boost settings is another setting
         if round(v, 6) in want:
             same.append(ln)
-        elif v != 0 and qty and _sets_quantity(idx.lines[ln - 1], v, qty):
+        elif v != 0 and qty and _sets_quantity(idx.lines[ln - 1], v, qty, _dict_opener(idx, ln), term_rx):
             # a different value that this line sets for the quantity ("delay": 70), not any number
             # nearby (a colour's 255); a zero is a reset or a start value, not the setting
             other.append(ln)
@@ -292,6 +315,12 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
         lines = [e["line"] for e in feature_res.get("contra_evidence", [])] + same
         return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
                 "reason": f"the feature it describes is contradicted: {feature_res.get('reason', '')}"}
+    unused = [ln for ln in same if _unused_setting(idx, ln)]
+    if same and len(unused) == len(same):  # `BOOST_SECONDS = 5` that nothing reads configures nothing
+        name = _unused_setting(idx, unused[0])
+        return {"verdict": "unsupported", "evidence": _evidence(idx, unused, block),
+                "reason": f"{name} has this value, but the code never uses {name}"}
+    same = [ln for ln in same if ln not in unused]
     if same:
         return {"verdict": "supported", "evidence": _evidence(idx, same, block),
                 "reason": "an equal literal sits where the feature is configured"}
