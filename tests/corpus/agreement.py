@@ -298,6 +298,10 @@ def compare(labels: list[dict], results: dict[str, dict]) -> dict:
                 ev = "; ".join(f"{x.get('line')}: {str(x.get('text', '')).strip()[:60]}" for x in e.get("evidence", [])[:3])
                 dis(iid, f"claim {key}", truth, e.get("verdict"), f"{e.get('reason', '')}" + (f" | {ev}" if ev else ""))
         extra_claims += len(set(got_claims) - used)
+        for key in sorted(set(got_claims) - used, key=str):
+            e = got_claims[key]
+            rep.setdefault("unlabelled", []).append({"id": iid, "claim": key, "verdict": e.get("verdict"),
+                                                    "text": str(e.get("text", ""))[:120]})
     feat_tot = Counter()
     for c in feat.values():
         feat_tot.update(c)
@@ -411,6 +415,14 @@ def table(rep: dict) -> str:
     return "\n".join(L)
 
 
+def unlabelled(rep: dict) -> str:
+    """Claims evalkit extracted that no label covers: a label may be missing, or the sentence is no claim."""
+    L = ["", "extracted but not labelled (claim, evalkit's verdict: sentence)"]
+    for u in rep.get("unlabelled", []):
+        L.append(f"- {u['id']}: {tuple(u['claim'])} {u['verdict']}: {u['text']}")
+    return "\n".join(L)
+
+
 def disagreements(rep: dict) -> str:
     L = ["", "disagreements (label -> evalkit: evidence)"]
     for d in rep["disagreements"]:
@@ -426,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated corpus ids")
     ap.add_argument("--json", default="", help="also write the full report (with evalkit's results) here")
     ap.add_argument("-q", "--quiet", action="store_true", help="the table only, no disagreement list")
+    ap.add_argument("--unlabelled", action="store_true", help="also list extracted claims no label covers")
     ap.add_argument("--corpus", default=str(CORPUS),
                     help="a corpus folder (responses/<id>.md + labels*.yaml), e.g. an unseen set; default: this one")
     ap.add_argument("--static", action="store_true", help="no execution: static feature and claim verdicts only")
@@ -441,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rep))
     if not a.quiet:
         print(disagreements(rep))
+    if a.unlabelled:
+        print(unlabelled(rep))
     if a.json:
         Path(a.json).write_text(json.dumps(rep, indent=1, default=str))
     return 0
