@@ -416,6 +416,26 @@ def _STUB_CALL(stubs: tuple) -> re.Pattern:
     return re.compile(r"(?:[\w.$]*\.)?(?<![\w$])(?:" + "|".join(map(re.escape, stubs)) + r")\s*\(")
 
 
+def _hangs(shapes: _Shapes) -> list[tuple[int, int, str, list[str]]]:
+    """(first line, last line, condition, names it waits on) of `while` loops that can never end: the
+    body calls nothing, cannot break out and never assigns what the condition tests
+    (`while not restart: pass` waiting for a key that no one reads)."""
+    out = []
+    for w in shapes.whiles:
+        cond, body = w.child_by_field_name("condition"), w.child_by_field_name("body")
+        if cond is None or body is None:
+            continue
+        btext = _txt(body)
+        if re.search(r"\(|\b(break|return|raise|yield|await|goto)\b", btext):
+            continue
+        names = [n for n in re.findall(r"[A-Za-z_$][\w.$]*", _txt(cond))
+                 if n not in ("not", "and", "or", "True", "False", "true", "false", "None", "null")]
+        if any(re.search(r"(?<![\w.$])" + re.escape(n) + r"\s*([-+*/%|&^]?=(?!=)|\+\+|--|\.)", btext) for n in names):
+            continue
+        out.append((_line(w), w.end_point[0] + 1, _txt(cond).strip("() "), names))
+    return out
+
+
 def complete_program(tree) -> bool:
     """The program does something at module level (calls a function, runs a loop): a whole
     program, not a fragment of definitions shown to the reader."""
@@ -452,6 +472,7 @@ def annotate(idx, tree) -> None:
     shapes = _Shapes(tree, idx.language)
     fns = shapes.fns
     idx.complete = complete_program(tree)
+    idx.hangs = _hangs(shapes)
     idx.unused = unused_functions(idx, tree, shapes)
     if not idx.branches:
         return

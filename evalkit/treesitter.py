@@ -192,6 +192,7 @@ class CodeIndex:
     assigns: list[tuple[str, str, int]] = field(default_factory=list)    # (lhs, rhs, line)
     unused: list[tuple[int, int, str]] = field(default_factory=list)     # functions never called (flow.py)
     complete: bool = False   # a whole program (it does something at module level), not a fragment
+    hangs: list = field(default_factory=list)  # (first, last line, condition, names) of loops that never end
     def_ranges: list[tuple[str, int, int]] = field(default_factory=list)  # (name, first, last line) of every def/class
 
     def enclosing_defs(self, line: int) -> list[str]:

@@ -1541,3 +1541,32 @@ def test_a_setting_nothing_reads_supports_no_number(snake):
     used = code.replace("on_bolt()\n", "on_bolt()\npygame.time.set_timer(pygame.USEREVENT + 1, BOOST_SECONDS * 1000, 1)\n")
     _, cc = _run(snake, used, "The speed boost lasts 5 seconds.")
     assert next(c for c in cc.details["claims"] if c["kind"] == "number")["verdict"] == "supported"
+
+
+def test_a_busy_wait_for_a_key_freezes_the_game(snake):
+    code = """
+    import pygame
+    pygame.init()
+    snake, restart, game_over = [(240, 240)], False, False
+    while True:
+        for event in pygame.event.get():
+            if event.type == pygame.KEYDOWN and event.key == pygame.K_r and game_over:
+                restart = True
+        head = (snake[0][0] + 20, snake[0][1])
+        if head[0] < 0 or head[0] >= 480 or head in snake:
+            game_over = True
+            while not restart:
+                pass
+            snake = [(240, 240)]
+            continue
+        snake.insert(0, head)
+        snake.pop()
+    """
+    fc, cc = _run(snake, code, "Hitting a wall ends the game; press R to restart.")
+    wall = _feature(fc, "wall_collision")
+    assert wall["found"] is False and "freezes" in wall["reason"]
+    v = _verdicts(cc)
+    assert v[("feature", "wall_collision")] == "contradicted" and v[("control", "R")] == "contradicted"
+    waits = code.replace("while not restart:\n                pass", "while not restart:\n                restart = poll_keys()")
+    waits = waits.replace("pygame.init()\n", "pygame.init()\n\n    def poll_keys():\n        return pygame.key.get_pressed()[pygame.K_r]\n", 1)
+    assert _found(_run(snake, waits)[0])["wall_collision"] is True

@@ -602,6 +602,14 @@ def _verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: 
             if best is None or len(missing) < len(best[1]):
                 best = (lines, missing)
         lines, missing = best
+        if not missing and len(claim["keys"]) == 1 and getattr(idx, "hangs", None):
+            # the key sets a flag the game waits for in a loop that never reads keys: never seen
+            for br in (b for b in idx.branches if _key_in(b.cond, claim["keys"][0])):
+                for hfirst, _hl, cond, names in idx.hangs:
+                    if any(re.search(r"(?<![\w.$])" + re.escape(n) + r"\s*=(?!=)", br.body) for n in names):
+                        return {"verdict": "contradicted", "evidence": _evidence(idx, [br.line, hfirst], block),
+                                "reason": f"{claim['key']} sets what the loop on line {hfirst} (`while {cond}`) waits "
+                                          f"for, but that loop never reads keys: the game freezes"}
         act = claim.get("action")
         feature = fres.get(act) if act else None
         if not missing and feature is not None and feature.get("contradicted"):

@@ -194,12 +194,17 @@ def _crash(idx: treesitter.CodeIndex, br: treesitter.Branch) -> tuple[int, str] 
     """(line, message) when the branch's body, or a function it calls, uses a name that is never
     defined (a NameError as soon as the branch runs)."""
     undefined = _undefined(idx)
-    if not undefined:
+    if not undefined and not idx.hangs:
         return None
     spans = [(br.line + 1, br.end_line, "")]
     spans += [(ln, ln + t.count("\n") + 1, w.split("()")[0] + "()") for t, ln, w in br.body_parts
               if w.endswith("() does this")]
     for first, last, via in spans:
+        for hfirst, _hlast, cond, _names in idx.hangs:
+            if first <= hfirst <= last:
+                where = f"{via}, called on line {br.line}," if via else f"the branch on line {br.line}"
+                return hfirst, (f"{where} enters the loop on line {hfirst} (`while {cond}`), which nothing in it "
+                                f"can end: the game freezes there")
         for ln in sorted(undefined):
             if first <= ln <= last:
                 name = undefined[ln].split(" ", 2)[-1]
@@ -232,7 +237,7 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
             ok, lines, note = run_check(sub, idx, vocab)
             if ok:
                 return ok, lines, note
-            if note.startswith("crashes") and not crash[2]:
+            if note.startswith(("crashes", "hangs")) and not crash[2]:
                 crash = (False, lines, note)
         return crash
     if "within" in check or "not_within" in check:
@@ -334,7 +339,7 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
                 # every branch that would do it runs into a name the program never defines (the
                 # `else:` of a crashing branch does not rescue it: it is the case that did not happen)
                 why = crashing[id(tested[0])]
-                return False, [tested[0].line, why[0]], f"crashes: {why[1]}"
+                return False, [tested[0].line, why[0]], ("hangs: " if "freezes" in why[1] else "crashes: ") + why[1]
             live = [br for br in matched if not crashing[id(br)]]
             hits = [br.line for br in live] + (flow_lines if live == matched else [])
         else:
@@ -395,7 +400,7 @@ def _evaluate_cached(language: str, code: str, rubric_key: str, features_key: st
             matched, lines, note = run_check(check, idx, vocab)
             if not matched:
                 ok = False
-                if note.startswith("crashes"):  # the code that would do it crashes: evidence of the opposite
+                if note.startswith(("crashes", "hangs")):  # the code that would do it breaks: evidence of the opposite
                     contra, reason = list(lines), note
                 break
             ev += lines
