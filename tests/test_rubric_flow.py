@@ -1570,3 +1570,24 @@ def test_a_busy_wait_for_a_key_freezes_the_game(snake):
     waits = code.replace("while not restart:\n                pass", "while not restart:\n                restart = poll_keys()")
     waits = waits.replace("pygame.init()\n", "pygame.init()\n\n    def poll_keys():\n        return pygame.key.get_pressed()[pygame.K_r]\n", 1)
     assert _found(_run(snake, waits)[0])["wall_collision"] is True
+
+
+def test_a_boost_nothing_starts_is_no_speed_item(snake):
+    code = """
+    import pygame
+    SNAKE_SPEED, SPEED_BOOST, BOOST_TIME = 5, 1.6, 4000
+
+    class Snake:
+        def __init__(self):
+            self.boost_until = 0
+
+        def speed(self):
+            if pygame.time.get_ticks() < self.boost_until:
+                return SNAKE_SPEED * SPEED_BOOST
+            return SNAKE_SPEED
+
+    Snake().speed()
+    """
+    assert _found(_run(snake, code)[0])["speed_item"] is False   # no pickup ever sets boost_until
+    started = code.replace("Snake().speed()", "s = Snake()\\ns.boost_until = pygame.time.get_ticks() + BOOST_TIME\\ns.speed()")
+    assert _found(_run(snake, started)[0])["speed_item"] is True
