@@ -783,8 +783,8 @@ class Sandbox:
                     POOL.discard(self._template)
                 self._template = POOL.acquire(self.isolation, self.limits)
             t = self._template
-            # the runner may give a starved program up to 6x its timeout (+10 s) before cutting it off
-            res = t.run(job.payload(lim, t.workdir, t.tmpdir, self.isolation), host_timeout=6 * job.timeout + 30)
+            # the runner may give a starved program up to 10x its timeout (+10 s) before cutting it off
+            res = t.run(job.payload(lim, t.workdir, t.tmpdir, self.isolation), host_timeout=10 * job.timeout + 30)
             if res.get("retire"):  # the job left what its template could not wipe: never reuse it
                 POOL.discard(t)
                 self._template = None

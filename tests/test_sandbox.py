@@ -255,7 +255,7 @@ def test_infinite_loop_times_out(mode):
     assert out.status == "timeout"
     # the timeout counts the program's own time (a busy machine stretches the wall time, not it)
     assert 0.9 <= out.program_time < 1.5 and out.duration >= out.program_time
-    assert time.monotonic() - t0 < 6 * 1.0 + 10 + 5  # never beyond the runner's hard limit
+    assert time.monotonic() - t0 < 10 * 1.0 + 10 + 5  # never beyond the runner's hard limit
 
 
 def test_output_flood_is_capped_keeping_head_and_tail():

@@ -561,7 +561,7 @@ def run_job(job: dict, cfg: dict) -> dict:
     # waited for a CPU (a busy machine), so the same program times out, or not, under any load.
     # The hard limit only stops a run the machine starved for far too long ("cut off").
     clock = _ProgramClock(pid, t0)
-    hard_deadline = t0 + 6 * timeout + 10
+    hard_deadline = t0 + 10 * timeout + 10
     cut_off = None
     idle_limit = float(job.get("idle_limit") or 0)  # games: longest silence of the shim
     last_message = None  # program time of the last runner message (the shim's heartbeat)
