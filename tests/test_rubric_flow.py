@@ -1591,3 +1591,15 @@ def test_a_boost_nothing_starts_is_no_speed_item(snake):
     assert _found(_run(snake, code)[0])["speed_item"] is False   # no pickup ever sets boost_until
     started = code.replace("Snake().speed()", "s = Snake()\\ns.boost_until = pygame.time.get_ticks() + BOOST_TIME\\ns.speed()")
     assert _found(_run(snake, started)[0])["speed_item"] is True
+
+
+def test_chance_percentages_and_a_disclaimer_that_points_back(snake):
+    code = "import random\ndef spawn(item):\n    if item is None and random.random() < 0.35:\n        return 1\nspawn(None)"
+    _, cc = _run(snake, code, "Power-ups appear with a 35% chance whenever you eat. Items: 35% chance.")
+    nums = [c for c in cc.details["claims"] if c["kind"] == "number"]
+    assert nums and nums[0]["feature"] == "items_awarded" and nums[0]["verdict"] == "supported"
+    prose = ("This is a terminal version, so the speed/shield/skin items from your list would need colours "
+             "via `curses.init_pair`; I can add them if you like.")
+    _, cc = _run(snake, TUTORIAL, prose)
+    neg = {c["feature"]: c for c in cc.details["claims"] if c["kind"] == "feature"}
+    assert all(neg[f].get("negated") and neg[f]["verdict"] == "supported" for f in ("ice_shield", "skin_item"))

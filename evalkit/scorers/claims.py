@@ -57,7 +57,7 @@ _UNIT_CLASS = {
 }
 _QUANTITY = {
     "mult": r"(?i)(mult|factor|boost|speed|scale|fast)",
-    "pct": r"(?i)(mult|factor|boost|speed|scale|percent|pct|chance|prob|rate)",
+    "pct": r"(?i)(mult|factor|boost|speed|scale|percent|pct|chance|prob|rate|random)",
     "sec": r"(?i)(duration|time|second|sec\b|ms\b|until|length|ticks|timer|expir|frames)",
     "ms": r"(?i)(duration|time|second|ms\b|until|length|ticks|timer|expir)",
     "min": r"(?i)(duration|time|minute|until|length|timer)",
@@ -108,7 +108,8 @@ _DISCLAIMER = re.compile(r"(?i)\b(not (yet )?(included|implemented|part of)|left
                          r"you (can|could) (easily )?(add|extend|implement)|extend (it|this|the game) with|"
                          r"(for|in) (a )?(later|future) (version|update)|not in this version|isn'?t (included|implemented)|"
                          r"aren'?t (included|implemented)|to keep (the code|it|things) (short|simple)|TODO|"
-                         r"I (can|could|'ll|will) (easily )?(add|extend|implement)|if you want (them|it|those))\b")
+                         r"I (can|could|'ll|will) (easily )?(add|extend|implement)|if you want (them|it|those)|"
+                         r"would (need|have to|require)|not (yet )?(supported|there))\b")
 # a negation right before the feature's mention ("you can't die by hitting a wall", "no pause")
 _NEGATION = re.compile(r"(?i)\b(no|not|never|can'?t|cannot|won'?t|doesn'?t|don'?t|isn'?t|aren'?t|without)\b[^,;:.]{0,40}$")
 _IMPERATIVE = re.compile(r"(?i)^\W*(don'?t|do not|never|avoid|try not to)\b")
@@ -490,6 +491,8 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
         # a disclaimer covers its own clause: "It has walls; pause is left out" leaves the walls claimed
         clauses = [(m.start(), m.end()) for m in re.finditer(r"[^;:]+?(?=;|:|,?\s+\bbut\b|,?\s+\bhowever\b|$)", s)]
         disclaimed = [(a, b) for a, b in clauses if _DISCLAIMER.search(s[a:b])]
+        if any(re.search(r"(?i)\b(them|those|these)\b", s[a:b]) for a, b in disclaimed):
+            disclaimed = [(0, len(s))]  # "...; I can add them if you like": back to what the sentence named
         negated: set[str] = set()
         for f, ps in pats:
             hits = [m.start() for p in ps for m in p.finditer(s)]
