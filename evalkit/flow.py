@@ -268,6 +268,7 @@ class _Collections:
 _MEMBER = re.compile(r"((?:\([^()]*\)|\[[^\[\]]*\]|[\w.$]+)(?:\[[^\[\]]*\])*)\s+in\s+"
                      r"((?:list\()?[\w.$]+(?:\[[^\[\]]*\]|\([^()]*\))*\)?)")
 _COUNT = re.compile(r"([\w.$]+(?:\[[^\[\]]*\])?)\.(count|includes|contains|__contains__|indexOf)\(\s*([^()]+?)\s*\)")
+_DISTANCE = re.compile(r"(?:([\w.$\[\]]+)\.distance(?:_to)?\(\s*([^()]+?)\s*\)|(?:math\.)?dist\(\s*([^(),]+?)\s*,\s*([^()]+?)\s*\))\s*<")
 _COLLIDELIST = re.compile(r"([\w.$]+)\.collidelist(?:all)?\(\s*([^()]+?)\s*\)")
 _DUPLICATES = re.compile(r"len\(\s*set\(\s*([^()]+?)\s*\)\s*\)\s*(?:!=|<)\s*len\(\s*([^()]+?)\s*\)")
 _COMPREHENSION = re.compile(r"\bfor\s+\(?\s*(?:\w+\s*,\s*)?(\w+)\s*\)?\s+in\s+((?:list\()?[\w.$]+(?:\[[^\[\]]*\])?\)?)")
@@ -314,6 +315,13 @@ def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, s
         out.append((m.group(1), m.group(2), "in"))
     for m in _COUNT.finditer(text):
         out.append((m.group(3), m.group(1), m.group(2)))
+    binds_here = list(bindings) + [(v, c) for v, c in _COMPREHENSION.findall(text)]
+    for m in _DISTANCE.finditer(text):  # turtle: segment.distance(head) < 20 inside `for segment in segments`
+        a, b = m.group(1) or m.group(3), m.group(2) or m.group(4)
+        for var, coll in binds_here:
+            for this, other in ((a, b), (b, a)):
+                if _refers(this, var, coll) is not None and _refers(other, var, coll) is None:
+                    out.append((other, coll, var))
     for m in _COLLIDELIST.finditer(text):  # head_rect.collidelist(body_rects[1:]) != -1
         out.append((m.group(1), m.group(2), "collidelist"))
     for m in _DUPLICATES.finditer(text):  # len(set(body)) != len(body): a segment repeats

@@ -1603,3 +1603,21 @@ def test_chance_percentages_and_a_disclaimer_that_points_back(snake):
     _, cc = _run(snake, TUTORIAL, prose)
     neg = {c["feature"]: c for c in cc.details["claims"] if c["kind"] == "feature"}
     assert all(neg[f].get("negated") and neg[f]["verdict"] == "supported" for f in ("ice_shield", "skin_item"))
+
+
+def test_turtle_snake(snake):
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "fixtures" / "responses" / "snake_turtle.md").read_text()
+    ex = extract(text, language_hint="python")
+    arts = {"extraction": ex}
+    fc, cc = features.score(snake, ex, arts)[0], claims.score(snake, ex, arts)[0]
+    assert _found(fc) == {
+        "grid_movement": True, "wall_collision": True, "self_collision": True, "food_growth": True,
+        "speed_item": False, "ice_shield": False, "skin_item": False, "items_awarded": False,
+        "pause": False, "score": True}
+    # `segment.distance(head) < 20` inside `for segment in segments` is the self-collision test
+    assert [e["line"] for e in _feature(fc, "self_collision")["evidence"]] == [125, 126]
+    assert cc.value == 1.0
+    arrows = next(c for c in cc.details["claims"] if c["kind"] == "control")
+    assert [e["line"] for e in arrows["evidence"]] == [78, 79, 80, 81]  # onkeypress(..., "Up"), not direction strings

@@ -125,6 +125,7 @@ def _negated_before(s: str, pos: int) -> bool:
 
 _BACKTICK = re.compile(r"`([^`\n]{1,80})`")
 _SOFT_KEYWORDS = {"match", "case"}
+_DIRECTION_WORDS = {"up", "down", "left", "right"}
 _BASE_TERMS = r"(?i)(delay|tick|timeout|fps|interval|speed|rate|step|move|frame|ms\b)"
 _BASELINE = re.compile(r"(?i)\b(instead of|rather than|up from|normal(ly)?( speed)?( of| is)?|from)\s*$")
 _DATA_LANGS = {"json", "yaml", "yml", "toml", "ini", "cfg", "jsonc"}
@@ -439,7 +440,10 @@ def _key_evidence(key: str, idx) -> list[int]:
     # identifier is a method or a direction, not a key, so only unambiguous names count
     props = {s for s in strings if s.startswith(("Arrow", "Key")) and len(s) > 3}
     lines = [ln for name, ln in idx.idents if name in consts or name in props]
-    lines += [ln for s, ln in idx.strings if s in strings or _key_name(s) in strings]
+    # "up"/"Left" are also direction names (`self.direction = "up"`): as keys only where keys are read
+    keyish = idx.lines_matching(r"(?i)(key|bind|event|press|sym|code|input)")
+    lines += [ln for s, ln in idx.strings if (s in strings or _key_name(s) in strings)
+              and (s.lower() not in _DIRECTION_WORDS or s.startswith("<") or ln in keyish)]
     code = _KEYCODE.get(key) if len(key) > 1 else (ord(key.upper()) if key.isalnum() else None)
     if code is not None and ("keyCode" in idx.ident_names or "which" in idx.ident_names):
         kc_lines = idx.lines_matching(r"keyCode|\.which\b|^\s*case\b|:\s*\[|^\s*\d+\s*:")
