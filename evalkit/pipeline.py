@@ -185,6 +185,8 @@ def environment_failure(scores) -> str | None:
             if status == "error":
                 why = str(e.get("exception_message") or e.get("message") or "no message")[:200]
                 return f"the sandbox failed ({why}); rerun the same command to score these responses"
+            if status == "cut_off" and e.get("cut_off") == "machine":  # starved by a busy machine
+                return f"{str(e.get('reason') or 'the machine was too busy')[:200]}; rerun the same command"
     return None
 
 

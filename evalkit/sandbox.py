@@ -108,6 +108,8 @@ class Outcome:
     event_polls: int | None = None      # game: calls that read input (event.get/poll/wait/pump, get_pressed)
     last_active: float | None = None    # game: game time of the last frame or event poll
     program_time: float | None = None   # seconds the program had (wall minus time spent waiting for a CPU)
+    cut_off: str | None = None          # why a cut_off run was stopped: "machine" (starved: rerun it),
+                                        # "too_slow" (a game still drawing at its timeout), "input" (input())
     trace: list = field(default_factory=list, repr=False)  # shim messages (game frames)
     terminal: str | None = field(default=None, repr=False)  # a terminal program's pty output (base64)
 
@@ -606,7 +608,7 @@ def _classify(res: dict, job: Job, isolation: str) -> Outcome:
         out.lineno = report.get("lineno")
         out.exception_file = report.get("file")
     if res.get("cut_off"):  # the machine starved the run: not the program's doing
-        out.status = "cut_off"
+        out.status, out.cut_off = "cut_off", "machine"
         return out
     if budget_end:
         # at the end of its game time a game is running if it kept drawing or reading its input;
@@ -618,7 +620,7 @@ def _classify(res: dict, job: Job, isolation: str) -> Outcome:
         silent = res.get("silent_for")
         if game and not res.get("idle") and out.last_active is not None and \
                 isinstance(silent, (int, float)) and silent < IDLE_LIMIT / 2:
-            out.status = "cut_off"  # still drawing, too slowly to reach the end of its game time
+            out.status, out.cut_off = "cut_off", "too_slow"  # still drawing, too slowly to reach its end
         elif shim is None and job.interactive and (out.stdout.strip() or out.stderr.strip()):
             out.status, out.alive_at_end = "ok", True  # an interactive program still writing output
         else:
@@ -639,7 +641,7 @@ def _classify(res: dict, job: Job, isolation: str) -> Outcome:
         elif _missing_asset(report):
             out.status, out.missing_file = "missing_asset", _missing_asset(report)
         elif job.interactive and report.get("type") == "EOFError":
-            out.status = "cut_off"  # input() at a console nobody types into: not the program's fault
+            out.status, out.cut_off = "cut_off", "input"  # input() at a console nobody types into
         elif report.get("type") == "MemoryError":
             out.status, out.killed_reason = "killed", "memory limit"
         elif report.get("errno") in LIMIT_ERRNOS:  # Python ignores SIGXFSZ: it sees EFBIG

@@ -248,7 +248,7 @@ def test_a_game_still_drawing_when_its_time_runs_out_is_not_judged():
     with Sandbox("auto") as sb:
         from dataclasses import replace
         out = sb.run(replace(job, timeout=1.5))
-    assert out.status == "cut_off" and out.frames and out.virtual_time < 10, out.reason
+    assert out.status == "cut_off" and out.cut_off == "too_slow" and out.frames and out.virtual_time < 10, out.reason
     assert out.reason.startswith("not judged: the game was still running")
     assert execution._value(out.status) is None
 
@@ -263,8 +263,11 @@ def test_a_run_the_machine_starved_before_its_first_frame_is_not_judged():
              "messages": [{"kind": "shim", "virtual_time": 0.0, "frames": 0, "polls": 0, "last_active": None,
                            "quit_sent": False, "size": None, "quit_at": 10.0}]}
     out = classify(reply, job, "bwrap")
-    assert out.status == "cut_off" and execution._value(out.status) is None
+    assert out.status == "cut_off" and out.cut_off == "machine" and execution._value(out.status) is None
     assert out.reason == "not judged: " + reply["cut_off"]
+    from evalkit.pipeline import environment_failure  # a starved run is scored again next time
+    from evalkit.scorers.base import Score
+    assert "rerun" in environment_failure([Score("runs_ok", None, execution.outcome_details(out))])
     assert out.frames == 0 and out.program_time == 2.1
     # the same reply without the cut-off (the program used its own 10 s) is a hang
     hung = classify({**reply, "cut_off": None, "idle": True}, job, "bwrap")
