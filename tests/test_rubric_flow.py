@@ -1621,3 +1621,16 @@ def test_turtle_snake(snake):
     assert cc.value == 1.0
     arrows = next(c for c in cc.details["claims"] if c["kind"] == "control")
     assert [e["line"] for e in arrows["evidence"]] == [78, 79, 80, 81]  # onkeypress(..., "Up"), not direction strings
+
+
+def test_tkinter_snake(snake):
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "fixtures" / "responses" / "snake_tkinter.md").read_text()
+    ex = extract(text, language_hint="python")
+    arts = {"extraction": ex}
+    fc, cc = features.score(snake, ex, arts)[0], claims.score(snake, ex, arts)[0]
+    got = _found(fc)
+    assert all(got[f] for f in ("grid_movement", "wall_collision", "self_collision", "food_growth", "pause", "score"))
+    assert not any(got[f] for f in ("speed_item", "ice_shield", "skin_item", "items_awarded"))
+    assert cc.value == 1.0  # keysyms "Up"... in the dict read by event.keysym; P toggles paused

@@ -441,7 +441,7 @@ def _key_evidence(key: str, idx) -> list[int]:
     props = {s for s in strings if s.startswith(("Arrow", "Key")) and len(s) > 3}
     lines = [ln for name, ln in idx.idents if name in consts or name in props]
     # "up"/"Left" are also direction names (`self.direction = "up"`): as keys only where keys are read
-    keyish = idx.lines_matching(r"(?i)(key|bind|event|press|sym|code|input)")
+    keyish = {ln + d for ln in idx.lines_matching(r"(?i)(key|bind|event|press|sym|code|input)") for d in (-2, -1, 0, 1, 2)}
     lines += [ln for s, ln in idx.strings if (s in strings or _key_name(s) in strings)
               and (s.lower() not in _DIRECTION_WORDS or s.startswith("<") or ln in keyish)]
     code = _KEYCODE.get(key) if len(key) > 1 else (ord(key.upper()) if key.isalnum() else None)
