@@ -269,6 +269,7 @@ _MEMBER = re.compile(r"((?:\([^()]*\)|\[[^\[\]]*\]|[\w.$]+)(?:\[[^\[\]]*\])*)\s+
                      r"((?:list\()?[\w.$]+(?:\[[^\[\]]*\]|\([^()]*\))*\)?)")
 _COUNT = re.compile(r"([\w.$]+(?:\[[^\[\]]*\])?)\.(count|includes|contains|__contains__|indexOf)\(\s*([^()]+?)\s*\)")
 _DISTANCE = re.compile(r"(?:([\w.$\[\]]+)\.distance(?:_to)?\(\s*([^()]+?)\s*\)|(?:math\.)?dist\(\s*([^(),]+?)\s*,\s*([^()]+?)\s*\))\s*<")
+_SPRITECOLLIDE = re.compile(r"spritecollide(?:any)?\(\s*([\w.$\[\]]+)\s*,\s*([\w.$\[\]:]+)")
 _COLLIDELIST = re.compile(r"([\w.$]+)\.collidelist(?:all)?\(\s*([^()]+?)\s*\)")
 _DUPLICATES = re.compile(r"len\(\s*set\(\s*([^()]+?)\s*\)\s*\)\s*(?:!=|<)\s*len\(\s*([^()]+?)\s*\)")
 _COMPREHENSION = re.compile(r"\bfor\s+\(?\s*(?:\w+\s*,\s*)?(\w+)\s*\)?\s+in\s+((?:list\()?[\w.$]+(?:\[[^\[\]]*\])?\)?)")
@@ -323,6 +324,8 @@ def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, s
                 if _refers(this, var, coll) is not None and _refers(other, var, coll) is None:
                     out.append((other, coll, var))
     for m in _COLLIDELIST.finditer(text):  # head_rect.collidelist(body_rects[1:]) != -1
+        out.append((m.group(1), m.group(2), "collidelist"))
+    for m in _SPRITECOLLIDE.finditer(text):  # pygame.sprite.spritecollideany(head, body_group)
         out.append((m.group(1), m.group(2), "collidelist"))
     for m in _DUPLICATES.finditer(text):  # len(set(body)) != len(body): a segment repeats
         if _base(m.group(1)) == _base(m.group(2)):

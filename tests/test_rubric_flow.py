@@ -1634,3 +1634,11 @@ def test_tkinter_snake(snake):
     assert all(got[f] for f in ("grid_movement", "wall_collision", "self_collision", "food_growth", "pause", "score"))
     assert not any(got[f] for f in ("speed_item", "ice_shield", "skin_item", "items_awarded"))
     assert cc.value == 1.0  # keysyms "Up"... in the dict read by event.keysym; P toggles paused
+
+
+def test_sprite_group_self_collision(snake):
+    code = ("def update(self):\n    self.body.insert(0, Segment(self.head.rect.topleft))\n"
+            "    if pygame.sprite.spritecollideany(self.head, self.body):\n        self.game_over = True")
+    assert _found(_run(snake, code)[0])["self_collision"] is True
+    food = "def update(self):\n    if pygame.sprite.spritecollideany(self.head, self.food_group):\n        self.score += 1"
+    assert _found(_run(snake, food)[0])["self_collision"] is False
