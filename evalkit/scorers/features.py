@@ -175,9 +175,9 @@ def _explicit_star_imports(code: str, modules: dict[str, str]) -> str:
 
 def _undefined(idx: treesitter.CodeIndex) -> dict[int, str]:
     """Line -> pyflakes' undefined-name message, for Python (memoised on the index)."""
+    if idx.text in _FILE_UNDEFINED:  # a multi-file program: each file's own names (not memoised)
+        return _FILE_UNDEFINED[idx.text] if idx.complete else {}
     memo = idx.__dict__.get("_undefined_memo")
-    if memo is None and idx.text in _FILE_UNDEFINED and idx.complete:
-        memo = idx.__dict__["_undefined_memo"] = dict(_FILE_UNDEFINED[idx.text])
     if memo is None:
         memo = {}
         if idx.language == "python" and idx.complete:  # a fragment's names are defined elsewhere
@@ -386,7 +386,7 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
 
 
 @functools.lru_cache(maxsize=64)
-def _evaluate_cached(language: str, code: str, rubric_key: str, features_key: str):
+def _evaluate_cached(language: str, code: str, rubric_key: str, features_key: str, files_key: str = "[]"):
     import json
 
     features = json.loads(features_key)
@@ -430,7 +430,9 @@ def evaluate(rubric: dict, block) -> dict[str, dict]:
         return {}
     res = _evaluate_cached(block.language or "", block.code,
                            json.dumps(rubric.get("vocab") or {}, sort_keys=True),
-                           json.dumps(features, sort_keys=True, default=str))
+                           json.dumps(features, sort_keys=True, default=str),
+                           # the per-file name check is part of the input (same answer -> same verdicts)
+                           json.dumps(sorted(_FILE_UNDEFINED.get(block.code, {}).items())))
     return {r["id"]: dict(r) for r in res}
 
 
