@@ -1,8 +1,9 @@
 """Exact and near-duplicate detection that keeps the better-scored copy.
 
-Exact: the SHA-1 of the prompt and answer lower-cased with whitespace collapsed. Near: MinHash
-signatures of word shingles in a datasketch MinHashLSH index (tuned for recall); a candidate
-counts only when its estimated Jaccard similarity reaches the threshold. When a new example duplicates kept ones,
+Exact: the SHA-1 of the prompt and answer lower-cased with whitespace collapsed. Near: datasketch
+MinHash signatures of word shingles, bucketed by LSH banding (tuned for recall); a candidate
+counts only when its estimated Jaccard similarity (share of equal signature values) reaches the
+threshold. When a new example duplicates kept ones,
 the better-scored copy stays (see ``rank``); on a tie the earlier one stays.
 """
 
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scoring import SCHEME
 
 
 def rank(metrics: dict) -> tuple:
@@ -32,35 +32,53 @@ class Verdict:
     replaces: list = None               # kept examples the new one displaces: (id, kind, similarity)
 
 
+def bands_for(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows per band): the banding whose S-curve midpoint (1/b)^(1/r) sits closest to
+    threshold - 0.1, so pairs at the threshold are found with high probability (recall first:
+    every candidate is checked on its signature)."""
+    want = max(0.05, threshold - 0.1)
+    best = min(range(1, num_perm + 1), key=lambda r: (abs((1 / (num_perm // r)) ** (1 / r) - want), r))
+    return num_perm // best, best
+
+
 class Deduper:
+    """LSH banding over datasketch MinHash signatures. The buckets are one dict of int -> id (a
+    list only on a collision): datasketch's MinHashLSH keeps a set per bucket, ~6 KB per example
+    at 16 bands, which alone would exceed the memory target at 100,000 examples."""
+
     def __init__(self, near: bool, threshold: float, num_perm: int):
         self.exact: dict[bytes, str] = {}
         self.key_of: dict[str, bytes] = {}
         self.rank: dict[str, tuple] = {}
-        self.sig: dict[str, np.ndarray] = {}
+        self.sig: dict[str, bytes] = {}
         self.threshold = threshold
-        self.lsh = None
-        if near:
-            from datasketch import MinHashLSH
+        self.near = near
+        self.bands, self.rows = bands_for(threshold, num_perm)
+        self.buckets: dict[int, str | list] = {}
 
-            # the index is built for a lower threshold, favouring recall: LSH bands miss some true
-            # pairs near the threshold, and every candidate is checked on its signature anyway
-            self.lsh = MinHashLSH(threshold=max(0.1, threshold - 0.15), num_perm=num_perm, weights=(0.2, 0.8))
+    def _keys(self, sig: bytes) -> list[int]:
+        w = self.rows * 4  # uint32 values
+        return [hash((i, sig[i * w:(i + 1) * w])) for i in range(self.bands)]
 
-    def _similar(self, sig: np.ndarray) -> list[tuple[str, float]]:
-        if self.lsh is None:
+    def _similar(self, sig: bytes) -> list[tuple[str, float]]:
+        if not self.near:
             return []
-        from datasketch import LeanMinHash
-
+        cands: set[str] = set()
+        for k in self._keys(sig):
+            v = self.buckets.get(k)
+            if v is not None:
+                cands.update([v] if isinstance(v, str) else v)
+        mine = np.frombuffer(sig, dtype=np.uint32)
         found = []
-        for key in self.lsh.query(LeanMinHash(seed=1, hashvalues=sig, scheme=SCHEME)):
-            sim = float(np.count_nonzero(self.sig[key] == sig)) / len(sig)
+        for key in cands:
+            sim = float(np.count_nonzero(np.frombuffer(self.sig[key], dtype=np.uint32) == mine)) / len(mine)
             if sim >= self.threshold:
                 found.append((key, sim))
         return sorted(found)
 
     def offer(self, ex_id: str, exact: bytes, sig, rnk: tuple) -> Verdict:
         """Decide for a new example; the index is updated (kept, or displaced ones removed)."""
+        sig = None if sig is None or not self.near else np.asarray(sig, dtype=np.uint32).tobytes()
         rivals: list[tuple[str, str, float]] = []
         if exact in self.exact:
             rivals.append((self.exact[exact], "exact-duplicate", 1.0))
@@ -78,11 +96,16 @@ class Deduper:
         self.exact[exact] = ex_id
         self.key_of[ex_id] = exact
         self.rank[ex_id] = rnk
-        if sig is not None and self.lsh is not None:
-            from datasketch import LeanMinHash
-
+        if sig is not None:
             self.sig[ex_id] = sig
-            self.lsh.insert(ex_id, LeanMinHash(seed=1, hashvalues=sig, scheme=SCHEME), check_duplication=False)
+            for k in self._keys(sig):
+                v = self.buckets.get(k)
+                if v is None:
+                    self.buckets[k] = ex_id
+                elif isinstance(v, str):
+                    self.buckets[k] = [v, ex_id]
+                else:
+                    v.append(ex_id)
         return Verdict(replaces=displaced)
 
     def _remove(self, key: str) -> None:
@@ -90,6 +113,14 @@ class Deduper:
         if self.exact.get(ek) == key:
             del self.exact[ek]
         del self.rank[key]
-        if key in self.sig:
-            del self.sig[key]
-            self.lsh.remove(key)
+        sig = self.sig.pop(key, None)
+        if sig is None:
+            return
+        for k in self._keys(sig):
+            v = self.buckets.get(k)
+            if v == key:
+                del self.buckets[k]
+            elif isinstance(v, list) and key in v:
+                v.remove(key)
+                if len(v) == 1:
+                    self.buckets[k] = v[0]

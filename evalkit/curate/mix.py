@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(slots=True)  # one per kept example: keep it small
 class Entry:
     id: str
     source: str
