@@ -1642,3 +1642,39 @@ def test_sprite_group_self_collision(snake):
     assert _found(_run(snake, code)[0])["self_collision"] is True
     food = "def update(self):\n    if pygame.sprite.spritecollideany(self.head, self.food_group):\n        self.score += 1"
     assert _found(_run(snake, food)[0])["self_collision"] is False
+
+
+def test_false_claims_stay_unsupported_or_contradicted(snake):
+    code = """
+    import pygame
+    ITEMS = {"speed": {"duration_ms": 3000, "multiplier": 1.5}, "shield": {"charges": 2}}
+
+    class Game:
+        def __init__(self):
+            self.paused = False
+            self.speed_until = 0
+            self.shield = 0
+
+        def on_key(self, key):
+            if key == pygame.K_p:
+                self.paused = not self.paused
+            elif key == pygame.K_SPACE:
+                self.__init__()
+
+        def collect(self, kind, now):
+            if kind == "speed":
+                self.speed_until = now + ITEMS["speed"]["duration_ms"]
+            elif kind == "shield":
+                self.shield = ITEMS["shield"]["charges"]
+
+    Game().on_key(0)
+    """
+    prose = ("Press Space to pause. The speed boost lasts 5 seconds and makes you 2x faster. "
+             "The Ice Shield absorbs 3 collisions. Scores are saved to `scores.json`.")
+    _, cc = _run(snake, code, prose)
+    for c in cc.details["claims"]:
+        if c["kind"] in ("control", "number", "file") or c.get("feature") == "ice_shield":
+            assert c["verdict"] != "supported", c
+    by = {(c["kind"], c.get("key") or c.get("value")): c for c in cc.details["claims"]}
+    assert "not to pause" in by[("control", "space")]["reason"]
+    assert by[("number", 5.0)]["verdict"] == "contradicted"   # duration_ms: 3000

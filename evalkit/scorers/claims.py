@@ -58,8 +58,8 @@ _UNIT_CLASS = {
 _QUANTITY = {
     "mult": r"(?i)(mult|factor|boost|speed|scale|fast)",
     "pct": r"(?i)(mult|factor|boost|speed|scale|percent|pct|chance|prob|rate|random)",
-    "sec": r"(?i)(duration|time|second|sec\b|ms\b|until|length|ticks|timer|expir|frames)",
-    "ms": r"(?i)(duration|time|second|ms\b|until|length|ticks|timer|expir)",
+    "sec": r"(?i)(duration|time|second|sec\b|ms\b|until|length|ticks|timer|expir|frames|delay|interval|period)",
+    "ms": r"(?i)(duration|time|second|ms\b|until|length|ticks|timer|expir|delay|interval|period)",
     "min": r"(?i)(duration|time|minute|until|length|timer)",
     "count": r"(?i)(charge|hit|collision|count|lives|shield|absorb|uses)",
 }
@@ -249,13 +249,38 @@ def _sets_quantity(line: str, value: float, qty: str, above: str = "", term_rx=N
         before = line[:m.start()]
         if before.count("(") + before.count("[") > before.count(")") + before.count("]"):
             continue  # an element of a tuple or list (a colour's 255), not a setting
-        key = re.search(r"""["']?([A-Za-z_]\w*)["']?\s*[:=]\s*$""", before)
+        if re.search(r"([-+*/%<>!]=|[<>])\s*$", before):
+            return False  # a step (`shield -= 1`) or a comparison (`timer >= 1`), not a setting
+        key = _KEY_BEFORE.search(before)
         if key is not None:
             if rx.search(key.group(1)) is None:
                 return False
             return term_rx is None or any(term_rx.search(t) for t in (key.group(1), before[:key.start()], above))
         return rx.search(line) is not None
     return False
+
+
+# the name a value is set to: `NAME = `, `"name": `, `name: float = ` (a dataclass field)
+_KEY_BEFORE = re.compile(r"""["']?([A-Za-z_]\w*)["']?\s*(?::\s*[\w.\[\], |]+?\s*)?(?<![<>!=])[:=](?!=)\s*$""")
+
+
+def _literal_key(line: str, value: float) -> str | None:
+    """The name a literal equal to ``value`` is set to on ``line`` (`"charges": 2` -> charges), if any."""
+    for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", line):
+        if abs(float(m.group(0)) - value) < 1e-9:
+            before = line[:m.start()]
+            if before.count("(") + before.count("[") > before.count(")") + before.count("]"):
+                return None
+            tup = re.match(r"\s*([\w.]+(?:\s*,\s*[\w.]+)+)\s*=\s*(.*)$", before)
+            if tup:  # `COLS, ROWS = 24, 18`: the name in the same position
+                names = [n.strip() for n in tup.group(1).split(",")]
+                pos = tup.group(2).count(",")
+                return names[pos] if pos < len(names) else None
+            if re.search(r"([-+*/%<>!]=|[<>])\s*$", before):
+                return None
+            key = _KEY_BEFORE.search(before)
+            return key.group(1) if key else None
+    return None
 
 
 def _unused_setting(idx, ln: int) -> str | None:
@@ -308,6 +333,9 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
         if key and not term_rx.search(key.group(1)):
             continue  # `ITEM_SPAWN_EVERY = 5000` under the boost settings is another setting
         if round(v, 6) in want:
+            own = _literal_key(idx.lines[ln - 1], v)
+            if own is not None and not term_rx.search(own) and not (qty and re.search(qty, own)):
+                continue  # the equal literal is another setting's (`"charges": 2` is not the 2x speed)
             same.append(ln)
         elif v != 0 and qty and _sets_quantity(idx.lines[ln - 1], v, qty, _dict_opener(idx, ln), term_rx):
             # a different value that this line sets for the quantity ("delay": 70), not any number
@@ -357,7 +385,9 @@ _ACTION_WORD = re.compile(
     r"(pauses?|unpauses?|resumes?|restarts?|resets?|play(?:s)? again|start(?:s)? (?:again|over|a new game)|new game|"
     r"quits?|exits?|close|starts?)\b", re.I)
 _ACTION_CODE = {  # what the branch handling the key must do (its body, one level of flow deep)
-    "pause": r"(?i)paus",
+    # pausing sets or toggles a pause (not the `paused = False` of a reset)
+    "pause": r"(?i)(paus\w*[\"']?\]?\s*(=\s*(not\b|!|true\b|1\b)|\^=)|(toggle|set)_?paus|\bpause\w*\(|"
+             r"state\w*\s*=.*paus)",
     "restart": r"(?i)(reset|restart|new_\w+|init|start|__init__|game_?loop|main\(|=\s*[A-Z]\w*\(|setup|begin|play|"
                r"again|round|score\s*=\s*0|\breturn\b|\bbreak\b|"
                r"\b(snake|body|segments)\w*\s*(,[^=\n]*)?=\s*[\[\(]|\b(dead|over|game_over)\b[^=\n]*=[^\n]*\b(False|false))",
