@@ -5,22 +5,30 @@ reads ``Branch.flow_cond`` / ``Branch.flow_body``: the branch's own text plus *p
 following the code one step (each part keeps the line it came from, so evidence can cite it):
 
 condition parts
-  * a flag tested in the condition -> what it was assigned (``hit = head in body`` ... ``if hit:``)
-  * a call of a function defined in the code -> its return expressions and its own conditions,
-    parameters replaced by the call's arguments (``def off_limits(p): return p[0] < 0`` ...)
-  * a comparison with a loop variable -> a membership test: ``for x in snake_list[:-1]:
-    if x == head:`` gives ``head in snake_list[:-1]``; also ``any(s == head for s in body)``,
-    ``body.some(s => s.x === head.x)``, index loops ``for i in range(1, len(body)): body[i] == head``,
-    ``body.count(head) > 1``
+  * a flag tested in the condition -> what it was assigned (``hit = head in body`` ... ``if hit:``;
+    truth values only), a name unpacked from a value (``kind, pos = item``) or looked up by the
+    head (``kind = items.pop(head)``) -> that value
+  * a call of a function defined in the code -> its return expressions, the conditions that decide
+    what it returns and its local flags, parameters replaced by the call's arguments
+  * the loop the branch sits in (``for item in self.items``), and a comparison with a loop
+    variable -> a membership test: ``for x in snake_list[:-1]: if x == head:`` gives
+    ``head in snake_list[:-1]``; also ``any(s == head for s in body)``, ``body.some(s => ...)``,
+    index loops, ``segment.distance(head) < 20``, ``collidelist``, ``spritecollideany``,
+    ``body.count(head) > 1``, ``len(set(body)) != len(body)``
   * a membership test of a collection's newest element in that same collection (the element the
     code inserts/appends into it, or its ``[0]``/``[-1]``, or a "head" when the collection grows
     at one end) -> ``self_overlap(<collection>)``: a body running into itself
 body parts
-  * a call of a function defined in the code -> that function's body
+  * a call of a function defined in the code -> that function's body (a call of a stub that does
+    nothing is masked as ``noop(``)
   * a flag set here and tested elsewhere (``collided = True`` ... ``if collided: reset()``) -> the
     body of the branch testing it; a flag that stops the enclosing ``while`` loop -> ``end_game()``
-  * ``break`` out of a ``while`` loop -> ``end_game()``; a call of the function the branch is in
-    (the recursive ``game_loop()`` restart of tutorial code) -> ``restart_game()``
+  * ``break``/``return`` out of a ``while`` loop -> ``end_game()``; a call of the function the
+    branch is in (the recursive ``game_loop()`` restart of tutorial code) -> ``restart_game()``
+program facts (on the index)
+  * ``complete``: the program does something at module level (not a fragment of definitions)
+  * ``unused``: functions a complete program never refers to
+  * ``hangs``: ``while`` loops nothing in them can end (``while not restart: pass``)
 """
 
 from __future__ import annotations
@@ -357,7 +365,7 @@ def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, s
     return out
 
 
-def _loop_bindings(node, src_lines) -> list[tuple[str, str, int]]:
+def _loop_bindings(node) -> list[tuple[str, str, int]]:
     """(variable, collection, line) of the loops around ``node`` that walk a collection."""
     out = []
     n = node.parent
@@ -551,7 +559,7 @@ def annotate(idx, tree) -> None:
                         cparts.append((_substitute(other.cond, fn, args)[:_PART_CAP], other.line,
                                        f"{name}() tests this"))
         # membership tests, including comparisons with a loop variable
-        bindings = _loop_bindings(node, idx.lines)
+        bindings = _loop_bindings(node)
         bind_pairs = [(v, c) for v, c, _ in bindings]
         loop_line = {v: ln for v, _c, ln in reversed(bindings)}
         for v, c, ln in bindings[:2]:  # the loop a branch sits in says what it is about (`for item in items`)
