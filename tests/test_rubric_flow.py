@@ -1678,3 +1678,34 @@ def test_false_claims_stay_unsupported_or_contradicted(snake):
     by = {(c["kind"], c.get("key") or c.get("value")): c for c in cc.details["claims"]}
     assert "not to pause" in by[("control", "space")]["reason"]
     assert by[("number", 5.0)]["verdict"] == "contradicted"   # duration_ms: 3000
+
+
+def test_a_timer_comparison_is_not_a_wall(snake):
+    code = """
+    def step(self):
+        head = (self.body[0][0] + self.dx, self.body[0][1] + self.dy)
+        head = (head[0] % COLS, head[1] % ROWS)
+        if head in self.body:
+            self.over = True
+        self.body.insert(0, head)
+        self.body.pop()
+
+    def loop(self, now):
+        if now - self.last > 150:
+            self.step()
+    """
+    got = _found(_run(snake, code)[0])
+    assert got["self_collision"] is True and got["wall_collision"] is False
+
+
+def test_typescript_canvas_class(snake):
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "fixtures" / "responses" / "snake_typescript.md").read_text()
+    ex = extract(text, language_hint="python")
+    arts = {"extraction": ex}
+    fc, cc = features.score(snake, ex, arts)[0], claims.score(snake, ex, arts)[0]
+    got = _found(fc)
+    assert all(got[f] for f in ("grid_movement", "wall_collision", "self_collision", "food_growth", "pause", "score"))
+    assert [e["line"] for e in _feature(fc, "wall_collision")["evidence"]] == [30, 31]  # `outside` flag, its if
+    assert cc.value == 1.0
