@@ -455,6 +455,24 @@ def _hangs(shapes: _Shapes) -> list[tuple[int, int, str, list[str]]]:
     return out
 
 
+def _unread_flags(idx) -> tuple:
+    """Names only ever assigned a truth value and never read (`collided = True` that nothing tests)."""
+    writes: dict[str, int] = {}
+    for lt, rt, _ln in idx.assigns:
+        name = lt.strip().split(".")[-1]
+        if re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+            writes[name] = writes.get(name, 0) + 1
+    flags = {lt.strip().split(".")[-1] for lt, rt, _ in idx.assigns if _LITERAL.fullmatch(rt)
+             and re.fullmatch(r"\s*(True|False|true|false|1|0)\s*;?\s*", rt)}
+    uses = idx.ident_lines
+    return tuple(sorted(n for n in flags if n in writes and len(uses.get(n, [])) <= writes[n]))
+
+
+@functools.lru_cache(maxsize=64)
+def _UNREAD(names: tuple) -> re.Pattern:
+    return re.compile(r"(?<![\w$])(?:self\.|this\.)?(?:" + "|".join(map(re.escape, names)) + r")(\s*=(?!=))")
+
+
 def complete_program(tree) -> bool:
     """The program does something at module level (calls a function, runs a loop): a whole
     program, not a fragment of definitions shown to the reader."""
@@ -523,6 +541,7 @@ def annotate(idx, tree) -> None:
     whiles, breaks = shapes.whiles, shapes.breaks
     # a name is a stub only when every definition of it is (a base class's `apply` is overridden)
     stubs = tuple(sorted(name for name, fn in fns.items() if _is_stub(fn) and shapes.def_counts.get(name, 1) <= 1))
+    unread = _unread_flags(idx)
 
     for br in idx.branches:
         node = br.node
@@ -619,10 +638,13 @@ def annotate(idx, tree) -> None:
                     bparts.append(("end_game()", _line(d), f"return leaves the loop on line {_line(loop)}"))
         br.cond_parts = _dedup(cparts)
         br.body_parts = _dedup(bparts)
+        masked = br.body
         if stubs:  # a call of a function that does nothing does nothing: `apply_item()` with a TODO body
-            masked = _STUB_CALL(stubs).sub("noop(", br.body)
-            if masked != br.body:
-                br.body_masked = masked
+            masked = _STUB_CALL(stubs).sub("noop(", masked)
+        if unread and idx.complete:  # a flag nothing reads ends nothing: `collided = True` never tested
+            masked = _UNREAD(unread).sub(r"unread_flag\1", masked)
+        if masked != br.body:
+            br.body_masked = masked
 
 
 def _dedup(parts):

@@ -813,6 +813,7 @@ def test_javascript_keycodes_and_some(snake):
       else if (e.keyCode === 40) dir = DOWN;
     };
     function update() {
+      if (!running) return;
       const head = {x: snake[0].x + dir.x, y: snake[0].y + dir.y};
       if (snake.some(s => s.x === head.x && s.y === head.y)) {
         running = false;
@@ -1296,6 +1297,7 @@ def test_item_classes_and_a_board_of_cells(snake):
             nx, ny = head
             if self.board[ny][nx] == BODY:
                 self.alive = False
+            return self.alive
 
     PALETTE = [(255, 0, 0)]
     BODY = 1
@@ -1709,3 +1711,19 @@ def test_typescript_canvas_class(snake):
     assert all(got[f] for f in ("grid_movement", "wall_collision", "self_collision", "food_growth", "pause", "score"))
     assert [e["line"] for e in _feature(fc, "wall_collision")["evidence"]] == [30, 31]  # `outside` flag, its if
     assert cc.value == 1.0
+
+
+def test_a_flag_nothing_reads_ends_nothing(snake):
+    code = """
+    def step(snake, head):
+        if head in snake:
+            collided = True
+        snake.insert(0, head)
+        snake.pop()
+
+    step([(0, 0)], (1, 0))
+    """
+    assert _found(_run(snake, code)[0])["self_collision"] is False
+    read = code.replace("snake.pop()", "snake.pop()\n        if collided:\n            raise SystemExit")
+    read = read.replace("def step(snake, head):", "def step(snake, head):\n        collided = False")
+    assert _found(_run(snake, read)[0])["self_collision"] is True
