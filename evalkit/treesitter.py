@@ -438,6 +438,9 @@ def index(language: str | None, code: str) -> CodeIndex:
     if language == "html" and _SCRIPT.search(code):
         idx = _index_cached("javascript", _script_only(code))
         idx.lines = code.split("\n")  # evidence quotes the page's own lines
+        if idx.unused:  # a function the page's markup calls (`onclick="startGame()"`) is used
+            markup = _SCRIPT.sub(" ", code)
+            idx.unused = [u for u in idx.unused if not re.search(r"\b" + re.escape(u[2]) + r"\b", markup)]
         return idx
     if language not in _GRAMMARS:
         return CodeIndex(language or "", code.split("\n"))

@@ -1727,3 +1727,27 @@ def test_a_flag_nothing_reads_ends_nothing(snake):
     read = code.replace("snake.pop()", "snake.pop()\n        if collided:\n            raise SystemExit")
     read = read.replace("def step(snake, head):", "def step(snake, head):\n        collided = False")
     assert _found(_run(snake, read)[0])["self_collision"] is True
+
+
+def test_html_markup_calls_count(snake):
+    page = """<!DOCTYPE html>
+<html><body>
+<button onclick="startGame()">Start</button>
+<script>
+let snake = [{x: 5, y: 5}], running = false;
+function startGame() {
+  running = true;
+  setInterval(step, 100);
+}
+function step() {
+  if (!running) return;
+  const head = {x: snake[0].x + 1, y: snake[0].y};
+  if (snake.some(s => s.x === head.x && s.y === head.y)) { running = false; }
+  snake.unshift(head);
+  snake.pop();
+}
+document.title = "Snake";
+</script>
+</body></html>"""
+    fc, _ = _run(snake, page, lang="html")
+    assert _found(fc)["self_collision"] is True  # step() is reached through startGame() from the button
