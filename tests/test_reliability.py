@@ -276,6 +276,15 @@ def test_a_failed_run_is_listed_but_never_the_default(server, workdir, cli):
     assert gate.code in (0, 1), gate  # a verdict on the good run, not "no scores" (2)
 
 
+def test_only_failed_runs_are_listed_as_failed_not_reported_empty(server, workdir, cli):
+    write_config(workdir / "evalkit.yaml", server)
+    server.faults = [400] * 2
+    assert cli(*run_args(models="tuned")).code == 2
+    res = cli("report", "--db", "db.sqlite")
+    one_line_exit_2(res)
+    assert "no run with results" in res.err and "(failed, 0 of 2 responses)" in res.err
+
+
 def test_an_unreachable_endpoint_leaves_a_failed_run_that_is_not_the_default(server, workdir, cli):
     write_config(workdir / "evalkit.yaml", server, down={"provider": "ollama", "model": "m",
                                                          "base_url": "http://127.0.0.1:9"})
