@@ -428,9 +428,9 @@ def sleepers(path: Path, n: int, seconds: float) -> None:
                                 "response": SLEEPER.format(s=seconds)}) + "\n")
 
 
-def score_cmd(db: str, out: str) -> list[str]:
+def score_cmd(db: str, out: str, sandbox: str = "auto") -> list[str]:
     return [sys.executable, "-m", "evalkit", "score", "--responses", "r.jsonl", "--suite", "mini", "--suites-dir",
-            str(MINI_SUITES), "--workers", "2", "--no-progress", "--db", db, "--out", out]
+            str(MINI_SUITES), "--workers", "2", "--no-progress", "--db", db, "--out", out, "--sandbox", sandbox]
 
 
 # Runs in its own process: made a child subreaper, it inherits whatever evalkit's descendants
@@ -502,9 +502,10 @@ def outlives(workdir, cmd, sig: str) -> dict:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
-def test_kill_9_leaves_no_worker_and_no_sandbox_running(workdir):
+@pytest.mark.parametrize("sandbox", ["auto", "limits"])  # bubblewrap here; without it, the fallback
+def test_kill_9_leaves_no_worker_and_no_sandbox_running(workdir, sandbox):
     sleepers(workdir / "r.jsonl", 6, 60)
-    seen = outlives(workdir, score_cmd("db.sqlite", "out"), "SIGKILL")
+    seen = outlives(workdir, score_cmd("db.sqlite", "out", sandbox), "SIGKILL")
     templates = [c for c in seen["before"] if "server.py" in c]
     assert len(templates) >= 2, seen  # two workers, each with a template running a job
     assert seen["code"] == -signal.SIGKILL

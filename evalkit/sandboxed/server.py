@@ -291,6 +291,7 @@ _JOB_SEED = [0]
 
 def _child(job: dict, cfg: dict, fds: tuple[int, int, int], tty: int | None = None) -> None:
     os.setsid()
+    _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: the job dies with its template (evalkit killed with -9)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # the program sees Ctrl-C as Python does
     # move the three pipe ends out of the way before placing them on 1, 2, 3
     high = [_dup_high(fd) for fd in fds]
