@@ -273,7 +273,7 @@ class _Collections:
         return bool(bodyish) and headish
 
 
-_MEMBER = re.compile(r"((?:\([^()]*\)|\[[^\[\]]*\]|[\w.$]+)(?:\[[^\[\]]*\])*)\s+in\s+"
+_MEMBER = re.compile(r"((?:\([^()]*\)|\[[^\[\]]*\]|[\w.$]+(?:\(\))?)(?:\[[^\[\]]*\])*)\s+in\s+"
                      r"((?:list\()?[\w.$]+(?:\[[^\[\]]*\]|\([^()]*\))*\)?)")
 _COUNT = re.compile(r"([\w.$]+(?:\[[^\[\]]*\])?)\.(count|includes|contains|__contains__|indexOf)\(\s*([^()]+?)\s*\)")
 _DISTANCE = re.compile(r"(?:([\w.$\[\]]+)\.distance(?:_to)?\(\s*([^()]+?)\s*\)|(?:math\.)?dist\(\s*([^(),]+?)\s*,\s*([^()]+?)\s*\))\s*<")

@@ -1751,3 +1751,9 @@ document.title = "Snake";
 </body></html>"""
     fc, _ = _run(snake, page, lang="html")
     assert _found(fc)["self_collision"] is True  # step() is reached through startGame() from the button
+
+
+def test_head_from_a_method_call(snake):
+    code = ("def step(self):\n    if self.snake.head() in self.snake.body[1:]:\n        self.game_over = True\n"
+            "    self.snake.body.insert(0, self.snake.next())")
+    assert _found(_run(snake, code)[0])["self_collision"] is True
