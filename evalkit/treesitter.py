@@ -305,6 +305,9 @@ def _index_cached(language: str, code: str) -> CodeIndex:
     import tree_sitter as ts
 
     caps = ts.QueryCursor(_query(language, query_src)).captures(tree.root_node)
+    # captures come back in an order that can vary between processes: source order keeps every
+    # list (and so every evidence line picked from it) the same on every run
+    caps = {name: sorted(nodes, key=lambda n: (n.start_byte, n.end_byte)) for name, nodes in caps.items()}
     for n in caps.get("ident", ()):
         idx.idents.append((_txt(src, n), n.start_point[0] + 1))
     for n in caps.get("string", ()):
