@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file")
     e.add_argument("--timeout", type=_ranged("timeout"), help="wall-clock seconds (default 10)")
     e.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    e.add_argument("--interactive", action=argparse.BooleanOptionalAction, default=None,
+                   help="judge it as an interactive task would (a game or server still running at the end "
+                        "of its budget is ok); default: on for a pygame program")
     e.add_argument("--sandbox", choices=["auto", "bwrap", "limits", "none"], default="auto")
     e.add_argument("--debug", action="store_true")
 
@@ -332,7 +335,7 @@ def cmd_gate(args) -> int:
 def cmd_exec(args) -> int:
     from .sandbox import exec_command
 
-    return exec_command(args.file, args.timeout, args.json, args.sandbox)
+    return exec_command(args.file, args.timeout, args.json, args.sandbox, interactive=args.interactive)
 
 
 def cmd_setup_sandbox(args) -> int:

@@ -206,3 +206,16 @@ def test_bundled_examples_load(workdir, cli, monkeypatch):
     assert config.models["tuned"].api_key() == "sk-example" and config.run["samples"] == 3
     metrics, rollups, _, _ = load_rules(str(PROJECT_DIR / "examples" / "gate.yaml"))
     assert metrics["runs_ok"]["min"] == 0.8 and rollups["code_correctness"]["max_drop"] == 0.5
+
+
+def test_exec_interactive_flag_judges_a_sleeping_loop_as_a_hang(workdir, cli):
+    """`--interactive` runs a program as an interactive task's answer would be run: a loop that only
+    sleeps is a hang (exit 1), as scoring calls it; without the flag it is a plain timeout too."""
+    (workdir / "loop.py").write_text("import time\nwhile True:\n    time.sleep(1)\n")
+    res = cli("exec", "loop.py", "--interactive", "--timeout", "2", "--json")
+    assert res.code == 1, res
+    outcome = json.loads(res.out)
+    assert outcome["status"] == "timeout" and outcome["interactive"] is True
+    assert "hung" in outcome["reason"]
+    plain = cli("exec", "loop.py", "--no-interactive", "--timeout", "2", "--json")
+    assert plain.code == 1 and json.loads(plain.out)["interactive"] is False
