@@ -265,6 +265,10 @@ class FakeModelServer:
                 usage = {"prompt_tokens": 42, "completion_tokens": max(1, len(text) // 4)}
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
                 cid = "chatcmpl-test"
+                if not body.get("stream") and fault == "endless":  # one JSON body that never ends
+                    self._start_stream("application/json")
+                    self._chunk(b'{"id": "x", "object": "chat.completion", "choices": [{"message": {"content": "')
+                    return self._endless(lambda piece: piece.replace("\n", "\\n").encode())
                 if not body.get("stream"):
                     msg = {"role": "assistant", "content": text}
                     if thinking:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import json
 import time
 from urllib.parse import parse_qsl
 
 import httpx
 import openai
+from openai.types.chat import ChatCompletion
 
 from .base import (AnswerBuffer, Completion, EndpointInfo, Provider, ProviderError, Request, answer_cap,
                    truncated_reason)
 
 DEFAULT_URL = "http://localhost:8000/v1"
+NON_STREAMED_FACTOR = 8  # a non-streamed body may hold the answer cap x this (JSON escapes, framing)
 # OpenAI's own parameters; anything else goes in extra_body (top_k, min_p, repetition_penalty...)
 _NATIVE = {"temperature", "top_p", "max_tokens", "seed", "stop", "presence_penalty", "frequency_penalty", "n"}
 
@@ -120,9 +123,20 @@ class OpenAIProvider(Provider):
 
     async def _plain(self, request: Request, start: float) -> Completion:
         native, extra = self._split_params(request.params)
-        resp = await self._client.chat.completions.create(
+        # read the body piece by piece: a body that never ends must not grow memory until --timeout
+        limit = NON_STREAMED_FACTOR * answer_cap(request.params, self.max_answer_mb)
+        body, size = [], 0
+        async with self._client.chat.completions.with_streaming_response.create(
             model=self.model, messages=request.messages, stream=False, extra_body=extra or None, **native
-        )
+        ) as raw:
+            async for piece in raw.iter_bytes():
+                size += len(piece)
+                if size > limit:  # JSON cannot be cut and still parse: this answer is lost, say why
+                    raise ProviderError(
+                        f"the answer from {self.base_url} passed {limit / 1_000_000:g} MB and was not read further; "
+                        "a non-streamed answer cannot be cut (use stream: true, or raise max_answer_mb)", "client")
+                body.append(piece)
+        resp = ChatCompletion.model_validate(json.loads(b"".join(body)))
         if not resp.choices:
             raise ProviderError(f"malformed response from {self.base_url}: no choices", "malformed")
         choice = resp.choices[0]
