@@ -1757,3 +1757,17 @@ def test_head_from_a_method_call(snake):
     code = ("def step(self):\n    if self.snake.head() in self.snake.body[1:]:\n        self.game_over = True\n"
             "    self.snake.body.insert(0, self.snake.next())")
     assert _found(_run(snake, code)[0])["self_collision"] is True
+
+
+def test_a_prose_heavy_answer_with_false_claims(snake):
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "fixtures" / "responses" / "snake_false_claims.md").read_text()
+    ex = extract(text, language_hint="python")
+    cc = claims.score(snake, ex, {"extraction": ex})[0]
+    supported = {(c["kind"], c.get("feature") or c.get("key") or c.get("name") or c.get("file"))
+                 for c in cc.details["claims"] if c["verdict"] == "supported"}
+    # only what the code does: moving cell by cell and keeping a score on screen
+    assert supported == {("feature", "grid_movement"), ("feature", "score")}
+    r = next(c for c in cc.details["claims"] if c.get("key") == "R")
+    assert "not to restart" in r["reason"]   # R adds 100 points
