@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_ranged("seed"), help="base sampling seed; sample i uses seed+i (default 0)")
     r.add_argument("--max-answer-mb", type=_ranged("max_answer_mb"),
                    help="stop reading one answer past this size and store it marked truncated "
-                        "(default 4, or max_tokens x 32 bytes when larger)")
+                        "(default: max_tokens x 32 bytes, at least 1 MB; 4 MB without max_tokens)")
     r.add_argument("--retries", type=_ranged("retries"), default=3, help="retries on connection errors, 429 and 5xx (default 3)")
 
     s = sub.add_parser("score", parents=[common, scoring], help="score pre-generated responses (JSONL)")

@@ -13,12 +13,14 @@ models:
     base_url: http://localhost:8000/v1
     api_key_env: OPENAI_API_KEY    # the key is read from this variable, never stored
     stream: true                   # default; false sends non-streaming requests
+    max_answer_mb: 2               # stop reading one answer here (default: max_tokens x 32 B, min 1 MB; else 4 MB)
 run:                               # defaults for `evalkit run` flags
   suites: [snake]
   samples: 1
   concurrency: 4
   timeout: 600
   seed: 0
+  max_answer_mb: 4
   suites_dir: [my_suites]
   db: .evalkit/evalkit.db
   sandbox: auto

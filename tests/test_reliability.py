@@ -181,6 +181,7 @@ def test_answer_cap_default_follows_max_tokens():
 
     assert answer_cap({}) == 4_000_000
     assert answer_cap({"max_tokens": 1_000_000}) == 32_000_000
+    assert answer_cap({"num_predict": 4096}) == 1_000_000  # a server ignoring max_tokens is cut at 1 MB
     assert answer_cap({"max_tokens": 100}, max_answer_mb=0.25) == 250_000
 
 

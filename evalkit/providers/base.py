@@ -29,19 +29,22 @@ class Request:
     sample: int = 0
 
 
-DEFAULT_ANSWER_MB = 4.0   # one answer's cap when neither the config nor max_tokens says more
+DEFAULT_ANSWER_MB = 4.0   # one answer's cap when neither the config nor max_tokens says
+MIN_ANSWER_MB = 1.0       # the cap max_tokens can set is never below this
 BYTES_PER_TOKEN = 32      # generous: a token is rarely more than a few bytes of UTF-8
 
 
 def answer_cap(params: dict, max_answer_mb: float | None = None) -> int:
     """Bytes of one answer (text + thinking) evalkit reads before it stops: the configured
-    max_answer_mb, else 4 MB or max_tokens x 32 bytes when that is larger. A server that streams
-    forever then costs a bounded amount of memory, and the answer is stored marked truncated."""
+    max_answer_mb; else max_tokens x 32 bytes (at least 1 MB) when the request sets max_tokens,
+    which a server that ignores it would pass; else 4 MB. A server that streams forever then costs
+    a bounded amount of memory, and the answer is stored marked truncated."""
     if max_answer_mb is not None:
         return int(max_answer_mb * 1_000_000)
     tokens = params.get("max_tokens") or params.get("num_predict")
-    by_tokens = tokens * BYTES_PER_TOKEN if isinstance(tokens, int) and not isinstance(tokens, bool) else 0
-    return max(int(DEFAULT_ANSWER_MB * 1_000_000), by_tokens)
+    if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens > 0:
+        return max(int(MIN_ANSWER_MB * 1_000_000), tokens * BYTES_PER_TOKEN)
+    return int(DEFAULT_ANSWER_MB * 1_000_000)
 
 
 def truncated_reason(cap: int) -> str:
