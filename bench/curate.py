@@ -42,7 +42,7 @@ def word(rng):
 
 def code(rng, lines: int) -> str:
     name, a, b = word(rng), word(rng), word(rng)
-    out = [f"def {name}({a}, {b}):", f'    """{" ".join(word(rng) for _ in range(8))}."""', f"    total = 0"]
+    out = [f"def {name}({a}, {b}):", f'    """{" ".join(word(rng) for _ in range(8))}."""', "    total = 0"]
     prev = a
     for _ in range(max(lines - 4, 1)):
         v = word(rng)
