@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .errors import EvalkitError
 from .ranges import RANGES, in_range
+from .safetext import cleaned
 
 DEFAULT_SUITES = "snake,seed"
 REF_HELP = ("MODEL of the run, or RUN:MODEL for a model of another run (a run id in the store or a report "
@@ -210,7 +211,7 @@ def _finish(store, run_id: str, suites, args, config, out: str | None) -> int:
     comparison = run_comparison(store, run_id, args.baseline, args.candidate)  # once, for files and terminal
     write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate, comparison=comparison)
     _print_summary(store, run_id, args.baseline, args.candidate, comparison)
-    print(f"report: {out_dir / 'index.html'}")
+    print(f"report: {cleaned(str(out_dir / 'index.html'))}")
     if problems:  # the report shows them as not judged; the gate must not pass on a broken sandbox
         raise EvalkitError(f"{len(problems)} response(s) could not be scored: {problems[0]}")
     if args.gate:
@@ -288,7 +289,7 @@ def cmd_score(args) -> int:
     names = args.suite or config.run.get("suites") or _csv(DEFAULT_SUITES)
     store = _open_store(args, config)
     run_id = pipeline.import_responses(store, args.responses, names, models=args.models, suites_dirs=dirs)
-    print(f"run {run_id}: imported {args.responses}")
+    print(f"run {run_id}: imported {cleaned(args.responses)}")  # a name that is not UTF-8 is shown, not fatal
     return _finish(store, run_id, load_suites(names, dirs), args, config, args.out)
 
 
@@ -315,7 +316,7 @@ def cmd_report(args) -> int:
     run_id = _resolve_run(store, args.run)
     out_dir = Path(args.out or Path("reports") / run_id)
     write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate)
-    print(f"report: {out_dir / 'index.html'}")
+    print(f"report: {cleaned(str(out_dir / 'index.html'))}")
     return 0
 
 

@@ -23,6 +23,7 @@ from .config import Config, ModelSpec
 from .errors import EvalkitError
 from .generate import GenerationResult, GenerationSettings, build_providers, generate, preflight
 from .providers.replay import iter_jsonl
+from .safetext import cleaned
 from .store import Store
 from .suites import Suite, Task, load_suites
 
@@ -122,9 +123,10 @@ def import_responses(store: Store, path: str | Path, suite_names: Iterable[str],
         raise EvalkitError(f"{path}: task ids {', '.join(sorted(unknown)[:5])} are not in suite(s) "
                            f"{', '.join(s.name for s in suites)}; pass the right --suite")
     run_id = run_id or new_run_id()
-    store.create_run(run_id, evalkit_version=__version__, config={"responses": str(path)},
+    shown = cleaned(str(path))  # a file name that is not UTF-8 (surrogate-escaped bytes) must not break the reports
+    store.create_run(run_id, evalkit_version=__version__, config={"responses": shown},
                      suites=suites_info(suites),
-                     models={m: {"provider": "replay", "model": m, "base_url": None, "source": str(path)}
+                     models={m: {"provider": "replay", "model": m, "base_url": None, "source": shown}
                              for m in order})
     with marked_on_failure(store, run_id):
         _import_records(store, run_id, path, order, tasks)

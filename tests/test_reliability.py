@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -52,6 +53,15 @@ def test_lone_surrogate_in_a_responses_file_is_stored_and_shown(workdir, cli):
     assert text == "x \ufffd y"
     assert "1 character(s) UTF-8 cannot hold (lone surrogates) replaced by U+FFFD" in finish
     assert "replaced by U+FFFD" in (workdir / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_responses_file_whose_name_is_not_utf8_is_scored(workdir, cli):
+    name = os.fsdecode(b"bad\xffname.jsonl")  # the bytes arrive as a lone surrogate in the str
+    (workdir / name).write_text('{"model":"a","task_id":"snake","sample":0,"response":"x"}\n')
+    res = cli("score", "--responses", name, "--suite", "snake", "--no-exec", "--no-progress",
+              "--db", "db.sqlite", "--out", "out")
+    assert res.code == 0, res
+    assert json.loads((workdir / "out" / "results.json").read_text(encoding="utf-8"))
 
 
 def test_lone_surrogates_from_a_server_are_stored_once_and_never_resent(server, workdir, cli):
