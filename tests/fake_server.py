@@ -235,6 +235,10 @@ class FakeModelServer:
                 stats = {"prompt_eval_count": 42, "eval_count": max(1, len(text) // 4), "total_duration": 1000,
                          "eval_duration": 500, "load_duration": 1, "prompt_eval_duration": 1}
                 ts = "2026-11-28T00:00:00Z"
+                if not body.get("stream", True) and fault == "endless":  # one JSON body that never ends
+                    self._start_stream("application/json")
+                    self._chunk(b'{"model": "m", "message": {"role": "assistant", "content": "')
+                    return self._endless(lambda piece: piece.replace("\n", "\\n").encode())
                 if not body.get("stream", True):
                     msg = {"role": "assistant", "content": text}
                     if thinking:

@@ -175,11 +175,13 @@ def test_an_endless_answer_is_cut_at_the_cap_and_stored_marked_truncated(server,
     assert "truncated" in (workdir / "out" / "index.html").read_text()
 
 
-def test_an_endless_non_streamed_body_is_not_read_past_its_limit(server, workdir, cli):
+@pytest.mark.parametrize("model", ["base", "tuned"])
+def test_an_endless_non_streamed_body_is_not_read_past_its_limit(server, workdir, cli, model):
     write_config(workdir / "evalkit.yaml", server,
+                 base={"provider": "ollama", "model": "qwen3-vl:8b", "base_url": server.url, "stream": False},
                  tuned={"provider": "openai", "model": "tuned", "base_url": server.url + "/v1", "stream": False})
     server.faults = ["endless"]
-    res = cli(*run_args("--max-answer-mb", "0.25", "--samples", "1", "--out", "out", models="tuned"))
+    res = cli(*run_args("--max-answer-mb", "0.25", "--samples", "1", "--out", "out", models=model))
     assert res.code == 0, res  # the other task's answer is scored; this one is an error row that says why
     (error,), = db_rows(workdir / "db.sqlite", "SELECT error FROM responses WHERE error IS NOT NULL")
     assert "passed 2 MB and was not read further" in error and "stream: true" in error

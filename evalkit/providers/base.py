@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+import contextvars
 from dataclasses import dataclass, field
+
+import httpx
 
 from ..redact import redact_url, scrub
 
@@ -71,6 +74,46 @@ class AnswerBuffer:
                 self.full = True
             self.size += size
             into.append(value)
+
+
+NON_STREAMED_FACTOR = 8  # a non-streamed body may hold the answer cap x this (JSON escapes, framing)
+BODY_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar("evalkit_body_limit", default=None)
+
+
+class CappedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that stops reading a response body past BODY_LIMIT (set per request, in
+    the request's own task): a non-streamed answer that never ends cannot grow memory."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None):
+        self._inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        limit = BODY_LIMIT.get()
+        if limit is not None:
+            response.stream = _CappedStream(response.stream, limit, str(request.url.copy_with(query=None)))
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _CappedStream(httpx.AsyncByteStream):
+    def __init__(self, inner, limit: int, url: str):
+        self._inner, self._limit, self._url = inner, limit, url
+
+    async def __aiter__(self):
+        size = 0
+        async for chunk in self._inner:
+            size += len(chunk)
+            if size > self._limit:
+                raise ProviderError(
+                    f"the answer from {redact_url(self._url)} passed {self._limit / 1_000_000:g} MB and was not read "
+                    "further; a non-streamed answer cannot be cut (use stream: true, or raise max_answer_mb)", "client")
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 class ProviderError(Exception):

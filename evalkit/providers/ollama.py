@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 import httpx
 import ollama
 
-from .base import (AnswerBuffer, Completion, EndpointInfo, Provider, ProviderError, Request, answer_cap,
-                   truncated_reason)
+from .base import (BODY_LIMIT, NON_STREAMED_FACTOR, AnswerBuffer, CappedTransport, Completion, EndpointInfo,
+                   Provider, ProviderError, Request, answer_cap, truncated_reason)
 
 DEFAULT_URL = "http://localhost:11434"
 
@@ -88,7 +88,7 @@ class OllamaProvider(Provider):
                          max_answer_mb=max_answer_mb)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
         self._client = ollama.AsyncClient(host=_plain_host(self._url), timeout=timeout, headers=headers,
-                                          **_credentials(self._url))
+                                          transport=CappedTransport(), **_credentials(self._url))
 
     def unreachable_hint(self) -> str:
         return f"cannot reach Ollama at {self.base_url}: is `ollama serve` running? (set base_url or OLLAMA_HOST)"
@@ -129,6 +129,8 @@ class OllamaProvider(Provider):
         start = time.perf_counter()
         try:
             if not self.stream:
+                # one body, read whole by the client: stop it at 8x the answer cap (it cannot be cut and parse)
+                BODY_LIMIT.set(NON_STREAMED_FACTOR * answer_cap(request.params, self.max_answer_mb))
                 resp = await self._client.chat(model=self.model, messages=request.messages, options=options,
                                                think=think, stream=False)
                 return Completion(

@@ -11,11 +11,10 @@ import httpx
 import openai
 from openai.types.chat import ChatCompletion
 
-from .base import (AnswerBuffer, Completion, EndpointInfo, Provider, ProviderError, Request, answer_cap,
-                   truncated_reason)
+from .base import (NON_STREAMED_FACTOR, AnswerBuffer, Completion, EndpointInfo, Provider, ProviderError, Request,
+                   answer_cap, truncated_reason)
 
 DEFAULT_URL = "http://localhost:8000/v1"
-NON_STREAMED_FACTOR = 8  # a non-streamed body may hold the answer cap x this (JSON escapes, framing)
 # OpenAI's own parameters; anything else goes in extra_body (top_k, min_p, repetition_penalty...)
 _NATIVE = {"temperature", "top_p", "max_tokens", "seed", "stop", "presence_penalty", "frequency_penalty", "n"}
 
