@@ -1771,3 +1771,33 @@ def test_a_prose_heavy_answer_with_false_claims(snake):
     assert supported == {("feature", "grid_movement"), ("feature", "score")}
     r = next(c for c in cc.details["claims"] if c.get("key") == "R")
     assert "not to restart" in r["reason"]   # R adds 100 points
+
+
+PAUSE_ON_P = """
+import pygame
+pygame.init()
+screen = pygame.display.set_mode((200, 200))
+paused = False
+running = True
+while running:
+    for event in pygame.event.get():
+        if event.type == pygame.QUIT:
+            running = False
+        elif event.type == pygame.KEYDOWN and event.key == pygame.K_p:
+            paused = not paused
+    if not paused:
+        pygame.display.flip()
+"""
+
+
+@pytest.mark.parametrize("prose", [
+    "I didn't include a pause key, to keep the controls minimal.",
+    "There wasn’t room for a pause key in this version.",   # typographic apostrophe
+    "It hasn't got a pause feature.",
+])
+def test_past_tense_negations_are_absence_claims(snake, prose):
+    """'I didn't include a pause key' claims the game cannot pause: false when P pauses."""
+    _, cc = _run(snake, PAUSE_ON_P, prose)
+    pause = next(c for c in cc.details["claims"] if c.get("feature") == "pause")
+    assert pause.get("negated") is True
+    assert pause["verdict"] != "supported"

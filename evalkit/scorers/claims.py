@@ -111,8 +111,9 @@ _DISCLAIMER = re.compile(r"(?i)\b(not (yet )?(included|implemented|part of)|left
                          r"I (can|could|'ll|will) (easily )?(add|extend|implement)|if you want (them|it|those)|"
                          r"would (need|have to|require)|not (yet )?(supported|there))\b")
 # a negation right before the feature's mention ("you can't die by hitting a wall", "no pause")
-_NEGATION = re.compile(r"(?i)\b(no|not|never|can'?t|cannot|won'?t|doesn'?t|don'?t|isn'?t|aren'?t|without)\b[^,;:.]{0,40}$")
-_IMPERATIVE = re.compile(r"(?i)^\W*(don'?t|do not|never|avoid|try not to)\b")
+_NEGATION = re.compile(r"(?i)\b(no|not|never|can['’]?t|cannot|won['’]?t|doesn['’]?t|don['’]?t|didn['’]?t|isn['’]?t|"
+                       r"aren['’]?t|wasn['’]?t|weren['’]?t|hasn['’]?t|haven['’]?t|without)\b[^,;:.]{0,40}$")
+_IMPERATIVE = re.compile(r"(?i)^\W*(don['’]?t|do not|never|avoid|try not to)\b")
 
 
 def _negated_before(s: str, pos: int) -> bool:
