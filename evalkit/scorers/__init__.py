@@ -11,7 +11,7 @@ from ..extract import extract
 from ..suites import Task
 from .base import Score
 
-SCORER_VERSION = "2"
+SCORER_VERSION = "3"  # 3: deterministic execution, outcome reasons, probes, data-flow rubric checks, multi-file
 
 
 def score_response(
