@@ -327,3 +327,22 @@ def test_exec_runs_solutions_against_the_dataset_tests(tmp_path):
     assert set(kept) == {"apps:0", "mbpp:0"} and kept["apps:0"]["tests_pass"] == 1.0
     (drop,) = _jsonl(tmp_path / "o" / "dropped.jsonl")
     assert drop["id"] == "apps:1" and drop["reason"] == "rule: tests_pass >= 1" and drop["detail"] == "tests_pass=0"
+
+
+def test_folder_of_shards_is_one_source(tmp_path):
+    import gzip
+
+    folder = tmp_path / "CodeAlpaca"
+    folder.mkdir()
+    rows = [{"instruction": f"Write f{i}", "input": "", "output": f"```python\ndef f{i}(x):\n    return x + {i}\n```"}
+            for i in range(4)]
+    with gzip.open(folder / "part-0.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write("\n".join(json.dumps(r) for r in rows[:2]) + "\n")
+    with open(folder / "part-1.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["instruction", "input", "output"])
+        w.writeheader()
+        w.writerows(rows[2:])
+    assert curate(folder, "--out", tmp_path / "o", "--format", "alpaca") == 0
+    kept = [k["id"] for k in _jsonl(tmp_path / "o" / "kept.jsonl")]
+    assert kept == ["CodeAlpaca:0", "CodeAlpaca:1", "CodeAlpaca:2", "CodeAlpaca:3"]
+    assert sorted(r["instruction"] for r in _jsonl(tmp_path / "o" / "train.jsonl")) == [f"Write f{i}" for i in range(4)]
