@@ -165,8 +165,19 @@ def _parse_quality(language: str, code: str) -> float:
     return bad / total
 
 
+DETECT_SAMPLE = 32_000  # characters: a language shows itself early, and some grammars are slow on junk
+
+
 def detect_language(code: str, hint: str | None = None) -> str | None:
-    """Best tree-sitter parse, trying ``hint`` first; None when nothing parses reasonably."""
+    """Best tree-sitter parse, trying ``hint`` first; None when nothing parses reasonably.
+
+    Text with NUL bytes is no source file in any supported language (Python refuses it); only the
+    first DETECT_SAMPLE characters (whole lines) are parsed, so a huge block costs what a large one does."""
+    if "\x00" in code:
+        return None
+    if len(code) > DETECT_SAMPLE:
+        cut = code.rfind("\n", 0, DETECT_SAMPLE)
+        code = code[:cut if cut > 0 else DETECT_SAMPLE]
     order = [hint] if treesitter.supported(hint) else []
     order += [lang for lang in treesitter.DETECT_ORDER if lang != hint]
     best, best_q = None, 1.0

@@ -213,3 +213,14 @@ def test_main_block_prefers_definitions_over_usage_examples():
     text = "```python\ndef helper():\n    pass\n\n\n\nx = 1\n```\n```python\ndef move(x):\n    return x\n```"
     ex = extract(text, language_hint="python", entry_point="move")
     assert ex.main_index == 1 and ex.main_reason == "python block defining move"
+
+
+def test_text_with_nul_bytes_is_no_source_and_costs_little():
+    """NUL is no source text (Python refuses it), and detection parses a bounded sample: a 1 MB
+    answer full of NULs used to spend minutes in tree-sitter's bash grammar."""
+    from evalkit.extract import detect_language
+
+    assert detect_language("x = 1\x00\n") is None
+    assert detect_language("def f():\n    return 1\n" * 20_000, "python") == "python"  # sampled, same answer
+    ex = extract("x = 1  # note\x00\n" * 50_000, language_hint="python")
+    assert ex.blocks == []
