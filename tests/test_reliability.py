@@ -306,6 +306,9 @@ def test_only_failed_runs_are_listed_as_failed_not_reported_empty(server, workdi
     res = cli("report", "--db", "db.sqlite")
     one_line_exit_2(res)
     assert "no run with results" in res.err and "(failed, 0 of 2 responses)" in res.err
+    gate = cli("gate", "--baseline", "tuned", "--candidate", "tuned", "--db", "db.sqlite")
+    one_line_exit_2(gate)
+    assert "no run with results" in gate.err and "(failed, 0 of 2 responses)" in gate.err
 
 
 def test_an_unreachable_endpoint_leaves_a_failed_run_that_is_not_the_default(server, workdir, cli):
