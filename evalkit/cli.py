@@ -296,12 +296,9 @@ def cmd_score(args) -> int:
 def _resolve_run(store, run: str | None) -> str:
     run_id = run or store.latest_run_id()
     if run_id is None:
-        runs = store.run_list(3)
-        if runs:  # only failed or empty runs: say so rather than render an empty report
-            listed = ", ".join(f"{r['id']} ({r['status']}, {r['ok']} of {r['responses']} responses)" for r in runs)
-            raise EvalkitError(f"no run with results in {store.path} (latest: {listed}); "
-                               "rerun the failed command, or pass a run id")
-        raise EvalkitError(f"no runs in {store.path}; start one with `evalkit run` (or pass --db)")
+        from .crossrun import no_default_run
+
+        raise no_default_run(store, "pass a run id or --db PATH")
     if store.get_run(run_id) is None:
         raise EvalkitError(f"run {run_id!r} not found in {store.path} (the latest is {store.latest_run_id()}); "
                            "pass a run id from there or --db PATH")

@@ -74,13 +74,19 @@ def open_source(store, run: str | None) -> Source:
                            "with results.json")
     run_id = run or store.latest_run_id()
     if run_id is None:
-        runs = store.run_list(3)
-        if runs:  # only failed or empty runs: name them rather than say there are none
-            listed = ", ".join(f"{r['id']} ({r['status']}, {r['ok']} of {r['responses']} responses)" for r in runs)
-            raise EvalkitError(f"no run with results in {store.path} (latest: {listed}); "
-                               "rerun the failed command, or pass --run RUN_ID or a report folder")
-        raise EvalkitError(f"no runs in {store.path}; run `evalkit run` first or pass --run FOLDER")
+        raise no_default_run(store, "pass --run RUN_ID or a report folder")
     return store_source(store, run_id)
+
+
+def no_default_run(store, hint: str) -> EvalkitError:
+    """The error when the store has no run with results: failed or empty runs are named, so the
+    user sees why (they are never the default of report and gate)."""
+    runs = store.run_list(3)
+    if runs:
+        listed = ", ".join(f"{r['id']} ({r['status']}, {r['ok']} of {r['responses']} responses)" for r in runs)
+        return EvalkitError(f"no run with results in {store.path} (latest: {listed}); "
+                            f"rerun the failed command, or {hint}")
+    return EvalkitError(f"no runs in {store.path}; start one with `evalkit run` (or {hint})")
 
 
 def folder_source(folder: Path) -> Source:
