@@ -121,7 +121,7 @@ def curate(inputs: list[str], out: str | Path, *, rules_path=None, fmt: str = "o
                     m = r.get("metrics")
                     stats.seen(ex.source, m)
                     if m is None:
-                        drop(ex.id, ex.source, "unusable row", r["problem"])
+                        drop(ex.id, ex.source, r.get("reason", "unusable row"), r["problem"])
                         continue
                     hits = r["hits"]
                     if hits:

@@ -151,9 +151,13 @@ def score_batch(batch: list[Example], settings: Settings) -> list[dict]:
         if ex.problem:
             out.append({"problem": ex.problem})
             continue
-        m, evidence = metrics_of(ex, settings.language)
-        if settings.execute:
-            m["tests_pass"], evidence["tests"] = run_tests(ex, settings)
+        try:
+            m, evidence = metrics_of(ex, settings.language)
+            if settings.execute:
+                m["tests_pass"], evidence["tests"] = run_tests(ex, settings)
+        except Exception as exc:  # noqa: BLE001 - one odd example must not stop a 100k-row run
+            out.append({"problem": f"{type(exc).__name__}: {exc}"[:300], "reason": "scoring failed"})
+            continue
         hits = index.hits(ex.prompt, "prompt", settings.decon_threshold) + \
             index.hits(ex.response, "answer", settings.decon_threshold)
         out.append({"metrics": m, "evidence": evidence, "exact": exact_key(ex), "hits": hits,
