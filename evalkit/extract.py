@@ -78,6 +78,7 @@ class Extraction:
     main_reason: str = ""          # why that block was chosen (shown in the report)
     files: dict[str, int] = field(default_factory=dict)  # named file -> block index (the program's files)
     run_name: str | None = None    # the file the answer says to run, when the main block has no name
+    run_as_module: bool = False    # the entry runs as `python -m pkg.mod` (a file inside a package folder)
     requirements: list[str] = field(default_factory=list)  # lines of a requirements.txt block (noted only)
 
     @property
@@ -332,10 +333,10 @@ def extract(text: str, thinking: str | None = None, language_hint: str | None = 
     _name_blocks(blocks, [(r[0], r[2]) for r in raw], lines, taken)
 
     prose = "\n".join(ln for k, ln in enumerate(lines) if not taken[k])
-    files = _files(blocks)
-    main_index, reason = _choose_main(blocks, hint, entry_point)
     commands = [prose] + [b.code for b in blocks if b.language in ("bash", "text", None) and not b.filename]
-    run = filenames.run_target(commands)
+    run, run_as_module = filenames.run_command(commands)
+    files = _files(blocks, run if run_as_module else None)
+    main_index, reason = _choose_main(blocks, hint, entry_point)
     main_index, reason = _choose_entry(blocks, files, hint, run, main_index, reason)
     main = blocks[main_index] if main_index is not None else None
     requirements = []
@@ -347,7 +348,19 @@ def extract(text: str, thinking: str | None = None, language_hint: str | None = 
         and filenames.extension(run) in filenames.PYTHON_EXTS else None
     return Extraction(blocks=blocks, prose=prose, thinking="\n\n".join(thoughts),
                       main_index=main_index, main_reason=reason, files=files, run_name=run_name,
-                      requirements=requirements)
+                      requirements=requirements,
+                      run_as_module=_runs_as_module(main, run, run_as_module, hint))
+
+
+def _runs_as_module(main: CodeBlock | None, run: str | None, run_as_module: bool, hint: str | None) -> bool:
+    """Does the entry file run as ``python -m pkg.mod``? When the answer says so, or when it sits in
+    a package folder and imports its neighbours relatively (``from .game import play``), which only
+    works that way -- unless the answer says to run it as a plain file."""
+    if main is None or not main.filename or "/" not in main.filename or hint != "python":
+        return False
+    if run == main.filename:
+        return run_as_module
+    return filenames.has_relative_import(main.code)
 
 
 _TREE_LINE = re.compile(r"^[\s│├└─|`'+\\-]*[\w.-]+/?\s*(?:(?:#|//|<-|←|-{1,2}\s).*)?$")
@@ -390,9 +403,10 @@ def _name_blocks(blocks: list[CodeBlock], starts: list[tuple[int, str]], lines: 
             b.language, b.detected = want or "text", False
 
 
-def _files(blocks: list[CodeBlock]) -> dict[str, int]:
+def _files(blocks: list[CodeBlock], module_run: str | None = None) -> dict[str, int]:
     """Named file -> block; a later block of the same name replaces an earlier one (the revised
-    version) unless it is under half its size (a snippet to add to it)."""
+    version) unless it is under half its size (a snippet to add to it). ``module_run``: the file
+    the answer runs with ``python -m`` (its folder is then a package, run from the folder above)."""
     files: dict[str, int] = {}
     for i, b in enumerate(blocks):
         if not b.filename or not b.code.strip():
@@ -404,12 +418,27 @@ def _files(blocks: list[CodeBlock]) -> dict[str, int]:
     # runs from: drop it, so the files import each other as they would there
     names = list(files)
     tops = {n.split("/", 1)[0] for n in names}
-    if len(tops) == 1 and len(names) >= 2 and all("/" in n for n in names):
+    if len(tops) == 1 and len(names) >= 2 and all("/" in n for n in names) \
+            and not _is_package(tops.copy().pop(), [blocks[i] for i in files.values()], module_run):
         top = tops.pop() + "/"
         files = {n[len(top):]: i for n, i in files.items()}
         for n, i in files.items():
             blocks[i].filename = n
     return files
+
+
+def _is_package(top: str, members: list[CodeBlock], module_run: str | None) -> bool:
+    """Is the shared top folder a package the program needs by name? It is when the answer runs a
+    file in it with ``python -m top.mod``, or its files import each other relatively
+    (``from .game import``) or through the folder (``from top.game import``, ``import top.x``)."""
+    if module_run and module_run.startswith(top + "/"):
+        return True
+    for b in members:
+        if b.language != "python":
+            continue
+        if filenames.has_relative_import(b.code) or top in filenames.imported_modules(b.code):
+            return True
+    return False
 
 
 def _is_test_file(name: str) -> bool:

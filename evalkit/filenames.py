@@ -171,13 +171,27 @@ def from_prose(before: list[str]) -> str | None:
 
 def run_target(texts: list[str]) -> str | None:
     """The file the answer says to run (``python main.py``, ``python -m game``), last mention wins."""
-    found = None
+    return run_command(texts)[0]
+
+
+def run_command(texts: list[str]) -> tuple[str | None, bool]:
+    """(the file the answer says to run, whether it runs it as a module: ``python -m pkg.cli``),
+    the last mention in the text winning."""
+    found, as_module = None, False
     for text in texts:
-        for m in _RUN.finditer(text):
-            found = safe_name(m.group(1))
-        for m in _RUN_MODULE.finditer(text):
-            found = safe_name(m.group(1).replace(".", "/") + ".py")
-    return found
+        hits = [(m.start(), safe_name(m.group(1)), False) for m in _RUN.finditer(text)]
+        hits += [(m.start(), safe_name(m.group(1).replace(".", "/") + ".py"), True) for m in _RUN_MODULE.finditer(text)]
+        if hits:
+            _, found, as_module = max(hits, key=lambda h: h[0])
+    return found, as_module and found is not None
+
+
+_RELATIVE_IMPORT = re.compile(r"^\s*from\s+\.+[\w.]*\s+import\b", re.M)
+
+
+def has_relative_import(code: str) -> bool:
+    """``from .game import play`` / ``from . import config``: the file belongs to a package."""
+    return _RELATIVE_IMPORT.search(code) is not None
 
 
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.M)

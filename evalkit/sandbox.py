@@ -467,6 +467,7 @@ class Job:
     argv: tuple[str, ...] = ()
     run_name: str = "__main__"          # tests run under another name so `if __name__ == "__main__"` stays off
     test: str | None = None             # a test snippet run after the program, in its namespace
+    as_module: bool = False             # run the entry (pkg/mod.py) as `python -m pkg.mod`: from the work folder, in its package
 
     def payload(self, limits: Limits, workdir: str, tmpdir: str, isolation: str) -> dict:
         env = base_env(workdir, tmpdir)
@@ -485,7 +486,7 @@ class Job:
             "source": self.source, "filename": self.filename, "files": dict(self.files),
             "timeout": self.timeout, "game": self.game, "terminal": self.terminal, "seed": self.seed,
             "argv": list(self.argv),
-            "run_name": self.run_name, "test": self.test, "env": env, "limits": rl, "max_output": limits.output_bytes,
+            "run_name": self.run_name, "test": self.test, "as_module": self.as_module, "env": env, "limits": rl, "max_output": limits.output_bytes,
             "max_procs": lim.processes or None,
             "idle_limit": IDLE_LIMIT if self.game is not None else None,
         }

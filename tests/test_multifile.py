@@ -125,6 +125,43 @@ def test_a_shared_project_folder_is_the_folder_the_program_runs_from():
     assert set(ex.files) == {"config.py", "main.py"} and ex.main.filename == "main.py"
 
 
+def package_answer(run: str) -> str:
+    """A terminal tool split into a package whose files import each other relatively, and the
+    command the answer gives to run it (the way Warp/Codex-style answers lay out a CLI)."""
+    return ("### tools/__init__.py\n```python\nfrom .core import greet\n```\n\n"
+            "### tools/core.py\n```python\ndef greet(name):\n    return 'hello ' + name\n```\n\n"
+            "### tools/cli.py\n```python\nfrom .core import greet\nfrom . import greet as again\n\n"
+            "def main():\n    print(greet('world'), again is greet)\n\n"
+            "if __name__ == '__main__':\n    main()\n```\n\n"
+            f"Run it from the folder above `tools/`:\n\n```bash\n{run}\n```\n")
+
+
+def test_a_package_run_with_python_dash_m_keeps_its_folder_and_runs_as_a_module():
+    ex = extract(package_answer("python -m tools.cli"), language_hint="python")
+    assert set(ex.files) == {"tools/__init__.py", "tools/core.py", "tools/cli.py"}  # not flattened
+    assert ex.main.filename == "tools/cli.py" and ex.run_as_module
+    task = load_suites(["snake"])[0].tasks[0]
+    task = type(task)(id="cli", suite="t", prompt="", language="python")
+    from evalkit.scorers import execution
+
+    scores, art = execution.run(task, ex)
+    d = metrics(scores)["runs_ok"].details
+    assert metrics(scores)["runs_ok"].value == 1.0, d["reason"]
+    assert d["stdout"].strip() == "hello world True" and d["run_as"] == "python -m tools.cli"
+
+
+def test_a_package_file_run_as_a_plain_file_fails_its_relative_import_as_python_would():
+    ex = extract(package_answer("python tools/cli.py"), language_hint="python")
+    assert ex.main.filename == "tools/cli.py" and not ex.run_as_module
+    task = type(load_suites(["snake"])[0].tasks[0])(id="cli", suite="t", prompt="", language="python")
+    from evalkit.scorers import execution
+
+    scores, _ = execution.run(task, ex)
+    d = metrics(scores)["runs_ok"].details
+    assert metrics(scores)["runs_ok"].value == 0.0 and d["exception_type"] == "ImportError"
+    assert "relative import" in d["exception_message"]
+
+
 def test_requirements_are_noted_and_the_revised_file_replaces_the_first():
     text = ("**requirements.txt**\n```\npygame==2.5.2\n```\n**game.py**\n```python\nx = 1\n```\n"
             "Updated **game.py**:\n```python\nx = 2\ny = 3\n```\n")

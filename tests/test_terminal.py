@@ -197,6 +197,25 @@ def test_select_on_stdin_waits_in_virtual_time():
     assert seen[0][1] == 0.6 and seen[3][1] == 1.2
 
 
+def test_press_enter_to_start_reads_the_scripted_keys_up_to_return_then_curses_runs():
+    # input() on a real terminal reads the pty itself; the feed must give it the scripted line
+    src = ("import curses, time\n"
+           "line = input('Press Enter to start...')\n"
+           "started = time.monotonic()\n"
+           "def main(scr):\n"
+           "    scr.timeout(100)\n"
+           "    while scr.getch() != ord('q'):\n"
+           "        scr.addstr(0, 0, 'running')\n"
+           "curses.wrapper(main)\n"
+           "import sys; print(repr(line), round(started - 1000.0, 1), file=sys.stderr)\n")
+    m, art = run_task(src)
+    ex = art["execution"]
+    assert m["runs_ok"].value == 1.0, ex["reason"]
+    assert ex["duration"] < 5  # the wait for Return is virtual time, not a hang
+    line, started = ex["stderr"].strip().splitlines()[-1].rsplit(" ", 1)
+    assert line == repr("\x1b[A\x1b[Dpp ") and float(started) == 7.2  # arrows, P, P, space, then Return
+
+
 def test_a_curses_input_thread_gets_each_key_at_its_time_in_the_same_frame():
     src = ("import curses, sys, threading, time\n"
            "got, lock = [], threading.Lock()\n"

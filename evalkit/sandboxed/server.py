@@ -328,7 +328,10 @@ def _child(job: dict, cfg: dict, fds: tuple[int, int, int], tty: int | None = No
     path = os.path.join(cfg["workdir"], filename)
     sys.argv = [path, *map(str, job.get("argv") or ())]
     here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [os.path.dirname(path)] + [p for p in sys.path if p != here]  # as `python FILE` does
+    # `python -m pkg.mod` runs from the work folder with the package imported first; `python FILE`
+    # puts the file's own folder first on sys.path
+    package = os.path.dirname(filename).replace("/", ".") if job.get("as_module") else ""
+    sys.path[:] = [cfg["workdir"] if package else os.path.dirname(path)] + [p for p in sys.path if p != here]
     _seed_random(job.get("seed"))
     _install_exit_builtins()
 
@@ -386,10 +389,14 @@ def _child(job: dict, cfg: dict, fds: tuple[int, int, int], tty: int | None = No
     main = types.ModuleType(run_name)
     main.__file__ = path
     main.__builtins__ = builtins
+    if package:
+        main.__package__ = package  # its relative imports resolve in the package
     sys.modules[run_name] = main
     stages = [("program", code, path)] + ([("test", test_code, "<test>")] if test_code is not None else [])
     for stage, obj, where in stages:
         try:
+            if package and stage == "program":
+                __import__(package)  # as runpy does before running pkg.mod as __main__
             exec(obj, main.__dict__)
             if stage == stages[-1][0] and "threading" in sys.modules:
                 sys.modules["threading"]._shutdown()  # wait for non-daemon threads as a normal exit would

@@ -219,6 +219,21 @@ def install(cfg: dict, report) -> object:
     sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.BufferedReader(_Raw(), 1), encoding="utf-8",
                                                  errors="replace", newline="")
 
+    def line_input(prompt=""):
+        """``input()`` on a terminal reads the pty itself (readline), past the feed: read the line
+        from the feed instead ("Press Enter to start" gets the scripted keys up to Return)."""
+        if prompt:
+            sys.stdout.write(str(prompt))
+            sys.stdout.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError("EOF when reading a line")
+        return line[:-1] if line.endswith("\n") else line
+
+    import builtins
+
+    builtins.input = line_input
+
     # ---- time
     def vtime():
         st["vt"] += 1e-6  # busy-waits on the clock still make progress

@@ -121,16 +121,17 @@ def _needs_display(out: Outcome) -> bool:
 
 
 def program_job(source: str, *, interactive: bool, filename: str = "main.py",
-                files: tuple[tuple[str, str], ...] = ()) -> Job:
+                files: tuple[tuple[str, str], ...] = (), as_module: bool = False) -> Job:
     """A program's main run, set up the one way scoring and ``evalkit exec`` share: a pygame
     program of an interactive task is a game (virtual time, scripted keys), a curses program gets
-    a pseudo-terminal, anything else runs as a plain program."""
+    a pseudo-terminal, anything else runs as a plain program. ``as_module``: the entry file (in a
+    package folder) runs as ``python -m pkg.mod`` would."""
     everything = source + "".join("\n" + code for name, code in files if name.endswith((".py", ".pyw")))
     game = interactive and "pygame" in everything
     # a curses or raw-terminal program gets a pseudo-terminal (a pygame game stays a game)
     terminal = not game and _USES_TERMINAL.search(everything) is not None
     return Job(
-        source=source, filename=filename, files=files, interactive=interactive or terminal,
+        source=source, filename=filename, files=files, interactive=interactive or terminal, as_module=as_module,
         timeout=GAME_TIMEOUT if game or terminal else RUN_TIMEOUT,
         game=dict(DEFAULT_SCRIPT) if game else None,
         terminal=terminal_script() if terminal else None,
@@ -161,7 +162,8 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
 
     source = program_for(task, main.code)
     entry, files = program_files(ex, main_index, source)
-    main_job = program_job(source, interactive=task.interactive, filename=entry, files=files)
+    main_job = program_job(source, interactive=task.interactive, filename=entry, files=files,
+                           as_module=ex.run_as_module and main_index == ex.main_index)
     game, terminal = main_job.game is not None, main_job.terminal is not None
     if "pygame" in source + "".join(code for _, code in files):
         sandbox_env.ensure()
@@ -245,6 +247,8 @@ def _program_details(ex: Extraction, entry: str, files: tuple, out: Outcome) -> 
     if files:
         d["files"] = [entry] + [name for name, _ in files]
         d["entry_reason"] = ex.main_reason
+    if ex.run_as_module and entry == ex.entry_name and "/" in entry:
+        d["run_as"] = "python -m " + entry.rsplit(".", 1)[0].replace("/", ".")
     if out.exception_file and out.lineno:
         d["where"] = f"{out.exception_file}:{out.lineno}"
     if ex.requirements:
