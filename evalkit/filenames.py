@@ -5,8 +5,8 @@ Where a name can come from, strongest first:
 * the fence's info string: ```` ```python title="game.py" ````, ```` ```python:game.py ````,
   ```` ```python file=game.py ````, or a tag that is itself a file name (```` ```game.py ````);
 * the block's first line, when it is a comment holding only a file name: ``# game.py``,
-  ``# file: game.py``, ``// game.js``, ``<!-- index.html -->``; or a module docstring that opens
-  with the file name (``\"\"\"main.py -- entry point.``);
+  ``## game.py`` (MetaGPT), ``# file: game.py``, ``// game.js``, ``<!-- index.html -->``; or a
+  module docstring that opens with the file name (``\"\"\"main.py -- entry point.``);
 * the prose just above the fence: a line that is only a file name, however decorated
   (``**game.py**``, ``### main.py``, ``main.py:``, ``1. `config.py` (settings)``, ``File: game.py``),
   or the nearest line naming one file with a cue ("Create a file called `config.py`",
@@ -46,7 +46,7 @@ _COMPONENT = re.compile(r"[\w-][\w.-]{0,99}")
 _TAG_ATTR = re.compile(r"""(?:title|file|filename|name|path)\s*=\s*["']?([^"'\s}]+)""", re.I)
 _TAG_COLON = re.compile(r"^[\w+#-]+:(\S+)$")
 _COMMENT_NAME = re.compile(
-    r"^\s*(?:#|//|/\*|<!--|--|;)\s*(?:(?:file(?:name)?|path)\s*[:=-]\s*)?(" + NAME + r")\s*(?:\*/|-->)?\s*$", re.I)
+    r"^\s*(?:#{1,3}|//|/\*|<!--|--|;)\s*(?:(?:file(?:name)?|path)\s*[:=-]\s*)?(" + NAME + r")\s*(?:\*/|-->)?\s*$", re.I)
 # decorations around a name that stands alone on its line: list markers, headings, bold, code
 _DECOR = re.compile(r"^\s*(?:#{1,6}\s*|>\s*)?(?:[-*+]\s+|\d+[.)]\s*)?(?:\*\*)?\s*`?"
                     r"(?:(?:file(?:name)?|path)\s*[:=-]\s*)?(?:\*\*)?`?(" + NAME + r")`?\s*(?:\*\*)?\s*"

@@ -72,6 +72,7 @@ def metrics(scores) -> dict:
     ("Create a file called `game.py` with the following content:\n\n```python\nx = 1\n```", "game.py"),
     ("```python\n# file: game.py\nx = 1\n```", "game.py"),
     ("```python\n#!/usr/bin/env python3\n# game.py\nx = 1\n```", "game.py"),
+    ("```python\n## game.py\n\nx = 1\n```", "game.py"),  # how MetaGPT opens every file
     ('```python\n"""\ngame.py - the rules.\n\nRun with python main.py\n"""\nx = 1\n```', "game.py"),
     ('```python title="game.py"\nx = 1\n```', "game.py"),
     ("```python:game.py\nx = 1\n```", "game.py"),
@@ -106,6 +107,15 @@ def test_entry_is_the_file_the_prose_runs_else_the_main_guard_not_imported_by_ot
     assert "__main__" in ex.main_reason
     told = extract(guarded + "\nStart it with `python game.py`.", language_hint="python")
     assert told.main.filename == "game.py" and "says to run" in told.main_reason
+
+
+def test_a_metagpt_answer_runs_its_main_file_not_the_biggest_block():
+    # every file opens with "## name.py" and no prose names them: main.py is two lines beside a
+    # big game.py, and it is the entry (running game.py alone only defines a class and exits)
+    game = "## game.py\n\nclass Game:\n" + "".join(f"    def m{i}(self):\n        return {i}\n" for i in range(20))
+    main = "## main.py\n\nfrom game import Game\n\nif __name__ == '__main__':\n    print(Game().m3())\n"
+    ex = extract(f"```python\n{main}```\n\n```python\n{game}```\n", language_hint="python")
+    assert set(ex.files) == {"main.py", "game.py"} and ex.main.filename == "main.py"
 
 
 def test_a_test_file_with_its_own_main_guard_is_not_the_entry():
@@ -160,6 +170,18 @@ def test_a_package_file_run_as_a_plain_file_fails_its_relative_import_as_python_
     d = metrics(scores)["runs_ok"].details
     assert metrics(scores)["runs_ok"].value == 0.0 and d["exception_type"] == "ImportError"
     assert "relative import" in d["exception_message"]
+
+
+def test_readme_setup_commands_with_placeholders_are_no_syntax_error(snake_task):
+    # agent-written answers open with README steps: `git clone <repository-url>` is a blank to
+    # fill in, not a broken program; a real shell error in a command block still counts
+    files = {"main.py": "print('hi')\n", "util.py": "X = 1\n"}
+    readme = "1. Clone it:\n   ```bash\n   git clone <repository-url>\n   cd <project directory>\n   ```\n\n"
+    ok = metrics(score_response(snake_task, readme + as_answer(files), execute=False))["syntax_ok"]
+    assert ok.value == 1.0 and "placeholders" in ok.details["blocks"][0]["note"]
+    broken = readme.replace("cd <project directory>", "if [ -d x ; then")
+    bad = metrics(score_response(snake_task, broken + as_answer(files), execute=False))["syntax_ok"]
+    assert bad.value == 0.0 and bad.details["error"]["block"] == 0
 
 
 def test_requirements_are_noted_and_the_revised_file_replaces_the_first():

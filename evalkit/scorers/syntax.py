@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 import warnings
 
 from .. import treesitter
@@ -54,10 +55,20 @@ def python_tree(code: str):
         return None, _loc(exc)
 
 
+# a fill-in-the-blank in a setup command: `git clone <repository-url>`, `cd <project directory>`
+_SHELL_PLACEHOLDER = re.compile(r"<[A-Za-z][\w .:/-]{0,60}>")
+
+
 def check_block(language: str | None, code: str) -> tuple[str, dict | None, str | None]:
     """(status ok|error|unchecked, error location or None, note)."""
     if not treesitter.supported(language):
         return "unchecked", None, None
+    note = None
+    if language == "bash" and _SHELL_PLACEHOLDER.search(code):
+        # README-style instructions are not the program: a placeholder the reader fills in is
+        # no syntax error (bash would read `<url>` as a redirection)
+        code = _SHELL_PLACEHOLDER.sub(lambda m: "X" * len(m.group(0)), code)
+        note = "placeholders like <repository-url> are read as words"
     tree = treesitter.parse(language, code)
     ts_err = treesitter.first_error(tree)
     if language == "python":
@@ -68,7 +79,7 @@ def check_block(language: str | None, code: str) -> tuple[str, dict | None, str 
             where = f"{ts_err['line']}:{ts_err['column']}"
             return "ok", None, f"tree-sitter reports {ts_err['message']} at {where}; compile() accepts it"
         return "ok", None, None
-    return ("error", ts_err, None) if ts_err else ("ok", None, None)
+    return ("error", ts_err, None) if ts_err else ("ok", None, note)
 
 
 def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
