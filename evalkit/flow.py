@@ -226,7 +226,7 @@ class _Collections:
         self.queues: set[str] = set()
         pops: set[str] = set()
         for callee, full, _ln in idx.calls:
-            m = re.fullmatch(r"(.+)\.(insert|appendleft|unshift|append|push|pop|popleft|shift)", callee)
+            m = re.fullmatch(r"(.+)\.(insert|appendleft|unshift|append|push|add|pop|popleft|shift)", callee)
             if not m:
                 continue
             coll, op = _base(m.group(1)), m.group(2)
@@ -237,7 +237,7 @@ class _Collections:
             elif op in ("appendleft", "unshift") and args:
                 self.inserted.setdefault(coll, set()).add(_norm(args[0]))
                 self.queues.add(coll)
-            elif op in ("append", "push") and args:
+            elif op in ("append", "push", "add") and args:  # `occupied.add(new_head)`: a set of the body's cells
                 self.inserted.setdefault(coll, set()).add(_norm(args[0]))
             elif op in ("popleft", "shift") or (op == "pop" and args and args[0].strip() == "0"):
                 pops.add(coll)
@@ -249,8 +249,12 @@ class _Collections:
             if m and m.group(1) in self.inserted:
                 self.queues.add(m.group(1))
         for lt, rt, _ln in idx.assigns:  # body = [new_head] + body[:-1]  /  [head, ...body]
-            m = re.fullmatch(r"\s*\[\s*([^\[\],]+|\([^()]*\)|\[[^\[\]]*\])\s*(?:\]\s*\+\s*|,\s*\*|,\s*\.\.\.)(.+)", rt, re.S)
-            if m and _base(m.group(2).rstrip("]").strip()) == lt.strip():
+            m = re.fullmatch(r"\s*\[\s*([^\[\],]+|\([^()]*\)|\[[^\[\]]*\])\s*(\]\s*\+\s*|,\s*\*|,\s*\.\.\.)(.+)", rt, re.S)
+            # (only the spread form ends with the list's own `]`; `body[:-1]` keeps its slice for _base)
+            rest = m.group(3).strip() if m else ""
+            if m and not m.group(2).startswith("]"):
+                rest = rest[:-1].strip() if rest.endswith("]") else rest
+            if m and _base(rest) == lt.strip():
                 self.inserted.setdefault(lt.strip(), set()).add(_norm(m.group(1)))
                 self.queues.add(lt.strip())
         self.aliases: dict[str, str] = {}  # name -> its value, for `head = self.body[0]`

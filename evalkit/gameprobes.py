@@ -212,7 +212,9 @@ def _identify(primary, cells: list[dict], times: list[float], script, per: dict,
         a, b = body[i], body[i - 1]
         if a == b:
             continue
-        new = a - b
+        # a cell within a pixel of an old one is the same cell: a head drawn with another inset than the
+        # body (22 px head, 21 px segments) has its centre half a pixel off when the body takes its place
+        new = {p for p in a - b if not any(abs(p[0] - q[0]) <= 1.0 and abs(p[1] - q[1]) <= 1.0 for q in b)}
         if len(new) == 1 and b:
             (hx, hy), = new
             px, py = min(b, key=lambda p: (p[0] - hx) ** 2 + (p[1] - hy) ** 2)

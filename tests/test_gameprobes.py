@@ -258,3 +258,23 @@ def test_an_intro_square_hopping_more_often_than_the_snake_moves_is_not_taken_fo
     p = analyse([{"frames": intro + snake}], [600, 400], "ok", script=SCRIPT)
     assert p["snake_moves"]["passed"] is True and "a body of 3 cells" in p["snake_moves"]["detail"]
     assert "between 2.1 s and 3.2 s" in p["grid_aligned"]["detail"]
+
+
+def test_a_head_drawn_with_another_inset_than_the_body_is_still_the_snake():
+    """LLM games often draw the head a pixel bigger than the segments (`inflate_ip(-2, -2)` for the
+    head, `-3` for the body): when a segment takes the head's cell its centre is half a pixel off."""
+    def snake_frame(t, cells):
+        (hx, hy), body = cells[0], cells[1:]
+        shapes = [[hx * 24 + 1, hy * 24 + 1, 22, 22, 40, 210, 120, "r"]]
+        shapes += [[x * 24 + 1, y * 24 + 1, 21, 21, 30, 180, 110, "r"] for x, y in body]
+        shapes.append([10 * 24 + 2, 3 * 24 + 2, 20, 20, 240, 210, 60, "r"])  # the food, on the same lattice
+        return {"t": t, "d": 0.1, "s": shapes}
+
+    cells = [(15, 8), (15, 9), (15, 10)]
+    frames = [snake_frame(0.0, cells)]
+    for i in range(20):
+        cells = [(cells[0][0] - 1, cells[0][1])] + cells[:-1]
+        frames.append(snake_frame(round(1.2 + 0.1 * i, 2), cells))
+    p = analyse([{"frames": frames}], [720, 480], "ok", script=SCRIPT)
+    assert p["snake_moves"]["passed"] is True and "24 px per step" in p["snake_moves"]["detail"], p
+    assert p["grid_aligned"]["passed"] is True and "24-px lattice" in p["grid_aligned"]["detail"], p

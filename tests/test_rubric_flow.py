@@ -1801,3 +1801,232 @@ def test_past_tense_negations_are_absence_claims(snake, prose):
     pause = next(c for c in cc.details["claims"] if c.get("feature") == "pause")
     assert pause.get("negated") is True
     assert pause["verdict"] != "supported"
+
+
+# ------------------------------------------------------------------ held-out real output (issue 10)
+# Shapes found in real LLM-written games that the corpus did not have; each program is written here.
+
+def test_head_in_a_concatenated_list_and_in_an_occupied_set(snake):
+    """`self.cells = [nxt] + self.cells[:-1]` puts the new head in front (the test reads
+    `cells[2:]`), and `taken.add(nxt)` keeps a set of the body's cells."""
+    concat = """
+    import pygame, random
+    class Worm:
+        def __init__(self):
+            self.cells = [(200, 200)]
+            self.heading = (1, 0)
+        def restart(self):
+            self.cells = [(200, 200)]
+        def advance(self):
+            cx, cy = self.cells[0]
+            nxt = ((cx + self.heading[0] * 20) % 400, (cy + self.heading[1] * 20) % 400)
+            if nxt in self.cells[2:]:
+                self.restart()
+            else:
+                self.cells = [nxt] + self.cells[:-1]
+    w = Worm()
+    while True:
+        w.advance()
+    """
+    occupied = """
+    import pygame
+    state = {"cells": [(3, 5), (4, 5)], "taken": {(3, 5), (4, 5)}, "alive": True, "dir": (1, 0)}
+    while True:
+        hx, hy = state["cells"][-1]
+        nxt = (hx + state["dir"][0], hy + state["dir"][1])
+        taken = state["taken"]
+        if nxt in taken and nxt != state["cells"][0]:
+            state["alive"] = False
+        else:
+            state["cells"].append(nxt)
+            taken.add(nxt)
+            taken.remove(state["cells"].pop(0))
+    """
+    assert _found(_run(snake, concat)[0])["self_collision"] is True
+    assert _found(_run(snake, occupied)[0])["self_collision"] is True
+    # a set the head is added to is not the body when nothing tests the head against it
+    visited = occupied.replace("if nxt in taken and nxt != state[\"cells\"][0]:", "if nxt == (0, 0):")
+    assert _found(_run(snake, visited)[0])["self_collision"] is False
+
+
+ITEM_LOOKS = """
+import pygame, random, time
+YELLOW, BLUE, WHITE, GOLD = (255, 255, 0), (0, 0, 255), (255, 255, 255), (255, 200, 0)
+BONUS_SHADES = [(255, 0, 255), (0, 255, 255)]
+class Treat:
+    def __init__(self):
+        self.cell = (5, 5)
+        self.bonus = random.random() < 0.2
+        if self.bonus:
+            self.colour = random.choice(BONUS_SHADES)
+        else:
+            self.colour = GOLD
+class Game:
+    def __init__(self, screen):
+        self.screen, self.font = screen, pygame.font.Font(None, 24)
+        self.boosts, self.boost_on, self.snake = [], False, [(10, 10)]
+    def draw(self):
+        for b in self.boosts:
+            if b.live:
+                colour = YELLOW if b.kind == "fast" else BLUE if b.kind == "points" else WHITE
+                pygame.draw.rect(self.screen, colour, (b.x * 20, b.y * 20, 20, 20))
+        if self.boost_on:
+            label = self.font.render("Boost!", True, GOLD)
+            self.screen.blit(label, (5, 5))
+"""
+
+
+def test_an_items_own_colour_is_not_a_skin(snake):
+    """Power-ups drawn in their type's colour, a Food class that colours itself, a text colour:
+    none of them changes the snake's colour."""
+    assert _found(_run(snake, ITEM_LOOKS)[0])["skin_item"] is False
+    # the same game with a skin item that recolours the snake when picked up
+    skin = ITEM_LOOKS + """
+    def pick(self, b):
+        if b.kind == "skin":
+            self.snake_colour = random.choice(BONUS_SHADES)
+game = Game(pygame.display.set_mode((400, 400)))
+for b in game.boosts:
+    if game.snake[0] == (b.x, b.y):
+        game.pick(b)
+game.draw()
+"""
+    assert _found(_run(snake, skin)[0])["skin_item"] is True, _feature(_run(snake, skin)[0], "skin_item")
+
+
+LIFETIME = """
+import pygame, random, time
+clock = pygame.time.Clock()
+speed, pts = 8, 0
+powerup_pos, powerup_shown, powerup_timer = None, False, 0
+head, apple = (5, 5), (9, 9)
+while True:
+    if head == apple:
+        pts += 1
+        speed += 0.5          # harder after every apple
+    if not powerup_shown and random.random() < 0.05:
+        powerup_pos = (3, 3)
+        powerup_shown = True
+        powerup_timer = time.time()
+    if powerup_pos and head == powerup_pos:
+        pts += 25
+        powerup_pos, powerup_shown = None, False
+    if powerup_shown and time.time() - powerup_timer > 8:
+        powerup_pos, powerup_shown = None, False
+    clock.tick(speed)
+"""
+
+
+def test_a_power_ups_lifetime_and_a_difficulty_ramp_are_not_a_speed_item(snake):
+    assert _found(_run(snake, LIFETIME)[0])["speed_item"] is False
+
+
+def test_speed_boosts_that_count_themselves_down_or_up(snake):
+    down = """
+    import pygame
+    clock = pygame.time.Clock()
+    class Worm:
+        def __init__(self):
+            self.turbo_boost = 0
+        def step(self):
+            if self.turbo_boost > 0:
+                self.turbo_boost -= 1
+    w, head, gem = Worm(), (1, 1), (4, 4)
+    while True:
+        w.step()
+        if head == gem:
+            w.turbo_boost = 25
+        if w.turbo_boost > 0:
+            clock.tick(24)
+        else:
+            clock.tick(12)
+    """
+    up = """
+    import pygame, random
+    clock = pygame.time.Clock()
+    class Play:
+        def __init__(self):
+            self.powerup_effect, self.powerup_timer, self.gem = None, 0, (4, 4)
+        def update(self, head):
+            if head == self.gem:
+                self.powerup_effect = random.choice(["HASTE", "DOUBLE"])
+                self.powerup_timer = 0
+            if self.powerup_effect:
+                self.powerup_timer += 1
+                if self.powerup_timer > 150:
+                    self.powerup_effect = None
+                    self.powerup_timer = 0
+    play = Play()
+    while True:
+        fps = 10
+        if play.powerup_effect == "HASTE":
+            fps += 6
+        play.update((1, 1))
+        clock.tick(fps)
+    """
+    assert _found(_run(snake, down)[0])["speed_item"] is True
+    assert _found(_run(snake, up)[0])["speed_item"] is True
+
+
+def test_a_spawn_loop_is_not_a_pickup_that_does_nothing(snake):
+    code = """
+    import pygame, random
+    class Play:
+        def __init__(self):
+            self.snake, self.apple, self.powerup, self.speed, self.powerup_on = [(5, 5)], (1, 1), (7, 7), 10, False
+        def tick(self):
+            head = self.snake[0]
+            if self.powerup_on and head == self.powerup:
+                self.speed += 4
+                self.powerup_on = False
+            while self.apple in self.snake or self.apple == self.powerup:
+                self.apple = (random.randint(0, 19), random.randint(0, 19))
+    Play().tick()
+    """
+    fc = _run(snake, code)[0]
+    assert _found(fc)["items_awarded"] is True, _feature(fc, "items_awarded")
+
+
+def test_an_invincibility_that_runs_down_every_step_is_not_shield_charges(snake):
+    timed = """
+    import pygame
+    class Worm:
+        def __init__(self):
+            self.cells, self.invincible = [(5, 5)], 0
+        def move(self, nxt):
+            if nxt in self.cells[1:] and self.invincible <= 0:
+                return False
+            self.cells.insert(0, nxt)
+            self.cells.pop()
+            if self.invincible > 0:
+                self.invincible -= 1
+            return True
+    w, alive = Worm(), True
+    while alive:
+        if w.cells[0] == (3, 3):
+            w.invincible = 40
+        alive = w.move((4, 5))
+    """
+    charges = """
+    import pygame
+    class Worm:
+        def __init__(self):
+            self.cells, self.invincible = [(5, 5)], 0
+        def move(self, nxt):
+            if nxt in self.cells[1:]:
+                if self.invincible > 0:
+                    self.invincible -= 1
+                else:
+                    return False
+            self.cells.insert(0, nxt)
+            self.cells.pop()
+            return True
+    w, alive = Worm(), True
+    while alive:
+        if w.cells[0] == (3, 3):
+            w.invincible = 3
+        alive = w.move((4, 5))
+    """
+    assert _found(_run(snake, timed)[0])["ice_shield"] is False
+    fc = _run(snake, charges)[0]
+    assert _found(fc)["ice_shield"] is True, _feature(fc, "ice_shield")

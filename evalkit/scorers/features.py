@@ -34,6 +34,9 @@ line         a source line matches ``pattern`` (escape hatch for shapes the inde
 within       ``{within: <name regex>, check: {...}}``: the inner check's hits that sit inside a
              function or class whose name matches (``class SkinItem: def apply(...)``);
              ``not_within``: the hits outside any such function or class
+under        ``{under: <cond regex>, check: {...}}``: the inner check's hits that sit in the body of
+             an if/elif/while whose condition (one step of data flow included) matches, or in a
+             function such a branch calls (`shield -= 1` run when a collision happens, not every tick)
 ===========  ==========================================================================
 """
 
@@ -229,6 +232,19 @@ def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str) -> bo
     return False
 
 
+def _under(idx: treesitter.CodeIndex, line: int, cond: str) -> bool:
+    """``line`` runs only when a branch whose condition matches ``cond`` is taken: it sits in that
+    branch's body, or in a function that branch's body calls (one level)."""
+    gated = [br for br in idx.branches if _search(cond, br.flow_cond)]
+    if any(br.line < line <= br.end_line for br in gated):
+        return True
+    inner = idx.enclosing_defs(line)
+    if not inner:
+        return False
+    call = re.compile(r"(?<![\w$])" + re.escape(inner[-1]) + r"\s*\(")
+    return any(call.search(br.body) for br in gated)
+
+
 def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool, list[int], str]:
     """(matched, evidence lines, note)."""
     if "any" in check:
@@ -249,6 +265,11 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
         if "not_within" in check:
             avoid = _expand(check["not_within"], vocab)
             lines = [ln for ln in lines if not any(_search(avoid, n) for n in idx.enclosing_defs(ln))]
+        return bool(lines), lines, note if lines else ""
+    if "under" in check:
+        ok, lines, note = run_check(check["check"], idx, vocab)
+        want = _expand(check["under"], vocab)
+        lines = [ln for ln in lines if _under(idx, ln, want)]
         return bool(lines), lines, note if lines else ""
     if "all" in check:
         acc = []
@@ -322,8 +343,9 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
                 continue
             if body_not is not None:
                 # "a branch that does not do X" is about an if/elif that tests something, not the
-                # `else:` of a dispatch (`if kind == "speed": ... else: rainbow_until = ...`)
-                if _search(_expand(body_not, vocab), body_text) or getattr(br.node, "type", "") == "else_clause":
+                # `else:` of a dispatch (`if kind == "speed": ... else: rainbow_until = ...`) nor a loop
+                # (`while food in body or food == powerup.pos:` re-rolls a spawn, it picks nothing up)
+                if _search(_expand(body_not, vocab), body_text) or getattr(br.node, "type", "") in ("else_clause", "while_statement"):
                     continue
             elif not _search(body, body_text):
                 continue
