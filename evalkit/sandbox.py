@@ -731,6 +731,9 @@ def describe(out: Outcome, job: Job, res: dict | None = None) -> str:
         if game:
             silent = res.get("idle")
             if out.last_active is None and not (out.frames or out.event_polls):
+                if not silent and vt < 0.05:  # a busy loop that never reads a key, sleeps or draws
+                    return (f"hung: still running at its {job.timeout:g} s timeout and its game clock never "
+                            "moved (it never read a key, slept or redrew the screen)")
                 span = f"{IDLE_LIMIT:g} s" if silent else f"{vt:.0f} s of game time"
                 return f"hung: no frame drawn and no event polled for {span}"
             last = out.last_active if out.last_active is not None else vt

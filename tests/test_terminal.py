@@ -216,6 +216,19 @@ def test_press_enter_to_start_reads_the_scripted_keys_up_to_return_then_curses_r
     assert line == repr("\x1b[A\x1b[Dpp ") and float(started) == 7.2  # arrows, P, P, space, then Return
 
 
+def test_a_busy_loop_that_never_reads_or_sleeps_is_a_hang_said_in_plain_words():
+    # a raw-terminal game whose menu state has no branch in its loop: it spins without ever
+    # reading a key, sleeping or drawing, so game time never moves
+    src = ("import termios, sys\n"
+           "state = 'menu'\n"
+           "while True:\n"
+           "    if state == 'playing':\n"
+           "        sys.stdout.write('x')\n")
+    out = run_terminal(src, timeout=2.0)
+    assert out.status == "timeout" and (out.virtual_time or 0) < 0.05
+    assert "clock never moved" in out.reason and "0 s of game time" not in out.reason
+
+
 def test_a_curses_input_thread_gets_each_key_at_its_time_in_the_same_frame():
     src = ("import curses, sys, threading, time\n"
            "got, lock = [], threading.Lock()\n"
