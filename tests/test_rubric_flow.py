@@ -2030,3 +2030,86 @@ def test_an_invincibility_that_runs_down_every_step_is_not_shield_charges(snake)
     assert _found(_run(snake, timed)[0])["ice_shield"] is False
     fc = _run(snake, charges)[0]
     assert _found(fc)["ice_shield"] is True, _feature(fc, "ice_shield")
+
+
+def test_a_controls_list_names_keys_whatever_they_do(snake):
+    """`**ESC** - Go back to the menu`: a controls list gives each key a description, not always a
+    verb like pause or restart; each listed key is a claim the code must back."""
+    code = """
+    import pygame, sys
+    pygame.init()
+    screen = pygame.display.set_mode((400, 400))
+    hats, menu = False, False
+    while True:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                sys.exit()
+            if event.type == pygame.KEYDOWN:
+                if event.key == pygame.K_ESCAPE:
+                    menu = True
+                elif event.key == pygame.K_h:
+                    hats = not hats
+        pygame.display.flip()
+    """
+    prose = ("## Controls\n\n* **ESC** - Back to the main menu\n* **H** - Secret party hat mode\n"
+             "* `M`: music on or off\n\nNote: the board is 20 cells wide.")
+    v = _verdicts(_run(snake, code, prose)[1])
+    assert v[("control", "escape")] == "supported"
+    assert v[("control", "H")] == "supported"
+    assert v[("control", "M")] == "unsupported"
+    assert not any(k[0] == "control" and k[1] not in ("escape", "H", "M") for k in v), v
+
+
+def test_a_speed_that_goes_up_or_equals_the_cell_is_not_pixel_movement(snake):
+    """`snake_speed += 1` after an apple changes the speed, not a position; a step named speed that
+    is the cell size (`seg_size = (16, 16)`, `snake_speed = 16  # pixels per move`) is a one-cell move."""
+    ramp = """
+    import pygame
+    CELL = 20
+    x, y, dx, dy = 200, 200, CELL, 0
+    snake_speed = 8
+    clock = pygame.time.Clock()
+    while True:
+        x += dx
+        y += dy
+        if (x, y) == (100, 100):
+            snake_speed += 1
+        clock.tick(snake_speed)
+    """
+    named_speed = """
+    import pygame
+    body = [[64, 64], [48, 64]]
+    seg_size = (16, 16)
+    snake_speed = 16  # pixels per move
+    heading = "RIGHT"
+    while True:
+        if heading == "RIGHT":
+            nxt = [body[0][0] + snake_speed, body[0][1]]
+        else:
+            nxt = [body[0][0] - snake_speed, body[0][1]]
+        body.insert(0, nxt)
+        body.pop()
+    """
+    pixels = named_speed.replace("snake_speed = 16  # pixels per move", "snake_speed = 3  # pixels per frame")
+    assert _found(_run(snake, ramp)[0])["grid_movement"] is True
+    assert _found(_run(snake, named_speed)[0])["grid_movement"] is True
+    assert _found(_run(snake, pixels)[0])["grid_movement"] is False
+
+
+def test_expand_it_by_adding_scoring_is_an_offer_not_a_claim(snake):
+    """The common closing line "You can expand upon it by adding features like scoring" says the
+    score is not there yet."""
+    code = """
+    import pygame
+    pygame.init()
+    screen = pygame.display.set_mode((300, 300))
+    body, step = [(100, 100)], 20
+    while True:
+        hx, hy = body[0]
+        body = [(hx + step, hy)] + body[:-1]
+        pygame.display.flip()
+    """
+    prose = "You can expand upon it by adding features like scoring or improving the graphics."
+    cc = _run(snake, code, prose)[1]
+    score = next(c for c in cc.details["claims"] if c.get("feature") == "score")
+    assert score.get("negated") is True and score["verdict"] == "supported", score

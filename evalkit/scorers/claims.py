@@ -98,6 +98,9 @@ _CONTROL_PATTERNS = [
     re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1(?=\s*(?:or|/|,)\s*[`'\"]?" + _KEYTOK + r"[`'\"]?\s*"
                r"(?:key\s*)?(?:to|:|-|–|—|=|→|->)?\s*(?:to\s+)?(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|"
                r"starts?|resets?|unpauses?|play again)\b)", re.I),
+    # a controls list: the item starts with the key, then what it does ("**ESC** - Go back to the menu",
+    # "`H`: party hat mode"), whatever the verb
+    re.compile(r"^([`'\"]?)(" + _KEYTOK + r")\1\s*(?:key\s*)?(?:-|–|—|:|=|→|->)\s+(?=[A-Za-z(])", re.I),
 ]
 _ARROWS = re.compile(r"\barrow(?:\s+|-)?keys?\b|\barrows\b|[↑↓←→](?:\s*(?:/|,|and)?\s*[↑↓←→]){3}", re.I)
 _ONE_ARROW = re.compile(r"\b(up|down|left|right)\s+arrow\b", re.I)
@@ -106,6 +109,7 @@ _WASD = re.compile(r"\bWASD\b")
 # the sentence says features are left out ("can be added later", "not included in this version")
 _DISCLAIMER = re.compile(r"(?i)\b(not (yet )?(included|implemented|part of)|left out|omitted|(can|could|might) (easily )?be added|"
                          r"you (can|could) (easily )?(add|extend|implement)|extend (it|this|the game) with|"
+                         r"(expand|extend|enhance|improve|build)\w*( up)?( on| upon)? (it|this|the game|the code) (further )?by adding|"
                          r"(for|in) (a )?(later|future) (version|update)|not in this version|isn'?t (included|implemented)|"
                          r"aren'?t (included|implemented)|to keep (the code|it|things) (short|simple)|TODO|"
                          r"I (can|could|'ll|will) (easily )?(add|extend|implement)|if you want (them|it|those)|"

@@ -23,7 +23,8 @@ aug          an augmented assignment (``+=``, ``-=``, ``x = x - 1``, ``x--``) to
 assign       an assignment whose left side matches ``lhs`` and right side ``rhs``
 arith        ``a + b`` / ``a - b`` / ``a += b`` where one operand matches ``left`` and the
              other ``right`` (``taint: true``: also variables assigned from a ``right`` match;
-             ``unless_from``: variables assigned from a match of it do not count)
+             ``same_number``: also variables holding the same literal number as a ``right`` name;
+             ``unless_from``: variables assigned from a match of it, or its number, do not count)
 branch       an if/elif/while whose condition matches every regex in ``cond`` and whose body
              matches ``body`` (or, with ``body_not``, does not match it)
 unguarded    branches matching ``cond``/``body`` exist and none is guarded by ``guard`` (in its
@@ -232,6 +233,18 @@ def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str) -> bo
     return False
 
 
+# a board's extent or a count (GRID_WIDTH = 30, CELL_NUMBER = 20), not the size of one cell
+_COUNTISH = re.compile(r"(?i)(width|height|count|num|cols|rows|_[wh]$)")
+
+
+def _same_number(text: str) -> float | None:
+    """``10`` or ``(10, 10)`` -> 10.0 (one literal number, or a tuple of equal ones); else None."""
+    nums = re.fullmatch(r"\s*\(?\s*(\d+(?:\.\d+)?)\s*(?:,\s*(\d+(?:\.\d+)?)\s*)?\)?\s*", text)
+    if not nums or (nums.group(2) is not None and float(nums.group(2)) != float(nums.group(1))):
+        return None
+    return float(nums.group(1))
+
+
 def _under(idx: treesitter.CodeIndex, line: int, cond: str) -> bool:
     """``line`` runs only when a branch whose condition matches ``cond`` is taken: it sits in that
     branch's body, or in a function that branch's body calls (one level)."""
@@ -319,6 +332,12 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
                 ls, rs = _tuple_items(lt), _tuple_items(rt)
                 if len(ls) > 1 and len(ls) == len(rs):
                     names |= {a for a, b in zip(ls, rs) if re.fullmatch(r"[\w.]+", a) and _search(rp, b)}
+            if check.get("same_number"):
+                # `seg_size = (16, 16)` ... `snake_speed = 16`: a name holding the same number as a match
+                values = {v for lt, rt, _ in idx.assigns if _search(rp, lt) and not _COUNTISH.search(lt)
+                          for v in [_same_number(rt)] if v}
+                names |= {lt.strip() for lt, rt, _ in idx.assigns if re.fullmatch(r"[\w.]+", lt.strip())
+                          and _same_number(rt) in values}
             if names:
                 rp = f"(?:{rp})|(?<![\\w.])(?:{'|'.join(map(re.escape, sorted(names)))})(?!\\w)"
         pairs = [(a, b, ln) for op, a, b, ln in idx.binops if op in ("+", "-")]
@@ -327,6 +346,11 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool
             # `SPEED = BLOCK`: a "speed" that is assigned a cell size is a cell step, not a speed
             up = x("unless_from")
             cells = {lt.strip() for lt, rt, _ in idx.assigns if re.fullmatch(r"[\w.]+", lt.strip()) and _search(up, rt)}
+            # `snake_size = (10, 10)` ... `snake_speed = 10  # pixels per move`: the same number as the cell size
+            sizes = {float(v) for lt, rt, _ in idx.assigns if _search(up, lt) and not _COUNTISH.search(lt)
+                     for v in [_same_number(rt)] if v is not None and v > 0}
+            cells |= {lt.strip() for lt, rt, _ in idx.assigns if re.fullmatch(r"[\w.]+", lt.strip())
+                      and _same_number(rt) in sizes}
             if cells:
                 strip = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(cells))) + r")(?!\w)")
                 pairs = [(strip.sub("_", a), strip.sub("_", b), ln) for a, b, ln in pairs]
