@@ -216,6 +216,22 @@ def test_press_enter_to_start_reads_the_scripted_keys_up_to_return_then_curses_r
     assert line == repr("\x1b[A\x1b[Dpp ") and float(started) == 7.2  # arrows, P, P, space, then Return
 
 
+def test_an_ansi_game_sized_to_the_terminal_gets_one_instead_of_a_crash():
+    # no curses or termios: it only asks the terminal's size (which fails without a terminal)
+    src = ("import os, sys, time\n"
+           "cols, rows = os.get_terminal_size()\n"
+           "print(cols, rows, file=sys.stderr)\n"
+           "x = 0\n"
+           "for _ in range(30):\n"
+           "    print('\\033[H' + '.' * x + 'O')\n"
+           "    x = (x + 1) % (cols - 1)\n"
+           "    time.sleep(0.1)\n")
+    m, art = run_task(src)
+    ex = art["execution"]
+    assert m["runs_ok"].value == 1.0, ex["reason"]
+    assert ex["stderr"].split() == ["80", "24"] and "screen" in ex
+
+
 def test_a_busy_loop_that_never_reads_or_sleeps_is_a_hang_said_in_plain_words():
     # a raw-terminal game whose menu state has no branch in its loop: it spins without ever
     # reading a key, sleeping or drawing, so game time never moves

@@ -93,8 +93,10 @@ TERMINAL = {"rows": 24, "cols": 80, "term": "xterm-256color"}
 # into the left wall, restart keys after the game over, random arrows, and q at the end.
 TERMINAL_KEYS = [[0.6, "up"], [1.2, "left"], [1.6, "p"], [2.0, "p"],
                  [7.0, "space"], [7.2, "return"], [7.4, "r"]]
-# curses, or raw terminal input (termios/tty): the program needs a terminal to run as written
-_USES_TERMINAL = re.compile(r"^\s*(?:import\s+(?:[\w.]+\s*,\s*)*(?:curses|termios|tty)\b|from\s+(?:curses|termios|tty)\b)",
+# curses, raw terminal input (termios/tty) or the terminal's size: the program needs a terminal to run as written
+_USES_TERMINAL = re.compile(r"^\s*(?:import\s+(?:[\w.]+\s*,\s*)*(?:curses|termios|tty)\b|from\s+(?:curses|termios|tty)\b)"
+                            # sizing its board to the terminal: os.get_terminal_size() fails without one
+                            r"|\bos\.get_terminal_size\(|^\s*from\s+os\s+import\b[^\n]*\bget_terminal_size\b",
                             re.M)
 _NO_DISPLAY = re.compile(r"(?i)no display|\$DISPLAY|couldn't connect to display|cannot open display")
 
