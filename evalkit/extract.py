@@ -335,6 +335,9 @@ def extract(text: str, thinking: str | None = None, language_hint: str | None = 
     prose = "\n".join(ln for k, ln in enumerate(lines) if not taken[k])
     commands = [prose] + [b.code for b in blocks if b.language in ("bash", "text", None) and not b.filename]
     run, run_as_module = filenames.run_command(commands)
+    named = {b.filename for b in blocks if b.filename}
+    if run_as_module and run and run not in named and run[:-3] + "/__main__.py" in named:
+        run = run[:-3] + "/__main__.py"  # `python -m snakeclaw` runs the package's __main__.py
     files = _files(blocks, run if run_as_module else None)
     main_index, reason = _choose_main(blocks, hint, entry_point)
     main_index, reason = _choose_entry(blocks, files, hint, run, main_index, reason)

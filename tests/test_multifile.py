@@ -160,6 +160,19 @@ def test_a_package_run_with_python_dash_m_keeps_its_folder_and_runs_as_a_module(
     assert d["stdout"].strip() == "hello world True" and d["run_as"] == "python -m tools.cli"
 
 
+def test_python_dash_m_on_a_package_runs_its_dunder_main():
+    text = package_answer("python -m tools").replace("### tools/cli.py", "### tools/__main__.py")
+    ex = extract(text, language_hint="python")
+    assert ex.main.filename == "tools/__main__.py" and ex.run_as_module
+    task = type(load_suites(["snake"])[0].tasks[0])(id="cli", suite="t", prompt="", language="python")
+    from evalkit.scorers import execution
+
+    scores, _ = execution.run(task, ex)
+    d = metrics(scores)["runs_ok"].details
+    assert metrics(scores)["runs_ok"].value == 1.0 and d["stdout"].strip() == "hello world True"
+    assert d["run_as"] == "python -m tools"
+
+
 def test_a_package_file_run_as_a_plain_file_fails_its_relative_import_as_python_would():
     ex = extract(package_answer("python tools/cli.py"), language_hint="python")
     assert ex.main.filename == "tools/cli.py" and not ex.run_as_module

@@ -330,7 +330,7 @@ def _child(job: dict, cfg: dict, fds: tuple[int, int, int], tty: int | None = No
     here = os.path.dirname(os.path.abspath(__file__))
     # `python -m pkg.mod` runs from the work folder with the package imported first; `python FILE`
     # puts the file's own folder first on sys.path
-    package = os.path.dirname(filename).replace("/", ".") if job.get("as_module") else ""
+    package = os.path.dirname(filename).replace("/", ".") if job.get("as_module") else ""  # pkg/__main__.py too
     sys.path[:] = [cfg["workdir"] if package else os.path.dirname(path)] + [p for p in sys.path if p != here]
     _seed_random(job.get("seed"))
     _install_exit_builtins()

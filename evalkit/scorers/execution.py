@@ -250,7 +250,7 @@ def _program_details(ex: Extraction, entry: str, files: tuple, out: Outcome) -> 
         d["files"] = [entry] + [name for name, _ in files]
         d["entry_reason"] = ex.main_reason
     if ex.run_as_module and entry == ex.entry_name and "/" in entry:
-        d["run_as"] = "python -m " + entry.rsplit(".", 1)[0].replace("/", ".")
+        d["run_as"] = "python -m " + entry.rsplit(".", 1)[0].replace("/", ".").removesuffix(".__main__")
     if out.exception_file and out.lineno:
         d["where"] = f"{out.exception_file}:{out.lineno}"
     if ex.requirements:
