@@ -2113,3 +2113,38 @@ def test_expand_it_by_adding_scoring_is_an_offer_not_a_claim(snake):
     cc = _run(snake, code, prose)[1]
     score = next(c for c in cc.details["claims"] if c.get("feature") == "score")
     assert score.get("negated") is True and score["verdict"] == "supported", score
+
+
+def test_numbers_in_plain_feature_sentences_go_to_the_right_feature(snake):
+    """"adds 10 to the score" and "50 extra points" are score numbers even in a sentence about apples;
+    a "30×24 board" is a size, not a x30 multiplier; "one 20 px cell at a time" is a grid claim."""
+    code = """
+    import pygame
+    pygame.init()
+    screen = pygame.display.set_mode((600, 480))
+    font = pygame.font.Font(None, 24)
+    CELL, COLS, ROWS = 20, 30, 24
+    body, apple, bonus, score = [(5, 5)], (9, 9), (2, 2), 0
+    while True:
+        hx, hy = body[0]
+        nxt = (hx + 1, hy)
+        body.insert(0, nxt)
+        if nxt == apple:
+            score += 10
+        else:
+            body.pop()
+        if nxt == bonus:
+            score += 50
+        screen.blit(font.render(f"Score: {score}", True, (255, 255, 255)), (5, 5))
+        for x, y in body:
+            pygame.draw.rect(screen, (0, 200, 0), (x * CELL, y * CELL, CELL, CELL))
+        pygame.display.flip()
+    """
+    prose = ("The snake moves one 20 px cell at a time on a 30×24 board. Eating an apple grows the snake "
+             "and adds 10 to the score. A golden apple sometimes appears; grab it for 50 extra points.")
+    v = _verdicts(_run(snake, code, prose)[1])
+    assert v[("feature", "grid_movement")] == "supported"
+    assert v[("number", ("score", 10.0))] == "supported"
+    assert v[("number", ("score", 50.0))] == "supported"
+    assert v[("number", ("grid_movement", 30.0))] == "supported"
+    assert not any(k[0] == "number" and k[1][0] == "speed_item" for k in v), v

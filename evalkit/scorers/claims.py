@@ -39,7 +39,8 @@ _EMPH = re.compile(r"(\*\*|__|\*(?=\S)|(?<=\S)\*)")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\"'(])")
 _NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(?![\d.]*\+)\s*(?:-\s*)?"
-    r"(x\b|×|%|seconds?\b|secs?\b|s\b|ms\b|milliseconds?\b|minutes?\b|mins?\b|collisions?\b|hits?\b"
+    r"(?:(?:extra|bonus|more|additional)\s+(?=points?\b))?"  # "50 extra points" is 50 points
+    r"(x\b|×(?!\s*\d)|%|seconds?\b|secs?\b|s\b|ms\b|milliseconds?\b|minutes?\b|mins?\b|collisions?\b|hits?\b"
     r"|charges?\b|times\b|lives\b|px\b|pixels?\b|cells?\b|points?\b|frames?\b|fps\b|segments?\b)?", re.I)
 _UNIT_KIND = {
     "x": "mult", "×": "mult", "times": "mult", "%": "pct",
@@ -188,7 +189,7 @@ def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, pre
         if prev is not None and prev not in allowed:
             prev = None
     if end is not None:
-        right_after = [sp for sp in spans if sp[1] >= end and re.fullmatch(r"\s*(\w+\s+)?", sentence[end:sp[1]])]
+        right_after = [sp for sp in spans if sp[1] >= end and re.fullmatch(r"\s*(\w+\s+){0,2}", sentence[end:sp[1]])]
         if right_after:
             return min(right_after, key=lambda sp: sp[1])[0]
     bounds = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence) + 1]
