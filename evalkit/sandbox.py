@@ -528,6 +528,18 @@ def _own_file(name: str, job: Job) -> bool:
     return base in source and _WRITES.search(source) is not None
 
 
+def _own_module(name: str, job: Job) -> bool:
+    """A module the answer itself provides (a file or folder of its program): failing to import it
+    is the program's own bug (`from snake_game.config import X` run as `python snake_game/main.py`),
+    not a dependency the sandbox lacks."""
+    top = str(name).split(".")[0]
+    parts = set()
+    for fname in [job.filename] + [n for n, _ in job.files]:
+        if fname.endswith((".py", ".pyw")):
+            parts.update(p.rsplit(".", 1)[0] if p.endswith((".py", ".pyw")) else p for p in fname.split("/"))
+    return len(parts) > 1 and top in parts
+
+
 # The runner's messages arrive on a descriptor the program can write to as well: keep only fields
 # of the expected types, so a forged or garbled message cannot crash the host.
 _REPORT_TYPES = {"status": str, "stage": str, "type": str, "message": str, "missing_module": str, "filename": str,
@@ -635,7 +647,10 @@ def _classify(res: dict, job: Job, isolation: str) -> Outcome:
     if report is not None and report.get("status") == "syntax_error":
         out.status = "syntax_error"
     elif report is not None and report.get("status") == "exception":
-        if report.get("type") == "ModuleNotFoundError" and report.get("missing_module"):
+        if report.get("type") == "ModuleNotFoundError" and report.get("missing_module") \
+                and _own_module(report["missing_module"], job):
+            out.status = "crashed"  # one of its own files, imported by a name that does not reach it
+        elif report.get("type") == "ModuleNotFoundError" and report.get("missing_module"):
             out.status, out.missing_module = "missing_dependency", str(report["missing_module"])
         elif _missing_asset(report) and _own_file(_missing_asset(report), job):
             out.status, out.missing_file = "crashed", _missing_asset(report)  # its own save file

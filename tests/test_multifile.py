@@ -173,6 +173,26 @@ def test_python_dash_m_on_a_package_runs_its_dunder_main():
     assert d["run_as"] == "python -m tools"
 
 
+def test_importing_its_own_folder_by_a_name_that_does_not_reach_it_is_a_crash_not_a_missing_dependency():
+    # `from snake_game.config import SIZE` in snake_game/main.py, run as `python snake_game/main.py`:
+    # Python looks for snake_game inside snake_game/ -- the answer's bug, not a package to install
+    text = ("**snake_game/config.py**\n```python\nSIZE = 3\n```\n**snake_game/main.py**\n```python\n"
+            "from snake_game.config import SIZE\nimport requests_oauthlib\n\nif __name__ == '__main__':\n"
+            "    print(SIZE)\n```\nRun `python snake_game/main.py`.\n")
+    task = type(load_suites(["snake"])[0].tasks[0])(id="cli", suite="t", prompt="", language="python")
+    from evalkit.scorers import execution
+
+    scores, _ = execution.run(task, extract(text, language_hint="python"))
+    d = metrics(scores)["runs_ok"].details
+    assert metrics(scores)["runs_ok"].value == 0.0 and d["status"] == "crashed"
+    assert d["where"] == "snake_game/main.py:1" and "No module named 'snake_game'" in d["reason"]
+    # a library the sandbox lacks is still not judged
+    lib = text.replace("from snake_game.config import SIZE\n", "SIZE = 3\n")
+    scores, _ = execution.run(task, extract(lib, language_hint="python"))
+    assert metrics(scores)["runs_ok"].value is None
+    assert metrics(scores)["runs_ok"].details["status"] == "missing_dependency"
+
+
 def test_a_package_file_run_as_a_plain_file_fails_its_relative_import_as_python_would():
     ex = extract(package_answer("python tools/cli.py"), language_hint="python")
     assert ex.main.filename == "tools/cli.py" and not ex.run_as_module
