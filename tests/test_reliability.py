@@ -491,7 +491,7 @@ HARNESS = textwrap.dedent("""
     seen = {}
     while time.time() < deadline:
         seen = below(proc.pid)
-        if sum("server.py" in c for c in seen.values()) >= 2 and any("-c" not in c and "evalkit" in c
+        if sum("server.py" in c for c in seen.values()) >= 2 and any("-c" not in c.split() and "evalkit" in c
                                                                        for c in seen.values()):
             break
         time.sleep(0.1)
