@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import EvalkitError
+from ..jsonl import parse_lines
 
 TEXT_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv")
 SUFFIXES = TEXT_SUFFIXES + (".parquet",)
@@ -124,13 +125,7 @@ def records(path: Path) -> Iterator[dict]:
     try:
         if kind == "jsonl":
             with _open_text(path) as f:
-                for n, line in enumerate(f, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        row = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise EvalkitError(f"{path}:{n}: not a JSON object ({exc.msg}); fix or remove the line") from None
+                for n, row in parse_lines(f, str(path)):
                     if not isinstance(row, dict):
                         raise EvalkitError(f"{path}:{n}: expected a JSON object per line")
                     yield row

@@ -5,12 +5,12 @@ One JSON object a line: `model`, `task_id`, `sample`, `response` (optional `thin
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import EvalkitError
+from ..jsonl import parse_lines
 from ..safetext import cleaned
 from .base import Completion, EndpointInfo, Provider, ProviderError, Request
 
@@ -37,22 +37,17 @@ def iter_jsonl(path: str | Path) -> Iterator[dict]:
 
 
 def _records(f: Path, handle) -> Iterator[dict]:
+    for lineno, rec in parse_lines(_decoded(f, handle), str(f)):
+        yield _checked(rec, f, lineno)
+
+
+def _decoded(f: Path, handle) -> Iterator[str]:
     for lineno, raw in enumerate(handle, 1):
         try:
-            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            yield raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
         except UnicodeDecodeError as exc:
             raise EvalkitError(f"{f}:{lineno}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
                                "save the file as UTF-8") from exc
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalkitError(f"{f}:{lineno}: not valid JSON ({exc.msg}); one JSON object a line") from exc
-        except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep
-            raise EvalkitError(f"{f}:{lineno}: not usable JSON ({str(exc)[:80] or type(exc).__name__}); "
-                               "one flat JSON object a line") from exc
-        yield _checked(rec, f, lineno)
 
 
 def _checked(rec, f: Path, lineno: int) -> dict:
