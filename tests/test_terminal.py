@@ -294,3 +294,17 @@ def test_the_fast_screen_shows_what_pyte_shows():
         pyte.ByteStream(ref).feed(termscreen._MARK.sub(b"", stream))
         want = "\n".join(line.rstrip() for line in ref.display).rstrip("\n")
         assert termscreen.Replay(stream).end_text == want
+
+
+def test_a_terminal_program_reads_the_same_virtual_clocks_as_games():
+    """datetime.now(), process_time() and localtime() are virtual in terminal programs too (one
+    clock module serves both shims): the same values on every run, from the games' fixed origin."""
+    source = ("import datetime, time, tty\n"
+              "print(datetime.datetime.now(datetime.timezone.utc).isoformat(), time.process_time(),\n"
+              "      time.strftime('%Y', time.gmtime()), time.time())\n")
+    a, b = run_terminal(source), run_terminal(source)
+    assert a.status == b.status == "ok", a.stderr
+    screen_a, screen_b = termscreen.decode(a.terminal), termscreen.decode(b.terminal)
+    assert screen_a == screen_b
+    text = screen_a.decode("utf-8", "replace")
+    assert "2023-11-14T22:13:20" in text and "1700000000." in text

@@ -57,13 +57,9 @@ def schedule(cfg: dict) -> list:
 
 
 def install(cfg: dict, report) -> object:
-    import time as _time
-
     quit_at = float(cfg["quit_at"])
     stop_at = quit_at + float(cfg["grace"])
     keys = schedule(cfg)
-    # fixed origins, as for games: a program that shows or seeds from the time sees the same on every run
-    t_wall0, t_mono0 = 1_700_000_000.0, 1000.0
     st = {"vt": 0.0, "mark_vt": -1.0, "frames": 0, "idle": 0, "quit_sent": False, "halfdelay": None}
     max_frames = int(cfg.get("max_frames") or 1500)
     size = [int(cfg.get("cols") or 80), int(cfg.get("rows") or 24)]
@@ -234,28 +230,16 @@ def install(cfg: dict, report) -> object:
 
     builtins.input = line_input
 
-    # ---- time
-    def vtime():
-        st["vt"] += 1e-6  # busy-waits on the clock still make progress
-        advance(0)
-        return t_wall0 + st["vt"]
-
-    def vmono():
-        st["vt"] += 1e-6
-        advance(0)
-        return t_mono0 + st["vt"]
-
+    # ---- time: the same virtual clock as games (vclock.py)
     def sleep(seconds) -> None:
         mark()  # what the program drew before it sleeps is this moment's frame
         advance(seconds)
 
-    _time.sleep = sleep
-    _time.time = vtime
-    _time.monotonic = vmono
-    _time.perf_counter = vmono
-    _time.time_ns = lambda: int(vtime() * 1e9)
-    _time.monotonic_ns = lambda: int(vmono() * 1e9)
-    _time.perf_counter_ns = lambda: int(vmono() * 1e9)
+    try:
+        import vclock  # in the sandbox the shims are top-level modules
+    except ImportError:
+        from . import vclock
+    vclock.install(st, advance, sleep)
 
     try:
         import curses
