@@ -5,7 +5,8 @@
 
 Sources: src/snake/<model>_<sample>.md with a ``{{code}}`` line replaced by the fenced program
 src/snake/<model>_<sample>.py (so each game can also be run directly), and
-src/seed/<task_id>/<model>_<sample>.md (whole responses). These are illustrative responses written
+src/seed/<task_id>/<model>_<sample>.md and src/apps/<task_id>/<model>_<sample>.md
+(whole responses). These are illustrative responses written
 for the demo, not outputs of real models. The sources are build-only material: they stay in the
 source tree (and the sdist), not in the wheel, which ships only the built responses.jsonl.
 """
@@ -32,11 +33,13 @@ def records(src: Path = SRC) -> list[dict]:
             code = md.with_suffix(".py").read_text(encoding="utf-8").rstrip("\n")
             text = md.read_text(encoding="utf-8").replace("{{code}}", f"```python\n{code}\n```")
             out.append({"model": model, "task_id": "snake", "sample": sample, "response": text})
-        for task_dir in sorted(p for p in (src / "seed").iterdir() if p.is_dir()):
-            for md in sorted(task_dir.glob(f"{model}_*.md")):
-                sample = int(NAME.match(md.name).group(2))
-                out.append({"model": model, "task_id": task_dir.name, "sample": sample,
-                            "response": md.read_text(encoding="utf-8")})
+        for suite in ("seed", "apps"):  # whole responses, one folder per task
+            folder = src / suite
+            for task_dir in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else ():
+                for md in sorted(task_dir.glob(f"{model}_*.md")):
+                    sample = int(NAME.match(md.name).group(2))
+                    out.append({"model": model, "task_id": task_dir.name, "sample": sample,
+                                "response": md.read_text(encoding="utf-8")})
     return out
 
 
