@@ -23,8 +23,8 @@ from pathlib import Path
 
 from .errors import EvalkitError
 
-PACKAGES = ("pygame>=2.5",)
-PROVIDES = ("pygame",)     # top-level modules the env is there for: their absence is the env's fault
+PACKAGES = ("pygame>=2.5", "flask>=3", "fastapi>=0.110", "uvicorn>=0.29")  # web APIs: apps suite
+PROVIDES = ("pygame", "flask", "fastapi", "uvicorn")  # top-level modules the env is there for: their absence is the env's fault
 MARKER = "evalkit-sandbox-env.json"
 CURRENT = "current"        # symlink to the version in use; replaced by an atomic rename
 IN_USE = ".in-use"         # in each version: users hold a shared lock on it, clean-up an exclusive one
