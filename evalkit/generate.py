@@ -22,7 +22,7 @@ from .errors import EvalkitError
 from .providers import Provider, ProviderError, Request, make_provider
 from .redact import redact_url
 from .store import Store
-from .suites import Task
+from .task import Task
 
 
 @dataclass

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from .errors import EvalkitError
-from .suites import Task
+from .task import Task
 
 INSTRUCTION = (
     "Complete the following Python function. Reply with the complete function (including the "

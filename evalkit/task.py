@@ -1,0 +1,52 @@
+"""The records a suite file becomes: a Task (one prompt, its tests and rubric) and a Suite.
+
+Kept apart from the loader (suites.py) so modules that only build tasks, such as humaneval.py,
+do not import the loader that imports them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Task:
+    suite: str
+    id: str
+    prompt: str
+    language: str = "python"
+    system: str | None = None
+    tags: tuple[str, ...] = ()
+    rubric: dict = field(default_factory=dict, hash=False, compare=False)
+    tests: tuple[str, ...] = ()
+    entry_point: str | None = None
+    interactive: bool = False
+
+    def messages(self) -> list[dict]:
+        msgs = []
+        if self.system:
+            msgs.append({"role": "system", "content": self.system})
+        msgs.append({"role": "user", "content": self.prompt})
+        return msgs
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    version: str
+    description: str
+    tasks: tuple[Task, ...]
+    path: Path | None = None
+
+    @property
+    def digest(self) -> str:
+        """Content hash of prompts, tests and rubrics: reports show which suite version ran."""
+        payload = [
+            (t.id, t.prompt, t.system, t.tests, t.entry_point, t.language, t.rubric)
+            for t in self.tasks
+        ]
+        blob = json.dumps(payload, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
