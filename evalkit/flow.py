@@ -29,12 +29,18 @@ program facts (on the index)
   * ``complete``: the program does something at module level (not a fragment of definitions)
   * ``unused``: functions a complete program never refers to
   * ``hangs``: ``while`` loops nothing in them can end (``while not restart: pass``)
+
+The text-level half (calls, collections, membership tests in an expression) is in flowtext.py.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+
+from .flowtext import JS_ITER, Collections, calls, collection_base, memberships, split_args
+
+_split_args = split_args  # scorers/claims reads flow._split_args
 
 _FN_TYPES = {"function_definition", "function_declaration", "method_definition", "arrow_function",
              "function_expression", "function", "generator_function_declaration", "lambda"}
@@ -51,7 +57,6 @@ _MAX_PARTS = 24
 def _boolish(expr: str) -> bool:
     """A truth value, not a collection built by a comprehension (`{p for _, p in items}`)."""
     return _BOOLISH.search(re.sub(r"\bfor\s+[\w\s,()]+?\s+in\b", " ", expr)) is not None
-_BODY_NAME = re.compile(r"(?i)(body|snake|segment|tail|position|coord|part|block|trail|cell|piece|pos_list|list)")
 
 
 def _txt(n) -> str:
@@ -110,16 +115,22 @@ _SHAPE_QUERIES = {
 }
 
 
+@functools.lru_cache(maxsize=None)
+def _shape_query(lang, query_src: str):
+    """The compiled query for the tree's own grammar (compiled once per grammar)."""
+    import tree_sitter as ts
+
+    return ts.Query(lang, query_src)
+
+
 class _Shapes:
     """Functions (by name), while loops and break statements of one tree."""
 
     def __init__(self, tree, language: str):
         import tree_sitter as ts
 
-        from . import treesitter
-
         qsrc = _SHAPE_QUERIES["python" if language == "python" else "javascript"]
-        caps = ts.QueryCursor(treesitter._query(language, qsrc)).captures(tree.root_node)
+        caps = ts.QueryCursor(_shape_query(tree.language, qsrc)).captures(tree.root_node)
         self.fns = _functions(caps.get("fn", ()))
         self.def_counts: dict[str, int] = {}
         for n in caps.get("fn", ()):
@@ -167,208 +178,6 @@ def _substitute(text: str, fn: _Fn, args: list[str]) -> str:
         text = re.sub(r"(?<![\w.])" + re.escape(p) + r"(?!\w)", a.strip(), text)
     return text
 
-
-def _split_args(s: str) -> list[str]:
-    out, depth, cur = [], 0, ""
-    for ch in s:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        out.append(cur)
-    return out
-
-
-_CALL = re.compile(r"(?<![\w])((?:[A-Za-z_$][\w$]*\.)*)([A-Za-z_$][\w$]*)\s*\(")
-
-
-def _calls(text: str):
-    """(name, argument texts) of every call in ``text`` (arguments split at top-level commas)."""
-    for m in _CALL.finditer(text):
-        depth, i = 1, m.end()
-        while i < len(text) and depth:
-            depth += {"(": 1, ")": -1}.get(text[i], 0)
-            i += 1
-        yield m.group(2), _split_args(text[m.end():i - 1])
-
-
-def _base(c: str) -> str:
-    """The collection behind ``list(self.body)[1:]`` / ``snake.slice(1)`` / ``body[:-1]``."""
-    c = c.strip().rstrip(";").strip()
-    for _ in range(3):
-        c = re.sub(r"^(?:list|tuple|set|frozenset|reversed|iter|enumerate)\((.*)\)$", r"\1", c).strip()
-        c = re.sub(r"(\[[^\[\]]*:[^\[\]]*\]|\.slice\([^()]*\)|\.copy\(\)|\[\s*\])$", "", c).strip()
-    return c
-
-
-def _norm(a: str) -> str:
-    a = a.strip().rstrip(";").strip()
-    for _ in range(2):
-        a = re.sub(r"^(?:list|tuple|Vector2|pygame\.Vector2|pygame\.math\.Vector2|Point|copy\.copy)\((.*)\)$",
-                   r"\1", a).strip()
-        a = re.sub(r"(\.copy\(\)|\[:\])$", "", a)
-        while a.startswith("(") and a.endswith(")") and a.count("(") == 1:
-            a = a[1:-1].strip()
-    return re.sub(r"\s+", "", a)
-
-
-class _Collections:
-    """What the code adds to each collection, and which ones grow at one end (a snake's body)."""
-
-    def __init__(self, idx):
-        self.inserted: dict[str, set[str]] = {}
-        self.queues: set[str] = set()
-        pops: set[str] = set()
-        for callee, full, _ln in idx.calls:
-            m = re.fullmatch(r"(.+)\.(insert|appendleft|unshift|append|push|add|pop|popleft|shift)", callee)
-            if not m:
-                continue
-            coll, op = _base(m.group(1)), m.group(2)
-            args = _split_args(full[len(callee):].strip()[1:-1]) if full.endswith(")") else []
-            if op == "insert" and len(args) == 2 and args[0].strip() == "0":
-                self.inserted.setdefault(coll, set()).add(_norm(args[1]))
-                self.queues.add(coll)
-            elif op in ("appendleft", "unshift") and args:
-                self.inserted.setdefault(coll, set()).add(_norm(args[0]))
-                self.queues.add(coll)
-            elif op in ("append", "push", "add") and args:  # `occupied.add(new_head)`: a set of the body's cells
-                self.inserted.setdefault(coll, set()).add(_norm(args[0]))
-            elif op in ("popleft", "shift") or (op == "pop" and args and args[0].strip() == "0"):
-                pops.add(coll)
-        for coll in list(self.inserted):
-            if coll in pops:
-                self.queues.add(coll)
-        for ln_text in idx.lines:
-            m = re.search(r"del\s+([\w.]+)\[0\]", ln_text)
-            if m and m.group(1) in self.inserted:
-                self.queues.add(m.group(1))
-        for lt, rt, _ln in idx.assigns:  # body = [new_head] + body[:-1]  /  [head, ...body]
-            m = re.fullmatch(r"\s*\[\s*([^\[\],]+|\([^()]*\)|\[[^\[\]]*\])\s*(\]\s*\+\s*|,\s*\*|,\s*\.\.\.)(.+)", rt, re.S)
-            # (only the spread form ends with the list's own `]`; `body[:-1]` keeps its slice for _base)
-            rest = m.group(3).strip() if m else ""
-            if m and not m.group(2).startswith("]"):
-                rest = rest[:-1].strip() if rest.endswith("]") else rest
-            if m and _base(rest) == lt.strip():
-                self.inserted.setdefault(lt.strip(), set()).add(_norm(m.group(1)))
-                self.queues.add(lt.strip())
-        self.aliases: dict[str, str] = {}  # name -> its value, for `head = self.body[0]`
-        for lt, rt, _ln in idx.assigns:
-            if re.fullmatch(r"[\w.]+", lt.strip()):
-                self.aliases.setdefault(lt.strip(), _norm(rt))
-
-    def newest(self, a: str, coll: str) -> bool:
-        """``a`` is the element the code last put into ``coll`` (its head)."""
-        a, base = _norm(a), _base(coll)
-        for cand in (a, self.aliases.get(a, "")):
-            if not cand:
-                continue
-            if cand in (base + "[0]", base + "[-1]", base + "[len(" + base + ")-1]", base + ".head"):
-                return True
-            if cand in self.inserted.get(base, ()):
-                return True
-        bodyish = base in self.queues or base in self.inserted or _BODY_NAME.search(base.split(".")[-1] or "")
-        headish = any(re.search(r"(?i)head", c) and "food" not in c.lower() for c in (a, self.aliases.get(a, "")))
-        return bool(bodyish) and headish
-
-
-_MEMBER = re.compile(r"((?:\([^()]*\)|\[[^\[\]]*\]|[\w.$]+(?:\(\))?)(?:\[[^\[\]]*\])*)\s+in\s+"
-                     r"((?:list\()?[\w.$]+(?:\[[^\[\]]*\]|\([^()]*\))*\)?)")
-_COUNT = re.compile(r"([\w.$]+(?:\[[^\[\]]*\])?)\.(count|includes|contains|__contains__|indexOf)\(\s*([^()]+?)\s*\)")
-_DISTANCE = re.compile(r"(?:([\w.$\[\]]+)\.distance(?:_to)?\(\s*([^()]+?)\s*\)|(?:math\.)?dist\(\s*([^(),]+?)\s*,\s*([^()]+?)\s*\))\s*<")
-_SPRITECOLLIDE = re.compile(r"spritecollide(?:any)?\(\s*([\w.$\[\]]+)\s*,\s*([\w.$\[\]:]+)")
-_COLLIDELIST = re.compile(r"([\w.$]+)\.collidelist(?:all)?\(\s*([^()]+?)\s*\)")
-_DUPLICATES = re.compile(r"len\(\s*set\(\s*([^()]+?)\s*\)\s*\)\s*(?:!=|<)\s*len\(\s*([^()]+?)\s*\)")
-_COMPREHENSION = re.compile(r"\bfor\s+\(?\s*(?:\w+\s*,\s*)?(\w+)\s*\)?\s+in\s+((?:list\()?[\w.$]+(?:\[[^\[\]]*\])?\)?)")
-_JS_ITER = re.compile(r"([\w.$]+(?:\.slice\([^()]*\))?)\.(?:some|find|findIndex|filter|every|forEach)\(\s*"
-                      r"(?:function\s*)?\(?\s*(\w+)")
-_CMP = re.compile(r"(.+?)\s*(?:===?|\bis\b(?!\s+not))\s*(.+)")
-_COLLIDE = re.compile(r"([\w.$\[\]]+)\.(?:colliderect|collidepoint|equals|collides?_?with)\(\s*([^()]+?)\s*\)")
-
-
-def _atoms(text: str) -> list[str]:
-    out = []
-    for a in re.split(r"\band\b|\bor\b|&&|\|\||\n|;", text):
-        a = a.strip()
-        a = re.sub(r"^(?:not\s+|!\s*)", "", a).strip()
-        while a.startswith("(") and a.endswith(")"):
-            a = a[1:-1].strip()
-        a = re.sub(r"^(?:if|elif|while|return)\b\s*", "", a)
-        if a:
-            out.append(a)
-    return out
-
-
-def _refers(side: str, var: str, coll: str) -> str | None:
-    """The component suffix when ``side`` is the loop variable (``seg``, ``seg[0]``, ``body[i].x``)."""
-    side = side.strip().rstrip(")").strip() if side.count(")") > side.count("(") else side.strip()
-    if side.count("(") > side.count(")"):  # `any(seg` from `any(seg == head for seg in body)`
-        side = re.sub(r"^(?:[\w.]*\(\s*)+", "", side).strip()
-    m = re.fullmatch(re.escape(var) + r"((?:\[\d\]|\.[xy]|\.pos|\.position|\.rect)*)", side)
-    if m:
-        return m.group(1)
-    b = re.escape(_base(coll))
-    m = re.fullmatch(b + r"\[\s*" + re.escape(var) + r"\s*\]((?:\[\d\]|\.[xy]|\.pos|\.position)*)", side)
-    return m.group(1) if m else None
-
-
-def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
-    """(element, collection, how) membership tests in ``text``, given loop variable bindings
-    (``how`` is "in", "count" ... or, for a comparison with a loop variable, that variable)."""
-    out = []
-    for m in _MEMBER.finditer(text):
-        before = text[:m.start()]
-        if re.search(r"\bnot\s*$", before) or re.search(r"\bfor\s+[\w\s,()]*$", before):
-            continue
-        out.append((m.group(1), m.group(2), "in"))
-    for m in _COUNT.finditer(text):
-        out.append((m.group(3), m.group(1), m.group(2)))
-    binds_here = list(bindings) + [(v, c) for v, c in _COMPREHENSION.findall(text)]
-    for m in _DISTANCE.finditer(text):  # turtle: segment.distance(head) < 20 inside `for segment in segments`
-        a, b = m.group(1) or m.group(3), m.group(2) or m.group(4)
-        for var, coll in binds_here:
-            for this, other in ((a, b), (b, a)):
-                if _refers(this, var, coll) is not None and _refers(other, var, coll) is None:
-                    out.append((other, coll, var))
-    for m in _COLLIDELIST.finditer(text):  # head_rect.collidelist(body_rects[1:]) != -1
-        out.append((m.group(1), m.group(2), "collidelist"))
-    for m in _SPRITECOLLIDE.finditer(text):  # pygame.sprite.spritecollideany(head, body_group)
-        out.append((m.group(1), m.group(2), "collidelist"))
-    for m in _DUPLICATES.finditer(text):  # len(set(body)) != len(body): a segment repeats
-        if _base(m.group(1)) == _base(m.group(2)):
-            out.append((_base(m.group(1)) + "[0]", m.group(1), "duplicates"))
-    binds = list(bindings)
-    binds += [(v, c) for v, c in _COMPREHENSION.findall(text)]
-    binds += [(v, c) for c, v in _JS_ITER.findall(text)]
-    if not binds:
-        return out
-    for atom in _atoms(text):
-        pairs = []
-        m = _CMP.fullmatch(atom)
-        if m:
-            pairs.append((m.group(1), m.group(2)))
-        pairs += [(a, b) for a, b in _COLLIDE.findall(atom)]
-        for left, right in pairs:
-            for var, coll in binds:
-                for this, other in ((left, right), (right, left)):
-                    comp = _refers(this, var, coll)
-                    if comp is None:
-                        continue
-                    other = re.split(r"\s+for\s+", other)[0].strip().rstrip(")").strip() \
-                        if other.count(")") > other.count("(") else re.split(r"\s+for\s+", other)[0].strip()
-                    if comp and other.endswith(comp):
-                        other = other[: -len(comp)]
-                    if other and not _refers(other, var, coll) and re.search(r"[A-Za-z_]", other):
-                        out.append((other, coll, var))
-                    break
-    return out
-
-
 def _loop_bindings(node) -> list[tuple[str, str, int]]:
     """(variable, collection, line) of the loops around ``node`` that walk a collection."""
     out = []
@@ -392,7 +201,7 @@ def _loop_bindings(node) -> list[tuple[str, str, int]]:
         elif t == "arrow_function" or t == "function_expression":
             call = n.parent.parent if n.parent is not None else None
             if call is not None and call.type == "call_expression":
-                m = _JS_ITER.match(_txt(call))
+                m = JS_ITER.match(_txt(call))
                 if m:
                     out.append((m.group(2), m.group(1), _line(n)))
         n = n.parent
@@ -505,150 +314,217 @@ def unused_functions(idx, tree, shapes: _Shapes) -> list[tuple[int, int, str]]:
     return out
 
 
+class _Facts:
+    """What the whole program says once, read by every branch: truth-valued assignments, unpacked
+    and looked-up names, branches that only test a flag, stub functions and flags nothing reads."""
+
+    def __init__(self, idx, shapes: _Shapes):
+        self.shapes, self.fns = shapes, shapes.fns
+        self.colls = Collections(idx)
+        self.assigned = _truth_assignments(idx, self.fns)
+        self.unpacked = _unpacked(idx)
+        self.looked_up = _looked_up(idx)
+        self.flag_tests: dict[str, list] = {}  # flag -> branches whose condition is just that flag
+        for br in idx.branches:
+            m = re.fullmatch(r"\s*\(?\s*(?:not\s+|!\s*)?([\w.$]+)\s*(?:(?:==|===|is)\s*(?:True|true|1))?\s*\)?\s*", br.cond)
+            if m:
+                self.flag_tests.setdefault(m.group(1), []).append(br)
+        # a name is a stub only when every definition of it is (a base class's `apply` is overridden)
+        self.stubs = tuple(sorted(name for name, fn in self.fns.items()
+                                  if _is_stub(fn) and shapes.def_counts.get(name, 1) <= 1))
+        self.unread = _unread_flags(idx)
+
+
+def _truth_assignments(idx, fns: dict[str, _Fn]) -> dict[str, list[tuple[str, int]]]:
+    """name -> (value, line) of its assignments of a truth value."""
+    truthy = {name for name, fn in fns.items() if any(_boolish(r) for r, _ in fn.returns)}
+    assigned: dict[str, list[tuple[str, int]]] = {}
+    for lt, rt, ln in idx.assigns:
+        key = lt.strip()
+        # only truth values are followed: `hit = head in body`, `dead = self.check()`, not `food = spawn()`
+        calls_truthy = any(name in truthy for name, _ in calls(rt))
+        if re.fullmatch(r"[\w.$]+", key) and not _LITERAL.fullmatch(rt) and (_boolish(rt) or calls_truthy):
+            assigned.setdefault(key, []).append((rt, ln))
+    return assigned
+
+
+def _unpacked(idx) -> dict[str, list[tuple[str, int]]]:
+    """`kind, pos = item`: pos comes from item."""
+    unpacked: dict[str, list[tuple[str, int]]] = {}
+    for lt, rt, ln in idx.assigns:
+        if re.fullmatch(r"\s*[\(\[]?\s*[\w.$]+(\s*,\s*[\w.$]+)+\s*[\)\]]?\s*", lt) and \
+                re.fullmatch(r"\s*[\w.$]+(\[[^\[\]]+\])*\s*", rt):
+            for name in re.findall(r"[\w.$]+", lt):
+                unpacked.setdefault(name, []).append((rt.strip(), ln))
+    return unpacked
+
+
+def _looked_up(idx) -> dict[str, list[tuple[str, int]]]:
+    """`kind = items.pop(head, None)`: kind is what sits at head."""
+    looked_up: dict[str, list[tuple[str, int]]] = {}
+    for lt, rt, ln in idx.assigns:
+        if re.fullmatch(r"[\w.$]+", lt.strip()) and \
+                re.search(r"\.(pop|get)\(\s*[\w.$]*(head|pos|cell)\w*|\[\s*[\w.$]*(head|pos|cell)\w*\s*\]\s*$", rt):
+            looked_up.setdefault(lt.strip(), []).append((rt.strip()[:_PART_CAP], ln))
+    return looked_up
+
+
 def annotate(idx, tree) -> None:
     """Fill ``cond_parts`` / ``body_parts`` of every branch of ``idx`` (one level of data flow) and
     ``idx.unused`` (functions a complete program never calls)."""
     if tree is None:
         return
     shapes = _Shapes(tree, idx.language)
-    fns = shapes.fns
     idx.complete = complete_program(tree)
     idx.hangs = _hangs(shapes)
     idx.unused = unused_functions(idx, tree, shapes)
     if not idx.branches:
         return
-    colls = _Collections(idx)
-    truthy = {name for name, fn in fns.items() if any(_boolish(r) for r, _ in fn.returns)}
-    assigned: dict[str, list[tuple[str, int]]] = {}
-    for lt, rt, ln in idx.assigns:
-        key = lt.strip()
-        # only truth values are followed: `hit = head in body`, `dead = self.check()`, not `food = spawn()`
-        calls_truthy = any(name in truthy for name, _ in _calls(rt))
-        if re.fullmatch(r"[\w.$]+", key) and not _LITERAL.fullmatch(rt) and (_boolish(rt) or calls_truthy):
-            assigned.setdefault(key, []).append((rt, ln))
-    unpacked: dict[str, list[tuple[str, int]]] = {}  # `kind, pos = item`: pos comes from item
-    for lt, rt, ln in idx.assigns:
-        if re.fullmatch(r"\s*[\(\[]?\s*[\w.$]+(\s*,\s*[\w.$]+)+\s*[\)\]]?\s*", lt) and \
-                re.fullmatch(r"\s*[\w.$]+(\[[^\[\]]+\])*\s*", rt):
-            for name in re.findall(r"[\w.$]+", lt):
-                unpacked.setdefault(name, []).append((rt.strip(), ln))
-    looked_up: dict[str, list[tuple[str, int]]] = {}  # `kind = items.pop(head, None)`: kind is what sits at head
-    for lt, rt, ln in idx.assigns:
-        if re.fullmatch(r"[\w.$]+", lt.strip()) and \
-                re.search(r"\.(pop|get)\(\s*[\w.$]*(head|pos|cell)\w*|\[\s*[\w.$]*(head|pos|cell)\w*\s*\]\s*$", rt):
-            looked_up.setdefault(lt.strip(), []).append((rt.strip()[:_PART_CAP], ln))
-    flag_tests: dict[str, list] = {}  # flag -> branches whose condition is just that flag
+    facts = _Facts(idx, shapes)
     for br in idx.branches:
-        m = re.fullmatch(r"\s*\(?\s*(?:not\s+|!\s*)?([\w.$]+)\s*(?:(?:==|===|is)\s*(?:True|true|1))?\s*\)?\s*", br.cond)
-        if m:
-            flag_tests.setdefault(m.group(1), []).append(br)
-    whiles, breaks = shapes.whiles, shapes.breaks
-    # a name is a stub only when every definition of it is (a base class's `apply` is overridden)
-    stubs = tuple(sorted(name for name, fn in fns.items() if _is_stub(fn) and shapes.def_counts.get(name, 1) <= 1))
-    unread = _unread_flags(idx)
-
-    for br in idx.branches:
-        node = br.node
-        own_fn = _enclosing_fn(node, fns)
-        cparts: list[tuple[str, int, str]] = []
-        # flags and helper functions in the condition
-        texts = [(br.cond, br.line)]
-        for name in dict.fromkeys(re.findall(r"(?<![\w.$])((?:self\.|this\.)?[A-Za-z_$][\w$]*)(?!\s*\()", br.cond)):
-            for rt, ln in assigned.get(name, [])[:4]:
-                cparts.append((rt[:_PART_CAP], ln, f"{name} is assigned on line {ln}"))
-                texts.append((rt, ln))
-            for src, ln in unpacked.get(name, [])[:2]:
-                cparts.append((src, ln, f"{name} is unpacked from {src} on line {ln}"))
-            for src, ln in looked_up.get(name, [])[:2]:
-                cparts.append((src, ln, f"{name} is looked up on line {ln}"))
-        for text, ln0 in list(texts):
-            for name, args in _calls(text):
-                fn = fns.get(name)
-                if fn is None or name == own_fn:
-                    continue
-                first, last = _line(fn.node), fn.node.end_point[0] + 1
-                for rt, ln in fn.returns[:6]:
-                    cparts.append((_substitute(rt, fn, args)[:_PART_CAP], ln, f"{name}() returns this"))
-                    # a flag local to the helper: `out = not (0 <= x < W)` ... `return out or hit`
-                    for local in dict.fromkeys(re.findall(r"(?<![\w.$])([A-Za-z_$][\w$]*)(?!\s*\()", rt)):
-                        for lrt, lln in assigned.get(local, []):
-                            if first <= lln <= last:
-                                cparts.append((_substitute(lrt, fn, args)[:_PART_CAP], lln,
-                                               f"{local} is assigned in {name}() on line {lln}"))
-                for other in idx.branches:
-                    # only the conditions that decide what it returns (not every test in a big step())
-                    if other is not br and fn.body is not None and _inside(fn.body, other.node) \
-                            and re.search(r"\breturn\b", other.body):
-                        cparts.append((_substitute(other.cond, fn, args)[:_PART_CAP], other.line,
-                                       f"{name}() tests this"))
-        # membership tests, including comparisons with a loop variable
-        bindings = _loop_bindings(node)
-        bind_pairs = [(v, c) for v, c, _ in bindings]
-        loop_line = {v: ln for v, _c, ln in reversed(bindings)}
-        for v, c, ln in bindings[:2]:  # the loop a branch sits in says what it is about (`for item in items`)
-            cparts.append((f"for {v} in {c}", ln, f"inside the loop over {c} on line {ln}"))
-        for text, ln in [(br.cond, br.line)] + [(t, l) for t, l, _ in cparts]:
-            for elem, coll, how in memberships(text, bind_pairs):
-                if how in loop_line:  # cite the loop that walks the collection
-                    ln = loop_line[how]
-                if how not in ("in", "count", "includes", "contains", "__contains__", "indexOf", "collidelist",
-                               "duplicates"):
-                    cparts.append((f"{elem.strip()} in {coll.strip()}", ln, f"compared with each element of {coll}"))
-                if colls.newest(elem, coll):
-                    cparts.append((f"self_overlap({_base(coll)})", ln,
-                                   f"the newest element of {_base(coll)} is tested against it"))
-        # what the body does, one call or flag away
-        bparts: list[tuple[str, int, str]] = []
-        body_node = node.child_by_field_name("consequence") or node.child_by_field_name("body")
-        if body_node is None and node.type == "else_clause" and node.named_children:
-            body_node = node.named_children[-1]
-        for name, _args in _calls(br.body):
-            if own_fn is not None and name == own_fn:
-                bparts.append(("restart_game()", br.line, f"calls {name}() again (restarts the game)"))
-                continue
-            fn = fns.get(name)
-            if fn is not None and fn.body is not None and not _inside(fn.node, node) and name not in stubs:
-                bparts.append((_txt(fn.body)[:_PART_CAP], _line(fn.node), f"{name}() does this"))
-        for m in re.finditer(r"(?<![\w.$=!<>])((?:self\.|this\.)?[A-Za-z_$][\w$]*)\s*=\s*(True|False|true|false|1|0)\b", br.body):
-            flag, val = m.group(1), m.group(2)
-            for other in flag_tests.get(flag, []):
-                if other is not br:
-                    bparts.append((other.body[:_PART_CAP], other.line, f"{flag} is tested on line {other.line}"))
-            for w in whiles:
-                if not _inside(w, node):
-                    continue
-                wc = w.child_by_field_name("condition")
-                wt = _txt(wc).strip("() ") if wc is not None else ""
-                stops = (re.fullmatch(r"(?:not\s+|!\s*)" + re.escape(flag), wt) and val in ("True", "true", "1")) or \
-                        (wt == flag and val in ("False", "false", "0"))
-                if stops:
-                    bparts.append(("end_game()", _line(w), f"setting {flag} stops the loop on line {_line(w)}"))
-        if body_node is not None:
-            for d in breaks:
-                if not _inside(body_node, d):
-                    continue
-                loop = d.parent
-                while loop is not None and loop.type not in _LOOP_TYPES and loop.type not in _FN_TYPES:
-                    loop = loop.parent
-                if loop is not None and loop.type in _WHILE_TYPES:
-                    bparts.append(("end_game()", _line(d), f"break leaves the loop on line {_line(loop)}"))
-            for d in shapes.returns:  # `return score` out of the game loop ends the game
-                if not _inside(body_node, d):
-                    continue
-                loop = d.parent
-                while loop is not None and loop.type not in _WHILE_TYPES and loop.type not in _FN_TYPES:
-                    loop = loop.parent
-                if loop is not None and loop.type in _WHILE_TYPES:
-                    bparts.append(("end_game()", _line(d), f"return leaves the loop on line {_line(loop)}"))
+        own_fn = _enclosing_fn(br.node, facts.fns)
+        cparts, texts = _flag_parts(br, facts)
+        cparts += _helper_parts(br, texts, own_fn, facts, idx.branches)
+        cparts += _membership_parts(br, cparts, facts.colls)
         br.cond_parts = _dedup(cparts)
-        br.body_parts = _dedup(bparts)
-        masked = br.body
-        if stubs:  # a call of a function that does nothing does nothing: `apply_item()` with a TODO body
-            masked = _STUB_CALL(stubs).sub("noop(", masked)
-        if unread and idx.complete:  # a flag nothing reads ends nothing: `collided = True` never tested
-            masked = _UNREAD(unread).sub(r"unread_flag\1", masked)
-        if masked != br.body:
-            br.body_masked = masked
+        br.body_parts = _dedup(_call_parts(br, own_fn, facts) + _flag_set_parts(br, facts)
+                               + _loop_exit_parts(br.node, shapes))
+        _mask_body(br, facts, idx.complete)
+
+
+def _flag_parts(br, facts: _Facts) -> tuple[list, list[tuple[str, int]]]:
+    """Condition parts from the flags it tests, and the texts (condition + flag values) whose calls
+    are followed next."""
+    cparts: list[tuple[str, int, str]] = []
+    texts = [(br.cond, br.line)]
+    for name in dict.fromkeys(re.findall(r"(?<![\w.$])((?:self\.|this\.)?[A-Za-z_$][\w$]*)(?!\s*\()", br.cond)):
+        for rt, ln in facts.assigned.get(name, [])[:4]:
+            cparts.append((rt[:_PART_CAP], ln, f"{name} is assigned on line {ln}"))
+            texts.append((rt, ln))
+        for src, ln in facts.unpacked.get(name, [])[:2]:
+            cparts.append((src, ln, f"{name} is unpacked from {src} on line {ln}"))
+        for src, ln in facts.looked_up.get(name, [])[:2]:
+            cparts.append((src, ln, f"{name} is looked up on line {ln}"))
+    return cparts, texts
+
+
+def _helper_parts(br, texts, own_fn: str | None, facts: _Facts, branches) -> list[tuple[str, int, str]]:
+    """Condition parts from helper functions called in ``texts``: what they return, their local
+    flags, and the conditions that decide what they return."""
+    cparts: list[tuple[str, int, str]] = []
+    for text, _ln0 in texts:
+        for name, args in calls(text):
+            fn = facts.fns.get(name)
+            if fn is None or name == own_fn:
+                continue
+            first, last = _line(fn.node), fn.node.end_point[0] + 1
+            for rt, ln in fn.returns[:6]:
+                cparts.append((_substitute(rt, fn, args)[:_PART_CAP], ln, f"{name}() returns this"))
+                # a flag local to the helper: `out = not (0 <= x < W)` ... `return out or hit`
+                for local in dict.fromkeys(re.findall(r"(?<![\w.$])([A-Za-z_$][\w$]*)(?!\s*\()", rt)):
+                    for lrt, lln in facts.assigned.get(local, []):
+                        if first <= lln <= last:
+                            cparts.append((_substitute(lrt, fn, args)[:_PART_CAP], lln,
+                                           f"{local} is assigned in {name}() on line {lln}"))
+            for other in branches:
+                # only the conditions that decide what it returns (not every test in a big step())
+                if other is not br and fn.body is not None and _inside(fn.body, other.node) \
+                        and re.search(r"\breturn\b", other.body):
+                    cparts.append((_substitute(other.cond, fn, args)[:_PART_CAP], other.line,
+                                   f"{name}() tests this"))
+    return cparts
+
+
+def _membership_parts(br, cparts, colls: Collections) -> list[tuple[str, int, str]]:
+    """The loops around the branch, and membership tests (including comparisons with a loop
+    variable) in its condition and in the parts found so far."""
+    bindings = _loop_bindings(br.node)
+    bind_pairs = [(v, c) for v, c, _ in bindings]
+    loop_line = {v: ln for v, _c, ln in reversed(bindings)}
+    out: list[tuple[str, int, str]] = []
+    for v, c, ln in bindings[:2]:  # the loop a branch sits in says what it is about (`for item in items`)
+        out.append((f"for {v} in {c}", ln, f"inside the loop over {c} on line {ln}"))
+    for text, ln in [(br.cond, br.line)] + [(t, l) for t, l, _ in cparts + out]:
+        for elem, coll, how in memberships(text, bind_pairs):
+            if how in loop_line:  # cite the loop that walks the collection
+                ln = loop_line[how]
+            if how not in ("in", "count", "includes", "contains", "__contains__", "indexOf", "collidelist",
+                           "duplicates"):
+                out.append((f"{elem.strip()} in {coll.strip()}", ln, f"compared with each element of {coll}"))
+            if colls.newest(elem, coll):
+                out.append((f"self_overlap({collection_base(coll)})", ln,
+                            f"the newest element of {collection_base(coll)} is tested against it"))
+    return out
+
+
+def _call_parts(br, own_fn: str | None, facts: _Facts) -> list[tuple[str, int, str]]:
+    """Body parts from the functions the body calls (a call of the enclosing function restarts the game)."""
+    out = []
+    for name, _args in calls(br.body):
+        if own_fn is not None and name == own_fn:
+            out.append(("restart_game()", br.line, f"calls {name}() again (restarts the game)"))
+            continue
+        fn = facts.fns.get(name)
+        if fn is not None and fn.body is not None and not _inside(fn.node, br.node) and name not in facts.stubs:
+            out.append((_txt(fn.body)[:_PART_CAP], _line(fn.node), f"{name}() does this"))
+    return out
+
+
+def _flag_set_parts(br, facts: _Facts) -> list[tuple[str, int, str]]:
+    """Body parts from flags the body sets: the branches testing them, and the ``while`` loops they stop."""
+    out = []
+    for m in re.finditer(r"(?<![\w.$=!<>])((?:self\.|this\.)?[A-Za-z_$][\w$]*)\s*=\s*(True|False|true|false|1|0)\b", br.body):
+        flag, val = m.group(1), m.group(2)
+        for other in facts.flag_tests.get(flag, []):
+            if other is not br:
+                out.append((other.body[:_PART_CAP], other.line, f"{flag} is tested on line {other.line}"))
+        for w in facts.shapes.whiles:
+            if not _inside(w, br.node):
+                continue
+            wc = w.child_by_field_name("condition")
+            wt = _txt(wc).strip("() ") if wc is not None else ""
+            stops = (re.fullmatch(r"(?:not\s+|!\s*)" + re.escape(flag), wt) and val in ("True", "true", "1")) or \
+                    (wt == flag and val in ("False", "false", "0"))
+            if stops:
+                out.append(("end_game()", _line(w), f"setting {flag} stops the loop on line {_line(w)}"))
+    return out
+
+
+def _loop_exit_parts(node, shapes: _Shapes) -> list[tuple[str, int, str]]:
+    """``break``/``return`` in the branch's body that leave a ``while`` loop end the game."""
+    body_node = node.child_by_field_name("consequence") or node.child_by_field_name("body")
+    if body_node is None and node.type == "else_clause" and node.named_children:
+        body_node = node.named_children[-1]
+    if body_node is None:
+        return []
+    out = []
+    for d in shapes.breaks:
+        if not _inside(body_node, d):
+            continue
+        loop = d.parent
+        while loop is not None and loop.type not in _LOOP_TYPES and loop.type not in _FN_TYPES:
+            loop = loop.parent
+        if loop is not None and loop.type in _WHILE_TYPES:
+            out.append(("end_game()", _line(d), f"break leaves the loop on line {_line(loop)}"))
+    for d in shapes.returns:  # `return score` out of the game loop ends the game
+        if not _inside(body_node, d):
+            continue
+        loop = d.parent
+        while loop is not None and loop.type not in _WHILE_TYPES and loop.type not in _FN_TYPES:
+            loop = loop.parent
+        if loop is not None and loop.type in _WHILE_TYPES:
+            out.append(("end_game()", _line(d), f"return leaves the loop on line {_line(loop)}"))
+    return out
+
+
+def _mask_body(br, facts: _Facts, complete: bool) -> None:
+    masked = br.body
+    if facts.stubs:  # a call of a function that does nothing does nothing: `apply_item()` with a TODO body
+        masked = _STUB_CALL(facts.stubs).sub("noop(", masked)
+    if facts.unread and complete:  # a flag nothing reads ends nothing: `collided = True` never tested
+        masked = _UNREAD(facts.unread).sub(r"unread_flag\1", masked)
+    if masked != br.body:
+        br.body_masked = masked
 
 
 def _dedup(parts):

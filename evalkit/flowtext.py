@@ -1,0 +1,214 @@
+"""Expression text for the data flow (flow.py): calls and their arguments, the collection behind an
+expression, what the code puts into each collection, and membership tests.
+
+All of it reads source text (what tree-sitter gives as a node's text), not trees: a membership
+test is found in ``head in body[1:]`` as well as in ``any(s == head for s in body)`` once the
+loop variables around it are known.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BODY_NAME = re.compile(r"(?i)(body|snake|segment|tail|position|coord|part|block|trail|cell|piece|pos_list|list)")
+
+
+def split_args(s: str) -> list[str]:
+    out, depth, cur = [], 0, ""
+    for ch in s:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur)
+    return out
+
+
+_CALL = re.compile(r"(?<![\w])((?:[A-Za-z_$][\w$]*\.)*)([A-Za-z_$][\w$]*)\s*\(")
+
+
+def calls(text: str):
+    """(name, argument texts) of every call in ``text`` (arguments split at top-level commas)."""
+    for m in _CALL.finditer(text):
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            i += 1
+        yield m.group(2), split_args(text[m.end():i - 1])
+
+
+def collection_base(c: str) -> str:
+    """The collection behind ``list(self.body)[1:]`` / ``snake.slice(1)`` / ``body[:-1]``."""
+    c = c.strip().rstrip(";").strip()
+    for _ in range(3):
+        c = re.sub(r"^(?:list|tuple|set|frozenset|reversed|iter|enumerate)\((.*)\)$", r"\1", c).strip()
+        c = re.sub(r"(\[[^\[\]]*:[^\[\]]*\]|\.slice\([^()]*\)|\.copy\(\)|\[\s*\])$", "", c).strip()
+    return c
+
+
+def _norm(a: str) -> str:
+    a = a.strip().rstrip(";").strip()
+    for _ in range(2):
+        a = re.sub(r"^(?:list|tuple|Vector2|pygame\.Vector2|pygame\.math\.Vector2|Point|copy\.copy)\((.*)\)$",
+                   r"\1", a).strip()
+        a = re.sub(r"(\.copy\(\)|\[:\])$", "", a)
+        while a.startswith("(") and a.endswith(")") and a.count("(") == 1:
+            a = a[1:-1].strip()
+    return re.sub(r"\s+", "", a)
+
+
+class Collections:
+    """What the code adds to each collection, and which ones grow at one end (a snake's body)."""
+
+    def __init__(self, idx):
+        self.inserted: dict[str, set[str]] = {}
+        self.queues: set[str] = set()
+        pops: set[str] = set()
+        for callee, full, _ln in idx.calls:
+            m = re.fullmatch(r"(.+)\.(insert|appendleft|unshift|append|push|add|pop|popleft|shift)", callee)
+            if not m:
+                continue
+            coll, op = collection_base(m.group(1)), m.group(2)
+            args = split_args(full[len(callee):].strip()[1:-1]) if full.endswith(")") else []
+            if op == "insert" and len(args) == 2 and args[0].strip() == "0":
+                self.inserted.setdefault(coll, set()).add(_norm(args[1]))
+                self.queues.add(coll)
+            elif op in ("appendleft", "unshift") and args:
+                self.inserted.setdefault(coll, set()).add(_norm(args[0]))
+                self.queues.add(coll)
+            elif op in ("append", "push", "add") and args:  # `occupied.add(new_head)`: a set of the body's cells
+                self.inserted.setdefault(coll, set()).add(_norm(args[0]))
+            elif op in ("popleft", "shift") or (op == "pop" and args and args[0].strip() == "0"):
+                pops.add(coll)
+        for coll in list(self.inserted):
+            if coll in pops:
+                self.queues.add(coll)
+        for ln_text in idx.lines:
+            m = re.search(r"del\s+([\w.]+)\[0\]", ln_text)
+            if m and m.group(1) in self.inserted:
+                self.queues.add(m.group(1))
+        for lt, rt, _ln in idx.assigns:  # body = [new_head] + body[:-1]  /  [head, ...body]
+            m = re.fullmatch(r"\s*\[\s*([^\[\],]+|\([^()]*\)|\[[^\[\]]*\])\s*(\]\s*\+\s*|,\s*\*|,\s*\.\.\.)(.+)", rt, re.S)
+            # (only the spread form ends with the list's own `]`; `body[:-1]` keeps its slice for collection_base)
+            rest = m.group(3).strip() if m else ""
+            if m and not m.group(2).startswith("]"):
+                rest = rest[:-1].strip() if rest.endswith("]") else rest
+            if m and collection_base(rest) == lt.strip():
+                self.inserted.setdefault(lt.strip(), set()).add(_norm(m.group(1)))
+                self.queues.add(lt.strip())
+        self.aliases: dict[str, str] = {}  # name -> its value, for `head = self.body[0]`
+        for lt, rt, _ln in idx.assigns:
+            if re.fullmatch(r"[\w.]+", lt.strip()):
+                self.aliases.setdefault(lt.strip(), _norm(rt))
+
+    def newest(self, a: str, coll: str) -> bool:
+        """``a`` is the element the code last put into ``coll`` (its head)."""
+        a, base = _norm(a), collection_base(coll)
+        for cand in (a, self.aliases.get(a, "")):
+            if not cand:
+                continue
+            if cand in (base + "[0]", base + "[-1]", base + "[len(" + base + ")-1]", base + ".head"):
+                return True
+            if cand in self.inserted.get(base, ()):
+                return True
+        bodyish = base in self.queues or base in self.inserted or _BODY_NAME.search(base.split(".")[-1] or "")
+        headish = any(re.search(r"(?i)head", c) and "food" not in c.lower() for c in (a, self.aliases.get(a, "")))
+        return bool(bodyish) and headish
+
+
+_MEMBER = re.compile(r"((?:\([^()]*\)|\[[^\[\]]*\]|[\w.$]+(?:\(\))?)(?:\[[^\[\]]*\])*)\s+in\s+"
+                     r"((?:list\()?[\w.$]+(?:\[[^\[\]]*\]|\([^()]*\))*\)?)")
+_COUNT = re.compile(r"([\w.$]+(?:\[[^\[\]]*\])?)\.(count|includes|contains|__contains__|indexOf)\(\s*([^()]+?)\s*\)")
+_DISTANCE = re.compile(r"(?:([\w.$\[\]]+)\.distance(?:_to)?\(\s*([^()]+?)\s*\)|(?:math\.)?dist\(\s*([^(),]+?)\s*,\s*([^()]+?)\s*\))\s*<")
+_SPRITECOLLIDE = re.compile(r"spritecollide(?:any)?\(\s*([\w.$\[\]]+)\s*,\s*([\w.$\[\]:]+)")
+_COLLIDELIST = re.compile(r"([\w.$]+)\.collidelist(?:all)?\(\s*([^()]+?)\s*\)")
+_DUPLICATES = re.compile(r"len\(\s*set\(\s*([^()]+?)\s*\)\s*\)\s*(?:!=|<)\s*len\(\s*([^()]+?)\s*\)")
+_COMPREHENSION = re.compile(r"\bfor\s+\(?\s*(?:\w+\s*,\s*)?(\w+)\s*\)?\s+in\s+((?:list\()?[\w.$]+(?:\[[^\[\]]*\])?\)?)")
+JS_ITER = re.compile(r"([\w.$]+(?:\.slice\([^()]*\))?)\.(?:some|find|findIndex|filter|every|forEach)\(\s*"
+                      r"(?:function\s*)?\(?\s*(\w+)")
+_CMP = re.compile(r"(.+?)\s*(?:===?|\bis\b(?!\s+not))\s*(.+)")
+_COLLIDE = re.compile(r"([\w.$\[\]]+)\.(?:colliderect|collidepoint|equals|collides?_?with)\(\s*([^()]+?)\s*\)")
+
+
+def _atoms(text: str) -> list[str]:
+    out = []
+    for a in re.split(r"\band\b|\bor\b|&&|\|\||\n|;", text):
+        a = a.strip()
+        a = re.sub(r"^(?:not\s+|!\s*)", "", a).strip()
+        while a.startswith("(") and a.endswith(")"):
+            a = a[1:-1].strip()
+        a = re.sub(r"^(?:if|elif|while|return)\b\s*", "", a)
+        if a:
+            out.append(a)
+    return out
+
+
+def _refers(side: str, var: str, coll: str) -> str | None:
+    """The component suffix when ``side`` is the loop variable (``seg``, ``seg[0]``, ``body[i].x``)."""
+    side = side.strip().rstrip(")").strip() if side.count(")") > side.count("(") else side.strip()
+    if side.count("(") > side.count(")"):  # `any(seg` from `any(seg == head for seg in body)`
+        side = re.sub(r"^(?:[\w.]*\(\s*)+", "", side).strip()
+    m = re.fullmatch(re.escape(var) + r"((?:\[\d\]|\.[xy]|\.pos|\.position|\.rect)*)", side)
+    if m:
+        return m.group(1)
+    b = re.escape(collection_base(coll))
+    m = re.fullmatch(b + r"\[\s*" + re.escape(var) + r"\s*\]((?:\[\d\]|\.[xy]|\.pos|\.position)*)", side)
+    return m.group(1) if m else None
+
+
+def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(element, collection, how) membership tests in ``text``, given loop variable bindings
+    (``how`` is "in", "count" ... or, for a comparison with a loop variable, that variable)."""
+    out = []
+    for m in _MEMBER.finditer(text):
+        before = text[:m.start()]
+        if re.search(r"\bnot\s*$", before) or re.search(r"\bfor\s+[\w\s,()]*$", before):
+            continue
+        out.append((m.group(1), m.group(2), "in"))
+    for m in _COUNT.finditer(text):
+        out.append((m.group(3), m.group(1), m.group(2)))
+    binds_here = list(bindings) + [(v, c) for v, c in _COMPREHENSION.findall(text)]
+    for m in _DISTANCE.finditer(text):  # turtle: segment.distance(head) < 20 inside `for segment in segments`
+        a, b = m.group(1) or m.group(3), m.group(2) or m.group(4)
+        for var, coll in binds_here:
+            for this, other in ((a, b), (b, a)):
+                if _refers(this, var, coll) is not None and _refers(other, var, coll) is None:
+                    out.append((other, coll, var))
+    for m in _COLLIDELIST.finditer(text):  # head_rect.collidelist(body_rects[1:]) != -1
+        out.append((m.group(1), m.group(2), "collidelist"))
+    for m in _SPRITECOLLIDE.finditer(text):  # pygame.sprite.spritecollideany(head, body_group)
+        out.append((m.group(1), m.group(2), "collidelist"))
+    for m in _DUPLICATES.finditer(text):  # len(set(body)) != len(body): a segment repeats
+        if collection_base(m.group(1)) == collection_base(m.group(2)):
+            out.append((collection_base(m.group(1)) + "[0]", m.group(1), "duplicates"))
+    binds = list(bindings)
+    binds += [(v, c) for v, c in _COMPREHENSION.findall(text)]
+    binds += [(v, c) for c, v in JS_ITER.findall(text)]
+    if not binds:
+        return out
+    for atom in _atoms(text):
+        pairs = []
+        m = _CMP.fullmatch(atom)
+        if m:
+            pairs.append((m.group(1), m.group(2)))
+        pairs += [(a, b) for a, b in _COLLIDE.findall(atom)]
+        for left, right in pairs:
+            for var, coll in binds:
+                for this, other in ((left, right), (right, left)):
+                    comp = _refers(this, var, coll)
+                    if comp is None:
+                        continue
+                    other = re.split(r"\s+for\s+", other)[0].strip().rstrip(")").strip() \
+                        if other.count(")") > other.count("(") else re.split(r"\s+for\s+", other)[0].strip()
+                    if comp and other.endswith(comp):
+                        other = other[: -len(comp)]
+                    if other and not _refers(other, var, coll) and re.search(r"[A-Za-z_]", other):
+                        out.append((other, coll, var))
+                    break
+    return out
