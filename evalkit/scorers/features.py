@@ -49,7 +49,16 @@ import re
 from .. import program, treesitter
 from ..errors import EvalkitError
 from ..extract import Extraction
-from .base import Score
+from .base import Metric, Score
+from .claim_extract import extract_claims  # reads the prose only (no scorer import: no cycle)
+
+# ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
+VERSION = "3"
+NEEDS = ("probes",)  # a behavioural probe's result overrides the static verdict
+METRICS = (
+    Metric("feature_completeness", "features", kind="unit", main=True, order=40, gate={"max_drop": 0.05},
+           rollups={"feature_completeness": 1.0, "production_readiness": 1.0}),
+)
 
 MAX_EVIDENCE = 5
 CHECK_KINDS = ("ident", "string", "token", "number", "call", "aug", "assign", "arith", "branch", "unguarded",
@@ -516,8 +525,6 @@ def _required(feature: dict, ex: Extraction, rubric: dict) -> bool:
     """``required: claimed`` counts a feature only when the prose claims it (an optional extra)."""
     req = feature.get("required", True)
     if req == "claimed":
-        from .claims import extract_claims  # claims imports this module
-
         return any(c["kind"] == "feature" and c["feature"] == feature["id"]
                    for c in extract_claims(ex.prose, rubric))
     return bool(req)

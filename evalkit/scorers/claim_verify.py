@@ -1,0 +1,419 @@
+"""Verdicts for the claims claim_extract.py found: each one checked against the code index.
+
+supported / unsupported / contradicted, with evidence lines (lines within the main code block,
+``block`` naming it) and a one-line reason. A feature claim takes the feature's own result
+(features.py: static checks and probes); numbers, keys, identifiers and files are looked up in the
+block's code index (evalkit/treesitter.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import flow, treesitter
+from ..extract import Extraction
+from . import features as feat
+
+_QUANTITY = {
+    "mult": r"(?i)(mult|factor|boost|speed|scale|fast)",
+    "pct": r"(?i)(mult|factor|boost|speed|scale|percent|pct|chance|prob|rate|random)",
+    "sec": r"(?i)(duration|time|second|sec\b|ms\b|until|length|ticks|timer|expir|frames|delay|interval|period)",
+    "ms": r"(?i)(duration|time|second|ms\b|until|length|ticks|timer|expir|delay|interval|period)",
+    "min": r"(?i)(duration|time|minute|until|length|timer)",
+    "count": r"(?i)(charge|hit|collision|count|lives|shield|absorb|uses)",
+}
+
+_KEY_CODE = {  # normalised key -> (pygame constants, key strings other toolkits use)
+    "space": ({"K_SPACE"}, {" ", "Space", "space", "Spacebar"}),
+    "escape": ({"K_ESCAPE"}, {"Escape", "Esc", "escape"}),
+    "enter": ({"K_RETURN", "K_KP_ENTER"}, {"Enter", "Return", "\\r", "\\n"}),
+    "tab": ({"K_TAB"}, {"Tab", "\\t"}),
+    "backspace": ({"K_BACKSPACE"}, {"Backspace"}),
+    "up": ({"K_UP"}, {"ArrowUp", "Up", "up"}),
+    "down": ({"K_DOWN"}, {"ArrowDown", "Down", "down"}),
+    "left": ({"K_LEFT"}, {"ArrowLeft", "Left", "left"}),
+    "right": ({"K_RIGHT"}, {"ArrowRight", "Right", "right"}),
+}
+# key names other toolkits use: curses constants, JavaScript keyCode numbers
+_CURSES_KEY = {"up": "KEY_UP", "down": "KEY_DOWN", "left": "KEY_LEFT", "right": "KEY_RIGHT",
+               "enter": "KEY_ENTER", "backspace": "KEY_BACKSPACE"}
+_KEYCODE = {"left": 37, "up": 38, "right": 39, "down": 40, "space": 32, "enter": 13, "escape": 27,
+            "tab": 9, "backspace": 8}
+
+_SOFT_KEYWORDS = {"match", "case"}
+_DIRECTION_WORDS = {"up", "down", "left", "right"}
+_BASE_TERMS = r"(?i)(delay|tick|timeout|fps|interval|speed|rate|step|move|frame|ms\b)"
+
+_DATA_LANGS = {"json", "yaml", "yml", "toml", "ini", "cfg", "jsonc"}
+_ASSET = re.compile(r"(?i)\.(png|jpe?g|gif|bmp|svg|wav|mp3|ogg|flac|ttf|otf|fnt)$")
+
+_WRITE_CODE = re.compile(r"""(open\([^)]*,\s*["'][wax]b?\+?["']|open\([^)]*mode\s*=\s*["'][wax]|\.write\(|\.dump\("""
+                         r"""|write_text\(|write_bytes\(|to_csv\(|writeFileSync|writeFile\(|localStorage\.setItem)""")
+
+def _evidence(idx: treesitter.CodeIndex, lines, block) -> list[dict]:
+    return [dict(e, block=block) for e in feat._ev(idx, lines)]
+
+def _number_values(v: float, kind: str | None) -> set[float]:
+    vals = {v}
+    if kind == "sec":
+        vals |= {v * 1000}
+    elif kind == "ms":
+        vals |= {v / 1000}
+    elif kind == "min":
+        vals |= {v * 60, v * 60000}
+    elif kind == "pct":
+        vals |= {v / 100, 1 + v / 100, 1 - v / 100}
+    return {round(x, 6) for x in vals}
+
+
+# the name a line sets: `NAME = 5`, `self.name = 5`, `"name": 5`
+_SETTING_KEY = re.compile(r"""\s*(?:[\w.]*\.)?["']?([A-Za-z_]\w*)["']?\s*(?:=|:)(?!=)""")
+
+
+def _setting_value(name: str, idx) -> tuple[float, int] | None:
+    """(value, line) when the code sets ``name`` to a number literal (`BOOST_DURATION = 4000`)."""
+    for lt, rt, ln in idx.assigns:
+        if lt.strip().split(".")[-1] == name:
+            m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*", rt)
+            if m:
+                return float(m.group(1)), ln
+            if re.fullmatch(r"\s*[\[(].*[\])]\s*", rt, re.S) and not rt.rstrip().endswith("...]"):
+                items = [a for a in flow._split_args(rt.strip()[1:-1]) if a.strip()]
+                return float(len(items)), ln  # "`SKINS` | 4 colours": a list of 4
+    return None
+
+
+def _sets_quantity(line: str, value: float, qty: str, above: str = "", term_rx=None) -> bool:
+    """The literal ``value`` on ``line`` is what a name matching ``qty`` is set to (`"delay": 70`,
+    `BOOST_SECONDS = 4`), for this feature (the name, the text before it on the line or the dict
+    opened just above names the feature: `"speed": {"seconds": 4}`), or the line names only that
+    quantity."""
+    rx = re.compile(qty[4:], re.I) if qty.startswith("(?i)") else re.compile(qty)
+    for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", line):
+        if abs(float(m.group(0)) - value) > 1e-9:
+            continue
+        before = line[:m.start()]
+        if before.count("(") + before.count("[") > before.count(")") + before.count("]"):
+            continue  # an element of a tuple or list (a colour's 255), not a setting
+        if re.search(r"([-+*/%<>!]=|[<>])\s*$", before):
+            return False  # a step (`shield -= 1`) or a comparison (`timer >= 1`), not a setting
+        key = _KEY_BEFORE.search(before)
+        if key is not None:
+            if rx.search(key.group(1)) is None:
+                return False
+            return term_rx is None or any(term_rx.search(t) for t in (key.group(1), before[:key.start()], above))
+        return rx.search(line) is not None
+    return False
+
+
+# the name a value is set to: `NAME = `, `"name": `, `name: float = ` (a dataclass field)
+_KEY_BEFORE = re.compile(r"""["']?([A-Za-z_]\w*)["']?\s*(?::\s*[\w.\[\], |]+?\s*)?(?<![<>!=])[:=](?!=)\s*$""")
+
+
+def _literal_key(line: str, value: float) -> str | None:
+    """The name a literal equal to ``value`` is set to on ``line`` (`"charges": 2` -> charges), if any."""
+    for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", line):
+        if abs(float(m.group(0)) - value) < 1e-9:
+            before = line[:m.start()]
+            if before.count("(") + before.count("[") > before.count(")") + before.count("]"):
+                return None
+            tup = re.match(r"\s*([\w.]+(?:\s*,\s*[\w.]+)+)\s*=\s*(.*)$", before)
+            if tup:  # `COLS, ROWS = 24, 18`: the name in the same position
+                names = [n.strip() for n in tup.group(1).split(",")]
+                pos = tup.group(2).count(",")
+                return names[pos] if pos < len(names) else None
+            if re.search(r"([-+*/%<>!]=|[<>])\s*$", before):
+                return None
+            key = _KEY_BEFORE.search(before)
+            return key.group(1) if key else None
+    return None
+
+
+def _unused_setting(idx, ln: int) -> str | None:
+    """The name ``NAME = 5`` on line ``ln`` sets, when nothing else in a whole program reads it (a
+    fragment's other uses may be in the part not shown)."""
+    if not idx.complete:
+        return None
+    m = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*-?\d[\d.]*\s*(#.*)?$", idx.lines[ln - 1])
+    if m and len(idx.ident_lines.get(m.group(1), [])) <= 1:
+        return m.group(1)
+    return None
+
+
+def _dict_opener(idx, ln: int) -> str:
+    """The line (within 3 above) that opens the dict ``ln`` sits in (`"speed": {`), or ""."""
+    for k in range(1, 4):
+        if ln - k >= 1 and idx.lines[ln - k - 1].rstrip().endswith(("{", "dict(")):
+            return idx.lines[ln - k - 1]
+    return ""
+
+
+def _data_number(text: str, want: set[float], terms: str) -> int | None:
+    """The line of a data file (JSON, YAML, INI, TOML) that names the feature and holds the value."""
+    rx = re.compile(terms[4:], re.I) if terms.startswith("(?i)") else re.compile(terms)
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        near = " ".join(lines[max(0, i - 3):i + 1])
+        if not rx.search(near):
+            continue
+        for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", line):
+            if round(float(m.group(0)), 6) in want:
+                return i + 1
+    return None
+
+
+def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None,
+                  data_blocks=None) -> dict:
+    want = _number_values(value, kind)
+    qty = _QUANTITY.get(kind or "")
+    term_lines = idx.lines_matching(terms)
+    qty_lines = idx.lines_matching(qty) if qty else None
+    same, other = [], []
+    term_rx = re.compile(terms[4:], re.I) if terms.startswith("(?i)") else re.compile(terms)
+    for v, ln in idx.numbers:
+        if qty_lines is not None and ln not in qty_lines:
+            continue
+        if not any(ln - k in term_lines for k in range(4)):  # on the line or the 3 above
+            continue
+        key = _SETTING_KEY.match(idx.lines[ln - 1]) if ln not in term_lines else None
+        if key and not term_rx.search(key.group(1)):
+            continue  # `ITEM_SPAWN_EVERY = 5000` under the boost settings is another setting
+        if round(v, 6) in want:
+            own = _literal_key(idx.lines[ln - 1], v)
+            if own is not None and not term_rx.search(own) and not (qty and re.search(qty, own)):
+                continue  # the equal literal is another setting's (`"charges": 2` is not the 2x speed)
+            same.append(ln)
+        elif v != 0 and qty and _sets_quantity(idx.lines[ln - 1], v, qty, _dict_opener(idx, ln), term_rx):
+            # a different value that this line sets for the quantity ("delay": 70), not any number
+            # nearby (a colour's 255); a zero is a reset or a start value, not the setting
+            other.append(ln)
+    if feature_res is not None and feature_res.get("contradicted"):
+        lines = [e["line"] for e in feature_res.get("contra_evidence", [])] + same
+        return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
+                "reason": f"the feature it describes is contradicted: {feature_res.get('reason', '')}"}
+    unused = [ln for ln in same if _unused_setting(idx, ln)]
+    if same and len(unused) == len(same):  # `BOOST_SECONDS = 5` that nothing reads configures nothing
+        name = _unused_setting(idx, unused[0])
+        return {"verdict": "unsupported", "evidence": _evidence(idx, unused, block),
+                "reason": f"{name} has this value, but the code never uses {name}"}
+    same = [ln for ln in same if ln not in unused]
+    if same:
+        return {"verdict": "supported", "evidence": _evidence(idx, same, block),
+                "reason": "an equal literal sits where the feature is configured"}
+    for bi, b in data_blocks or []:  # settings kept in a JSON/YAML/INI file of the answer
+        hit = _data_number(b.code, want, terms)
+        if hit:
+            return {"verdict": "supported", "evidence": [{"line": hit, "text": b.code.split("\n")[hit - 1].strip()[:160],
+                                                          "block": bi, **({"file": b.filename} if b.filename else {})}],
+                    "reason": "an equal value sits in the settings file" + (f" {b.filename}" if b.filename else "")}
+    if other and qty:
+        return {"verdict": "contradicted", "evidence": _evidence(idx, other, block),
+                "reason": "the code sets this quantity to a different value"}
+    return {"verdict": "unsupported", "evidence": [], "reason": "no matching literal near the feature's code"}
+
+_ACTION_CODE = {  # what the branch handling the key must do (its body, one level of flow deep)
+    # pausing sets or toggles a pause (not the `paused = False` of a reset)
+    "pause": r"(?i)(paus\w*[\"']?\]?\s*(=\s*(not\b|!|true\b|1\b)|\^=)|(toggle|set)_?paus|\bpause\w*\(|"
+             r"state\w*\s*=.*paus)",
+    "restart": r"(?i)(reset|restart|new_\w+|init|start|__init__|game_?loop|main\(|=\s*[A-Z]\w*\(|setup|begin|play|"
+               r"again|round|score\s*=\s*0|\breturn\b|\bbreak\b|"
+               r"\b(snake|body|segments)\w*\s*(,[^=\n]*)?=\s*[\[\(]|\b(dead|over|game_over)\b[^=\n]*=[^\n]*\b(False|false))",
+    "quit": r"(?i)(quit|exit|close|destroy|end_game\(\)|running\s*=\s*(False|false)|game_?over\s*=\s*(True|true)|"
+            r"\bbreak\b|\breturn\b|endwin)",
+    "start": r"(?i)(start|play|state|running|menu|begin|reset|init|paus)",
+}
+
+def _key_in(text: str, key: str) -> bool:
+    """``text`` (a branch condition) tests this key."""
+    consts, strings = _KEY_CODE.get(key, ({f"K_{key}", f"K_{key.upper()}"} if len(key) == 1 else set(), set()))
+    if len(key) == 1:
+        strings = {key, key.upper(), f"Key{key.upper()}"}
+    if key in _CURSES_KEY:
+        consts = set(consts) | {_CURSES_KEY[key]}
+    if any(re.search(r"\b" + re.escape(c) + r"\b", text) for c in consts):
+        return True
+    return any(re.search(r"""["'](?:<(?:Key(?:Press)?-)?)?""" + re.escape(s_) + r""">?["']""", text) for s_ in strings if s_.strip())
+
+
+def _key_name(s: str) -> str:
+    """A key string as toolkits write it: tkinter's "<Up>" / "<KeyPress-p>" -> "Up" / "p"."""
+    m = re.fullmatch(r"<(?:Key(?:Press|Release)?-)?([^<>]+)>", s)
+    return m.group(1) if m else s
+
+
+def _key_evidence(key: str, idx) -> list[int]:
+    consts, strings = _KEY_CODE.get(key, ({f"K_{key}", f"K_{key.upper()}"} if len(key) == 1 else set(), set()))
+    consts = set(consts)
+    if len(key) == 1:
+        strings = {key, key.upper(), f"Key{key.upper()}"}
+    if key in _CURSES_KEY:
+        consts.add(_CURSES_KEY[key])
+    # JavaScript key maps name keys as properties ({ArrowUp: ...}, {KeyP: ...}); a bare "up"/"Up"
+    # identifier is a method or a direction, not a key, so only unambiguous names count
+    props = {s for s in strings if s.startswith(("Arrow", "Key")) and len(s) > 3}
+    lines = [ln for name, ln in idx.idents if name in consts or name in props]
+    # "up"/"Left" are also direction names (`self.direction = "up"`): as keys only where keys are read
+    keyish = {ln + d for ln in idx.lines_matching(r"(?i)(key|bind|event|press|sym|code|input)") for d in (-2, -1, 0, 1, 2)}
+    lines += [ln for s, ln in idx.strings if (s in strings or _key_name(s) in strings)
+              and (s.lower() not in _DIRECTION_WORDS or s.startswith("<") or ln in keyish)]
+    code = _KEYCODE.get(key) if len(key) > 1 else (ord(key.upper()) if key.isalnum() else None)
+    if code is not None and ("keyCode" in idx.ident_names or "which" in idx.ident_names):
+        kc_lines = idx.lines_matching(r"keyCode|\.which\b|^\s*case\b|:\s*\[|^\s*\d+\s*:")
+        lines += [ln for v, ln in idx.numbers if v == code and ln in kc_lines]
+    return lines
+
+def verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: dict) -> dict:
+    """{verdict, evidence, reason} for one claim; ``idx`` is the main block's code index, ``fres``
+    the feature results by id (features.feature_results)."""
+    kind = claim["kind"]
+    if ex.main is None:
+        return {"verdict": "unsupported", "evidence": [], "reason": "the response has no code"}
+    if kind == "feature":
+        return _feature_verdict(claim, idx, block, fres)
+    if kind == "number":
+        return _number_verdict(claim, ex, idx, block, fres, rubric_by_id)
+    if kind == "control":
+        return _control_verdict(claim, idx, block, fres)
+    if kind == "identifier":
+        return _identifier_verdict(claim, ex, idx, block)
+    if kind == "file":
+        return _file_verdict(claim, idx, block)
+    return {"verdict": "unsupported", "evidence": [], "reason": "unknown claim kind"}
+
+
+def _feature_verdict(claim: dict, idx, block, fres: dict) -> dict:
+    r = fres.get(claim["feature"])
+    if r is None:
+        return {"verdict": "unsupported", "evidence": [], "reason": "feature not in the rubric"}
+    name = r.get("name", claim["feature"])
+    if claim.get("negated"):  # "the game has no X": true when the code has no X
+        if r.get("found"):
+            lines = [e["line"] for e in r.get("evidence", [])]
+            return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
+                    "reason": f"the prose says the game leaves out \"{name}\", but the code has it"}
+        lines = [e["line"] for e in r.get("contra_evidence", [])]
+        return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
+                "reason": f"the prose says the game leaves out \"{name}\", and the code has no evidence of it"}
+    if r.get("contradicted"):
+        lines = [e["line"] for e in r.get("contra_evidence", [])]
+        return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
+                "reason": r.get("reason", "")}
+    if r.get("found"):
+        lines = [e["line"] for e in r.get("evidence", [])]
+        why = f"probe {r['probe']} passed" if r.get("source") == "probe" else \
+            f"the code does it (line{'s' if len(lines) > 1 else ''} {', '.join(map(str, sorted(set(lines))))})"
+        return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
+                "reason": why}
+    return {"verdict": "unsupported", "evidence": [], "reason": f"no evidence of \"{name}\" in the code"}
+
+
+def _number_verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: dict) -> dict:
+    got = _setting_value(claim["setting"], idx) if claim.get("setting") else None
+    if got is not None:  # "`BOOST_DURATION` | 5000": the named setting's own value decides
+        value, ln = got
+        ok = round(value, 6) in _number_values(claim["value"], claim["quantity"])
+        return {"verdict": "supported" if ok else "contradicted", "evidence": _evidence(idx, [ln], block),
+                "reason": f"{claim['setting']} is set to {value:g}" + ("" if ok else f", not {claim['value']:g}")}
+    terms = rubric_by_id.get(claim["feature"], {}).get("terms") or claim["feature"].replace("_", "|")
+    if claim.get("baseline"):
+        want = _number_values(claim["value"], claim["quantity"])
+        lines = [ln for v, ln in idx.numbers if round(v, 6) in want and ln in idx.lines_matching(_BASE_TERMS)]
+        if lines:
+            return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
+                    "reason": "the normal setting has this value"}
+        return {"verdict": "unsupported", "evidence": [], "reason": "no normal setting has this value"}
+    data = [(i, b) for i, b in enumerate(ex.blocks) if (b.language or "") in _DATA_LANGS
+            or (b.filename or "").lower().endswith((".json", ".yaml", ".yml", ".toml", ".ini", ".cfg"))]
+    return _check_number(claim["value"], claim["quantity"], terms, idx, block, fres.get(claim["feature"]), data)
+
+
+def _control_verdict(claim: dict, idx, block, fres: dict) -> dict:
+    options = claim["keys"] if claim["keys"] and isinstance(claim["keys"][0], list) else [claim["keys"]]
+    best = None
+    for keys in options:  # a paddle moves on one axis: either pair of arrows will do
+        lines, missing = [], []
+        for k in keys:
+            got = _key_evidence(k, idx)
+            (lines.extend(got) if got else missing.append(k))
+        if best is None or len(missing) < len(best[1]):
+            best = (lines, missing)
+    lines, missing = best
+    if not missing and len(claim["keys"]) == 1 and getattr(idx, "hangs", None):
+        frozen = _frozen_key(claim, idx, block)
+        if frozen is not None:
+            return frozen
+    act = claim.get("action")
+    feature = fres.get(act) if act else None
+    if not missing and feature is not None and feature.get("contradicted"):
+        # "P to pause" when pausing is broken: the key is there, what it should do is not
+        return {"verdict": "contradicted",
+                "evidence": _evidence(idx, lines + [e["line"] for e in feature.get("contra_evidence", [])], block),
+                "reason": f"the code handles {claim['key']}, but {feature.get('reason', '')}"}
+    if not missing and act and len(claim["keys"]) == 1:
+        # "P to pause": some branch testing P must pause; one that only does something else refutes it
+        key = claim["keys"][0]
+        brs = [br for br in idx.branches if _key_in(br.cond, key)]
+        if brs and not any(re.search(_ACTION_CODE[act], br.flow_body) for br in brs):
+            return {"verdict": "unsupported", "evidence": _evidence(idx, [br.line for br in brs], block),
+                    "reason": f"the code handles {claim['key']}, but not to {act}"}
+    if missing:
+        return {"verdict": "unsupported", "evidence": _evidence(idx, lines, block),
+                "reason": f"no key handling for {', '.join(missing)}"}
+    return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
+            "reason": "the code handles " + (claim["key"] if len(claim["key"]) > 1 else f"the {claim['key']} key")}
+
+
+def _frozen_key(claim: dict, idx, block) -> dict | None:
+    """The key sets a flag the game waits for in a loop that never reads keys: never seen."""
+    for br in (b for b in idx.branches if _key_in(b.cond, claim["keys"][0])):
+        for hfirst, _hl, cond, names in idx.hangs:
+            if any(re.search(r"(?<![\w.$])" + re.escape(n) + r"\s*=(?!=)", br.body) for n in names):
+                return {"verdict": "contradicted", "evidence": _evidence(idx, [br.line, hfirst], block),
+                        "reason": f"{claim['key']} sets what the loop on line {hfirst} (`while {cond}`) waits "
+                                  f"for, but that loop never reads keys: the game freezes"}
+    return None
+
+
+def _blocks_main_first(ex: Extraction):
+    return [(ex.main_index, ex.main)] + [(i, b) for i, b in enumerate(ex.blocks) if i != ex.main_index]
+
+
+def _identifier_verdict(claim: dict, ex: Extraction, idx, block) -> dict:
+    if _ASSET.search(claim["name"]):
+        low = claim["name"].lower()
+        for bi, b in _blocks_main_first(ex):
+            bidx = treesitter.index(b.language, b.code)
+            lines = [ln for s_, ln in bidx.strings if low in s_.lower()]
+            if lines:
+                return {"verdict": "supported", "evidence": _evidence(bidx, lines, bi), "reason": "the code names this file"}
+        return {"verdict": "unsupported", "evidence": [], "reason": "no string in the code names this file"}
+    if claim["name"].rstrip("()") in _SOFT_KEYWORDS:  # Python 3.10 `match` statements
+        stmt = re.compile(r"^\s*" + claim["name"].rstrip("()") + r"\s+\S.*:\s*$")
+        lines = [i + 1 for i, t in enumerate(idx.lines) if stmt.match(t)] if idx is not None else []
+        if lines:
+            return {"verdict": "supported", "evidence": _evidence(idx, lines, block), "reason": "used in the code"}
+    parts = [p for p in claim["name"].rstrip("()").split(".") if p != "self"]
+    for bi, b in _blocks_main_first(ex):
+        bidx = treesitter.index(b.language, b.code)
+        if parts and all(p in bidx.ident_names or p in bidx.string_values for p in parts):
+            last = parts[-1]
+            lines = [bidx.defs[last][1]] if last in bidx.defs else [ln for n, ln in bidx.idents if n == last][:1]
+            return {"verdict": "supported", "evidence": _evidence(bidx, lines, bi),
+                    "reason": "defined in the code" if last in bidx.defs else "used in the code"}
+    return {"verdict": "unsupported", "evidence": [], "reason": "the name does not occur in the code"}
+
+
+def _file_verdict(claim: dict, idx, block) -> dict:
+    name = claim["file"]
+    lines = [ln for s, ln in idx.strings if name.lower() in s.lower()]
+    # the write must name the file: its literal, or a variable holding it (HIGHSCORE_FILE)
+    aliases = {lt.strip() for lt, rt, _ in idx.assigns if name.lower() in rt.lower()}
+    refs = [name.lower()] + [a.lower() for a in aliases if re.fullmatch(r"[\w.]+", a)]
+    writes = [i + 1 for i, t in enumerate(idx.lines)
+              if _WRITE_CODE.search(t) and any(re.search(r"(?<![\w.])" + re.escape(r) + r"(?!\w)", t.lower()) for r in refs)]
+    if lines and writes:
+        return {"verdict": "supported", "evidence": _evidence(idx, lines + writes, block), "reason": "named and written"}
+    if lines:
+        return {"verdict": "unsupported", "evidence": _evidence(idx, lines, block),
+                "reason": "the file is named but never written"}
+    return {"verdict": "unsupported", "evidence": [], "reason": "the file name does not occur in the code"}
