@@ -86,6 +86,7 @@ def _negated_before(s: str, pos: int) -> bool:
     return m is not None and not (_IMPERATIVE.match(s) and _IMPERATIVE.match(s).end() >= m.start() + 1
                                   and not _NEGATION.search(s[_IMPERATIVE.match(s).end():pos]))
 
+
 _BACKTICK = re.compile(r"`([^`\n]{1,80})`")
 
 _BASELINE = re.compile(r"(?i)\b(instead of|rather than|up from|normal(ly)?( speed)?( of| is)?|from)\s*$")
@@ -97,6 +98,7 @@ _FILE = re.compile(r"(?<![\w./-])([\w-]+(?:\.[\w-]+)*"
                    r"\.(?:txt|json|csv|dat|db|sqlite3?|log|ini|cfg|yaml|yml|pkl|pickle|sav|save|toml|xml))\b", re.I)
 _SOURCE_FILE = re.compile(r"\.(py|pyw|js|mjs|ts|tsx|jsx|html?|css|go|java|c|cc|cpp|h|hpp|sh|md|rs|rb)$", re.I)
 _WRITE_VERB = re.compile(r"(?i)\b(sav|writ|wrote|stor|persist|record|export|dump|log[sg]?\b|kept|keeps)")
+
 
 def _sentences(prose: str) -> list[str]:
     out = []
@@ -114,6 +116,7 @@ def _sentences(prose: str) -> list[str]:
 
 def _plain(s: str) -> str:
     return _EMPH.sub("", s)
+
 
 _CLAUSE = re.compile(r"[,;]|\b(?:and|but|while|whereas)\b")
 
@@ -158,6 +161,7 @@ def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, pre
         return min(after_in_clause, key=lambda sp: sp[1])[0]
     return only
 
+
 def _arrow_keys(sentence: str, context: str = "") -> list[str] | list[list[str]]:
     """The arrows an "arrow keys" claim needs: all four, except for a paddle, which moves along one
     axis (up/down or left/right as the sentence or the task says; either pair when neither does)."""
@@ -176,6 +180,7 @@ _ACTION_WORD = re.compile(
     r"^\W{0,4}(?:key\s*)?(?:\W{0,3})(?:(?:or|and|/|,)\s*\W?\w{1,6}\W?\s*)*(?:(?:will|to|can|you|button)\s+)*"
     r"(pauses?|unpauses?|resumes?|restarts?|resets?|play(?:s)? again|start(?:s)? (?:again|over|a new game)|new game|"
     r"quits?|exits?|close|starts?)\b", re.I)
+
 
 def _action(sentence: str, end: int) -> str | None:
     """The action a key claim names right after the key ("P to pause" -> pause)."""
@@ -219,6 +224,7 @@ def _control_keys(sentence: str, context: str = "") -> list[tuple[str, list, str
             if all(f[0] != label for f in found):
                 found.append((label, [key], _action(sentence, m.end(2) + len(quote))))
     return found
+
 
 def _user_rx(pattern) -> re.Pattern:
     """A rubric regex, case-insensitive; a broken one is the rubric author's error to fix."""

@@ -50,8 +50,10 @@ _ASSET = re.compile(r"(?i)\.(png|jpe?g|gif|bmp|svg|wav|mp3|ogg|flac|ttf|otf|fnt)
 _WRITE_CODE = re.compile(r"""(open\([^)]*,\s*["'][wax]b?\+?["']|open\([^)]*mode\s*=\s*["'][wax]|\.write\(|\.dump\("""
                          r"""|write_text\(|write_bytes\(|to_csv\(|writeFileSync|writeFile\(|localStorage\.setItem)""")
 
+
 def _evidence(idx: treesitter.CodeIndex, lines, block) -> list[dict]:
     return [dict(e, block=block) for e in feat._ev(idx, lines)]
+
 
 def _number_values(v: float, kind: str | None) -> set[float]:
     vals = {v}
@@ -211,6 +213,7 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
                 "reason": "the code sets this quantity to a different value"}
     return {"verdict": "unsupported", "evidence": [], "reason": "no matching literal near the feature's code"}
 
+
 _ACTION_CODE = {  # what the branch handling the key must do (its body, one level of flow deep)
     # pausing sets or toggles a pause (not the `paused = False` of a reset)
     "pause": r"(?i)(paus\w*[\"']?\]?\s*(=\s*(not\b|!|true\b|1\b)|\^=)|(toggle|set)_?paus|\bpause\w*\(|"
@@ -222,6 +225,7 @@ _ACTION_CODE = {  # what the branch handling the key must do (its body, one leve
             r"\bbreak\b|\breturn\b|endwin)",
     "start": r"(?i)(start|play|state|running|menu|begin|reset|init|paus)",
 }
+
 
 def _key_in(text: str, key: str) -> bool:
     """``text`` (a branch condition) tests this key."""
@@ -261,6 +265,7 @@ def _key_evidence(key: str, idx) -> list[int]:
         kc_lines = idx.lines_matching(r"keyCode|\.which\b|^\s*case\b|:\s*\[|^\s*\d+\s*:")
         lines += [ln for v, ln in idx.numbers if v == code and ln in kc_lines]
     return lines
+
 
 def verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: dict) -> dict:
     """{verdict, evidence, reason} for one claim; ``idx`` is the main block's code index, ``fres``
