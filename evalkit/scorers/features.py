@@ -8,49 +8,19 @@ execution layer; its result overrides the static verdict), ``weight`` (default 1
 ``required`` (default true; ``claimed``: only when the prose claims it), ``probe_mode`` (``decide`` or ``veto``, see apply_probe).
 ``vocab`` holds named regexes that checks reference as ``$name``.
 
-Checks run over the tree-sitter index of the main code block (``evalkit.treesitter.index``):
-
-===========  ==========================================================================
-kind         matches when
-===========  ==========================================================================
-ident        an identifier matches ``pattern``
-string       a string literal's value matches ``pattern``
-token        an identifier or a string literal matches ``pattern``
-number       a numeric literal equals ``value``
-call         a call's callee text matches ``pattern`` (and, with ``text``, the whole call text)
-aug          an augmented assignment (``+=``, ``-=``, ``x = x - 1``, ``x--``) to a target
-             matching ``target`` with operator ``op`` (optional)
-assign       an assignment whose left side matches ``lhs`` and right side ``rhs``
-arith        ``a + b`` / ``a - b`` / ``a += b`` where one operand matches ``left`` and the
-             other ``right`` (``taint: true``: also variables assigned from a ``right`` match;
-             ``same_number``: also variables holding the same literal number as a ``right`` name;
-             ``unless_from``: variables assigned from a match of it, or its number, do not count)
-branch       an if/elif/while whose condition matches every regex in ``cond`` and whose body
-             matches ``body`` (or, with ``body_not``, does not match it)
-unguarded    branches matching ``cond``/``body`` exist and none is guarded by ``guard`` (in its
-             own condition, an enclosing condition, a nested if, or a function its condition
-             calls)
-str_as_dict  a name matching ``target`` is assigned a string but used like a dict (``.get(``)
-line         a source line matches ``pattern`` (escape hatch for shapes the index lacks)
-within       ``{within: <name regex>, check: {...}}``: the inner check's hits that sit inside a
-             function or class whose name matches (``class SkinItem: def apply(...)``);
-             ``not_within``: the hits outside any such function or class
-under        ``{under: <cond regex>, check: {...}}``: the inner check's hits that sit in the body of
-             an if/elif/while whose condition (one step of data flow included) matches, or in a
-             function such a branch calls (`shield -= 1` run when a collision happens, not every tick)
-===========  ==========================================================================
+Checks (``ident``, ``call``, ``branch``, ``within`` ...) are described and run in checks.py, one
+handler per kind, over the tree-sitter index of the main code block.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 
 from .. import program, treesitter
-from ..errors import EvalkitError
 from ..extract import Extraction
 from .base import Metric, Score
 from .claim_extract import extract_claims  # reads the prose only (no scorer import: no cycle)
+from .checks import FILE_UNDEFINED, note_file_names, run_check
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
 VERSION = "3"
@@ -61,60 +31,6 @@ METRICS = (
 )
 
 MAX_EVIDENCE = 5
-CHECK_KINDS = ("ident", "string", "token", "number", "call", "aug", "assign", "arith", "branch", "unguarded",
-               "str_as_dict", "line")
-
-
-# right-hand sides that make a variable a string: a literal, or a random pick from a list of names
-_STRINGY = re.compile(r"""\s*(?:[rbuf]*["'].*["']|random\.choice\(\s*\[\s*["'].*\]\s*\)"""
-                      r"""|random\.choice\(\s*[A-Z_]*(?:NAMES|TYPES|KINDS)\s*\)"""
-                      r"""|.*\[\s*["'](?:name|kind|type|id|label)["']\s*\])\s*""", re.S)
-
-
-# a dict literal whose values are all strings: {"speed": "yellow", "skin": "magenta"}
-_STR_TABLE = re.compile(r"""\s*\{\s*(?:[^:{}\[\]]+:\s*[rbuf]*(?:"[^"]*"|'[^']*')\s*,?\s*)+\}\s*""", re.S)
-
-
-@functools.lru_cache(maxsize=2048)
-def _rx(pattern: str) -> re.Pattern:
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise EvalkitError(f"rubric regex {pattern!r} is invalid ({exc}); fix it in rubrics/") from exc
-
-
-def _tuple_items(text: str) -> list[str]:
-    """`a, b` / `(a, b)` -> ["a", "b"] (top-level commas only); anything else -> [text]."""
-    t = text.strip()
-    if t.startswith("(") and t.endswith(")"):
-        t = t[1:-1]
-    out, depth, cur = [], 0, ""
-    for ch in t:
-        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(ch, 0)
-        if ch == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    out.append(cur.strip())
-    return [o for o in out if o]
-
-
-def _expand(pattern, vocab: dict) -> str:
-    """``$name`` -> the rubric's vocab regex (repeatedly, so vocab entries can nest)."""
-    p = str(pattern)
-    for _ in range(5):
-        if "$" not in p:
-            break
-        p = re.sub(r"\$([A-Za-z_]\w*)", lambda m: _group(vocab.get(m.group(1), m.group(0))), p)
-    return p
-
-
-def _group(v) -> str:
-    v = str(v)
-    if v.startswith("(?i)"):  # a global flag must become a scoped one once embedded
-        return "(?i:" + v[4:] + ")"
-    return "(?:" + v + ")"
 
 
 def _ev(idx: treesitter.CodeIndex, lines) -> list[dict]:
@@ -127,317 +43,6 @@ def _ev(idx: treesitter.CodeIndex, lines) -> list[dict]:
         if len(out) >= MAX_EVIDENCE:
             break
     return out
-
-
-def _search(pattern: str, text: str) -> bool:
-    return _rx(pattern).search(text) is not None
-
-
-# joined multi-file code -> {view line: undefined-name message}, each file checked on its own (a
-# module sees only its own names and imports: `FPS` defined in main.py is a NameError in game.py)
-_FILE_UNDEFINED: dict[str, dict[int, str]] = {}
-
-
-def _note_file_names(prog, ex: Extraction) -> None:
-    if prog.block.language != "python" or prog.block.code in _FILE_UNDEFINED:
-        return
-    from .quality import analyse
-
-    found: dict[int, str] = {}
-    modules = {(p.name or "").rsplit("/", 1)[-1].removesuffix(".py"): ex.blocks[p.block].code for p in prog.parts if p.name}
-    for part in prog.parts:
-        code = _explicit_star_imports(ex.blocks[part.block].code, modules)
-        for f in analyse(code).get("findings", []):
-            if f.get("kind") == "undefined-name":
-                found.setdefault(part.first + f["line"] - 1, f["message"])
-    if len(_FILE_UNDEFINED) > 64:  # it only needs to outlive one response's scorers
-        _FILE_UNDEFINED.clear()
-    _FILE_UNDEFINED[prog.block.code] = found
-
-
-def _explicit_star_imports(code: str, modules: dict[str, str]) -> str:
-    """`from config import *` of a file in the same answer -> `from config import A, B` (its top-level
-    names, on the same line), so pyflakes can still see which names are undefined."""
-    import ast
-
-    def names(src: str) -> list[str]:
-        try:
-            tree = ast.parse(src)
-        except (SyntaxError, ValueError):
-            return []
-        out = []
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                out.append(node.name)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                out += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                out += [(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"]
-        return sorted(set(out))
-
-    def repl(m: re.Match) -> str:
-        src = modules.get(m.group(2))
-        if src is None:
-            return m.group(0)
-        found = names(src)
-        return f"{m.group(1)}from {m.group(2)} import {', '.join(found)}" if found else m.group(0)
-
-    return re.sub(r"(?m)^([ \t]*)from[ \t]+\.?(\w+)[ \t]+import[ \t]+\*[ \t]*$", repl, code)
-
-
-def _undefined(idx: treesitter.CodeIndex) -> dict[int, str]:
-    """Line -> pyflakes' undefined-name message, for Python (memoised on the index)."""
-    if idx.text in _FILE_UNDEFINED:  # a multi-file program: each file's own names (not memoised)
-        return _FILE_UNDEFINED[idx.text] if idx.complete else {}
-    memo = idx.__dict__.get("_undefined_memo")
-    if memo is None:
-        memo = {}
-        if idx.language == "python" and idx.complete:  # a fragment's names are defined elsewhere
-            from .quality import analyse
-
-            for f in analyse(idx.text).get("findings", []):
-                if f.get("kind") == "undefined-name":
-                    memo.setdefault(f["line"], f["message"])
-        idx.__dict__["_undefined_memo"] = memo
-    return memo
-
-
-def _crash(idx: treesitter.CodeIndex, br: treesitter.Branch) -> tuple[int, str] | None:
-    """(line, message) when the branch's body, or a function it calls, uses a name that is never
-    defined (a NameError as soon as the branch runs)."""
-    undefined = _undefined(idx)
-    if not undefined and not idx.hangs:
-        return None
-    spans = [(br.line + 1, br.end_line, "")]
-    spans += [(ln, ln + t.count("\n") + 1, w.split("()")[0] + "()") for t, ln, w in br.body_parts
-              if w.endswith("() does this")]
-    for first, last, via in spans:
-        for hfirst, _hlast, cond, _names in idx.hangs:
-            if first <= hfirst <= last:
-                where = f"{via}, called on line {br.line}," if via else f"the branch on line {br.line}"
-                return hfirst, (f"{where} enters the loop on line {hfirst} (`while {cond}`), which nothing in it "
-                                f"can end: the game freezes there")
-        for ln in sorted(undefined):
-            if first <= ln <= last:
-                name = undefined[ln].split(" ", 2)[-1]
-                where = f"{via}, called on line {br.line}," if via else f"the branch on line {br.line}"
-                return ln, f"{where} uses {name} on line {ln}, which is never defined (NameError)"
-    return None
-
-
-def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str) -> bool:
-    if _search(guard, br.flow_cond):
-        return True
-    if any(_search(guard, c) for c in treesitter.ancestors_conditions(br.node)):
-        return True
-    for other in idx.branches:  # a nested `if shield > 0:` inside the collision branch
-        if br.line < other.line <= br.end_line and _search(guard, other.cond):
-            return True
-    for name, (text, dline) in idx.defs.items():  # `if self.hit_something():` checks the shield inside
-        if re.search(r"\b" + re.escape(name) + r"\s*\(", br.cond):
-            end = dline + text.count("\n")
-            if any(dline <= b.line <= end and _search(guard, b.cond) for b in idx.branches):
-                return True
-    return False
-
-
-# a board's extent or a count (GRID_WIDTH = 30, CELL_NUMBER = 20), not the size of one cell
-_COUNTISH = re.compile(r"(?i)(width|height|count|num|cols|rows|_[wh]$)")
-
-
-def _same_number(text: str) -> float | None:
-    """``10`` or ``(10, 10)`` -> 10.0 (one literal number, or a tuple of equal ones); else None."""
-    nums = re.fullmatch(r"\s*\(?\s*(\d+(?:\.\d+)?)\s*(?:,\s*(\d+(?:\.\d+)?)\s*)?\)?\s*", text)
-    if not nums or (nums.group(2) is not None and float(nums.group(2)) != float(nums.group(1))):
-        return None
-    return float(nums.group(1))
-
-
-def _under(idx: treesitter.CodeIndex, line: int, cond: str) -> bool:
-    """``line`` runs only when a branch whose condition matches ``cond`` is taken: it sits in that
-    branch's body, or in a function that branch's body calls (one level)."""
-    gated = [br for br in idx.branches if _search(cond, br.flow_cond)]
-    if any(br.line < line <= br.end_line for br in gated):
-        return True
-    inner = idx.enclosing_defs(line)
-    if not inner:
-        return False
-    call = re.compile(r"(?<![\w$])" + re.escape(inner[-1]) + r"\s*\(")
-    return any(call.search(br.body) for br in gated)
-
-
-def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> tuple[bool, list[int], str]:
-    """(matched, evidence lines, note)."""
-    if "any" in check:
-        crash = (False, [], "")
-        for sub in check["any"]:
-            ok, lines, note = run_check(sub, idx, vocab)
-            if ok:
-                return ok, lines, note
-            if note.startswith(("crashes", "hangs")) and not crash[2]:
-                crash = (False, lines, note)
-        return crash
-    if "within" in check or "not_within" in check:
-        # the inner check's hits inside (or outside) a function/class whose name matches
-        ok, lines, note = run_check(check["check"], idx, vocab)
-        if "within" in check:
-            want = _expand(check["within"], vocab)
-            lines = [ln for ln in lines if any(_search(want, n) for n in idx.enclosing_defs(ln))]
-        if "not_within" in check:
-            avoid = _expand(check["not_within"], vocab)
-            lines = [ln for ln in lines if not any(_search(avoid, n) for n in idx.enclosing_defs(ln))]
-        return bool(lines), lines, note if lines else ""
-    if "under" in check:
-        ok, lines, note = run_check(check["check"], idx, vocab)
-        want = _expand(check["under"], vocab)
-        lines = [ln for ln in lines if _under(idx, ln, want)]
-        return bool(lines), lines, note if lines else ""
-    if "all" in check:
-        acc = []
-        for sub in check["all"]:
-            ok, lines, _ = run_check(sub, idx, vocab)
-            if not ok:
-                return False, [], ""
-            acc += lines
-        return True, acc, ""
-    kind = check.get("kind")
-    x = lambda key, default=".": _expand(check.get(key, default), vocab)  # noqa: E731
-    hits: list[int] = []
-    if kind in ("ident", "string", "token"):
-        pat = x("pattern")
-        rx = _rx(pat)
-        pools = []
-        if kind in ("ident", "token"):
-            pools.append(idx.ident_lines)
-        if kind in ("string", "token"):
-            pools.append(idx.string_lines)
-        hits = [ln for pool in pools for v, lns in pool.items() if rx.search(v) for ln in lns]
-    elif kind == "number":
-        want = float(check["value"])
-        hits = [ln for v, ln in idx.numbers if abs(v - want) < 1e-9]
-    elif kind == "call":
-        pat = x("pattern")
-        hits = [ln for fn, _t, ln in idx.calls if _search(pat, fn)]
-        if "text" in check:  # the whole call (callee and arguments) must match too
-            tp = x("text")
-            hits = [ln for fn, t, ln in idx.calls if _search(pat, fn) and _search(tp, t)]
-    elif kind == "aug":
-        pat, op = x("target"), check.get("op")
-        hits = [ln for t, o, _v, ln in idx.augs if _search(pat, t) and (op is None or o == op)]
-    elif kind == "assign":
-        lp, rp = x("lhs"), x("rhs")
-        hits = [ln for lt, rt, ln in idx.assigns if _search(lp, lt) and _search(rp, rt)]
-    elif kind == "arith":
-        lp, rp = x("left"), x("right")
-        if check.get("taint"):
-            # one level of data flow: `step = int(self.speed * m)` makes `step` match too
-            # (not through dict/list literals: a config table mentioning "speed" is not a speed)
-            names = {lt.strip() for lt, rt, _ in idx.assigns
-                     if not rt.lstrip().startswith(("{", "[", "dict(")) and _search(rp, rt)
-                     and re.fullmatch(r"[\w.]+", lt.strip())}
-            # tuple assignments pair up: `x_change, y_change = BLOCK, 0` taints x_change
-            for lt, rt, _ in idx.assigns:
-                ls, rs = _tuple_items(lt), _tuple_items(rt)
-                if len(ls) > 1 and len(ls) == len(rs):
-                    names |= {a for a, b in zip(ls, rs) if re.fullmatch(r"[\w.]+", a) and _search(rp, b)}
-            if check.get("same_number"):
-                # `seg_size = (16, 16)` ... `snake_speed = 16`: a name holding the same number as a match
-                values = {v for lt, rt, _ in idx.assigns if _search(rp, lt) and not _COUNTISH.search(lt)
-                          for v in [_same_number(rt)] if v}
-                names |= {lt.strip() for lt, rt, _ in idx.assigns if re.fullmatch(r"[\w.]+", lt.strip())
-                          and _same_number(rt) in values}
-            if names:
-                rp = f"(?:{rp})|(?<![\\w.])(?:{'|'.join(map(re.escape, sorted(names)))})(?!\\w)"
-        pairs = [(a, b, ln) for op, a, b, ln in idx.binops if op in ("+", "-")]
-        pairs += [(t, v, ln) for t, o, v, ln in idx.augs if o in ("+=", "-=")]
-        if check.get("unless_from"):
-            # `SPEED = BLOCK`: a "speed" that is assigned a cell size is a cell step, not a speed
-            up = x("unless_from")
-            cells = {lt.strip() for lt, rt, _ in idx.assigns if re.fullmatch(r"[\w.]+", lt.strip()) and _search(up, rt)}
-            # `snake_size = (10, 10)` ... `snake_speed = 10  # pixels per move`: the same number as the cell size
-            sizes = {float(v) for lt, rt, _ in idx.assigns if _search(up, lt) and not _COUNTISH.search(lt)
-                     for v in [_same_number(rt)] if v is not None and v > 0}
-            cells |= {lt.strip() for lt, rt, _ in idx.assigns if re.fullmatch(r"[\w.]+", lt.strip())
-                      and _same_number(rt) in sizes}
-            if cells:
-                strip = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(cells))) + r")(?!\w)")
-                pairs = [(strip.sub("_", a), strip.sub("_", b), ln) for a, b, ln in pairs]
-        hits = [ln for a, b, ln in pairs if (_search(lp, a) and _search(rp, b)) or (_search(lp, b) and _search(rp, a))]
-    elif kind in ("branch", "unguarded"):
-        conds = check.get("cond", ".")
-        conds = [_expand(c, vocab) for c in (conds if isinstance(conds, list) else [conds])]
-        body, body_not = x("body"), check.get("body_not")
-        matched, flow_lines = [], []
-        for br in idx.branches:
-            # flow_cond/flow_body: the branch plus what one step of data flow adds (evalkit/flow.py)
-            cond_text, body_text = br.flow_cond, br.flow_body
-            if not all(_search(c, cond_text) for c in conds):
-                continue
-            if body_not is not None:
-                # "a branch that does not do X" is about an if/elif that tests something, not the
-                # `else:` of a dispatch (`if kind == "speed": ... else: rainbow_until = ...`) nor a loop
-                # (`while food in body or food == powerup.pos:` re-rolls a spawn, it picks nothing up)
-                if _search(_expand(body_not, vocab), body_text) or getattr(br.node, "type", "") in ("else_clause", "while_statement"):
-                    continue
-            elif not _search(body, body_text):
-                continue
-            matched.append(br)
-            # evidence also cites the lines the flow went through (the flag's assignment, the helper)
-            flow_lines += [ln for t, ln, _w in br.cond_parts if any(c != "." and _search(c, t) for c in conds)]
-            if body_not is None and body != "." and not _search(body, br.body):
-                flow_lines += [ln for t, ln, _w in br.body_parts if _search(body, t)]
-        if kind == "branch":
-            crashing = {id(br): _crash(idx, br) for br in matched}
-            tested = [br for br in matched if getattr(br.node, "type", "") != "else_clause"]
-            if tested and all(crashing[id(br)] for br in tested):
-                # every branch that would do it runs into a name the program never defines (the
-                # `else:` of a crashing branch does not rescue it: it is the case that did not happen)
-                why = crashing[id(tested[0])]
-                return False, [tested[0].line, why[0]], ("hangs: " if "freezes" in why[1] else "crashes: ") + why[1]
-            live = [br for br in matched if not crashing[id(br)]]
-            hits = [br.line for br in live] + (flow_lines if live == matched else [])
-        else:
-            guard = x("guard")
-            if matched and not any(_guarded(idx, br, guard) for br in matched):
-                hits = [br.line for br in matched]
-    elif kind == "str_as_dict":
-        pat = x("target")
-        stringy = {lt: ln for lt, rt, ln in idx.assigns if _search(pat, lt) and _STRINGY.fullmatch(rt)}
-        dict_like = {lt: ln for lt, rt, ln in idx.assigns if lt in stringy and rt.lstrip().startswith(("{", "dict("))}
-        for name, ln in stringy.items():
-            if name in dict_like:
-                continue  # also assigned a dict somewhere: not provably a string
-            uses = [cl for fn, _t, cl in idx.calls if fn == name + ".get"]
-            if uses:
-                hits = [ln, *uses]
-                break
-        if not hits:  # a table of strings read as a table of dicts: ITEM_TYPES = {"speed": "yellow"}; ITEM_TYPES[k].get(
-            for lt, rt, ln in idx.assigns:
-                if not (_search(pat, lt) and _STR_TABLE.fullmatch(rt)):
-                    continue
-                uses = [cl for fn, _t, cl in idx.calls if re.fullmatch(re.escape(lt.strip()) + r"\[[^\]]+\]\.get", fn)]
-                if uses:
-                    hits = [ln, *uses]
-                    break
-    elif kind == "line":
-        pat = x("pattern")
-        _rx(pat)  # validates the regex (a rubric error is the user's to fix)
-        hits = sorted(idx.lines_matching(pat))
-    else:
-        raise EvalkitError(f"rubric check {check!r} has unknown kind {kind!r}; use one of {', '.join(CHECK_KINDS)}")
-    undefined = _undefined(idx) if hits and kind not in ("ident", "string", "token", "number") else {}
-    if undefined and all(ln in undefined for ln in hits):
-        # every line that would do it raises NameError when it runs (`fps = FPS * m` with no FPS)
-        name = undefined[hits[0]].split(" ", 2)[-1]
-        return False, sorted(set(hits)), f"crashes: line {hits[0]} uses {name}, which is never defined (NameError)"
-    if idx.unused and hits:  # code the program never calls implements nothing
-        live = [ln for ln in hits if idx.in_unused(ln) is None]
-        if not live:
-            names = sorted({idx.in_unused(ln) for ln in hits})
-            return False, [], f"only in {', '.join(n + '()' for n in names)}, which the program never calls"
-        hits = live
-    return bool(hits), hits, ""
 
 
 @functools.lru_cache(maxsize=64)
@@ -487,7 +92,7 @@ def evaluate(rubric: dict, block) -> dict[str, dict]:
                            json.dumps(rubric.get("vocab") or {}, sort_keys=True),
                            json.dumps(features, sort_keys=True, default=str),
                            # the per-file name check is part of the input (same answer -> same verdicts)
-                           json.dumps(sorted(_FILE_UNDEFINED.get(block.code, {}).items())))
+                           json.dumps(sorted(FILE_UNDEFINED.get(block.code, {}).items())))
     return {r["id"]: dict(r) for r in res}
 
 
@@ -538,7 +143,7 @@ def feature_results(task, ex: Extraction, artifacts: dict) -> list[dict]:
     features = [f for f in rubric.get("features") or [] if isinstance(f, dict) and "id" in f]
     prog = program.view(ex)  # every file of a multi-file answer; evidence reads file:line
     if prog is not None and prog.multi_file:
-        _note_file_names(prog, ex)
+        note_file_names(prog, ex)
     static = evaluate(rubric, prog.block if prog else None)
     probes = artifacts.get("probes") or {}
     out = []
