@@ -46,7 +46,10 @@ DEFAULT_SCRIPT = {
 
 _KEYS = {"up": ("K_UP", ""), "down": ("K_DOWN", ""), "left": ("K_LEFT", ""), "right": ("K_RIGHT", ""),
          "p": ("K_p", "p"), "space": ("K_SPACE", " "), "return": ("K_RETURN", "\r"), "r": ("K_r", "r"),
-         "escape": ("K_ESCAPE", "\x1b"), "w": ("K_w", "w"), "a": ("K_a", "a"), "c": ("K_c", "c")}
+         "escape": ("K_ESCAPE", "\x1b"), "w": ("K_w", "w"), "a": ("K_a", "a"), "c": ("K_c", "c"),
+         # (per-task scripts of the apps suite: Pong's W/S, item and undo keys)
+         "s": ("K_s", "s"), "d": ("K_d", "d"), "u": ("K_u", "u"), "b": ("K_b", "b"), "x": ("K_x", "x"),
+         "z": ("K_z", "z"), "f": ("K_f", "f")}
 
 
 class _Pressed:
@@ -267,9 +270,9 @@ def install(cfg: dict, report) -> object:
 
     # the scripted input: (time, pygame event type, key name)
     schedule = []
-    for t, name in cfg["keys"]:
+    for t, name, *hold in cfg["keys"]:  # [time, key] or [time, key, seconds held]
         schedule.append((float(t), "down", name))
-        schedule.append((float(t) + 0.08, "up", name))
+        schedule.append((float(t) + (float(hold[0]) if hold else 0.08), "up", name))
     rk = cfg.get("random_keys")
     if rk:
         rng = random.Random(cfg.get("seed", 0))

@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from .. import humaneval, sandbox_env, termscreen
 from ..extract import Extraction
+from .. import gameprobes_generic
 from ..gameprobes import analyse
 from ..sandbox import NOT_JUDGED, Job, Outcome, Sandbox
 from ..sandboxed.gameshim import DEFAULT_SCRIPT
@@ -167,6 +168,8 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
     main_job = program_job(source, interactive=task.interactive, filename=entry, files=files,
                            as_module=ex.run_as_module and main_index == ex.main_index)
     game, terminal = main_job.game is not None, main_job.terminal is not None
+    if game and gameprobes_generic.script_for(task.rubric):  # the task's own keys (Pong's W/S ...)
+        main_job = replace(main_job, game=gameprobes_generic.script_for(task.rubric))
     if "pygame" in source + "".join(code for _, code in files):
         sandbox_env.ensure()
     # A function task's program (no __main__ block) is observed in the run of its first test:
@@ -237,6 +240,12 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
             probes = analyse(out.trace, out.screen_size, out.status, out.exception_type)
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):
             probes = {}  # a draw trace the program garbled (it can write to the trace channel): no evidence
+    elif game and gameprobes_generic.wanted(task.rubric):
+        try:
+            probes = gameprobes_generic.analyse(task.rubric, out.trace, out.screen_size, out.status,
+                                                out.exception_type, main_job.game)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            probes = {}
     execution = dict(details)
     if test_results:
         execution["tests"] = test_results

@@ -1,0 +1,140 @@
+"""The apps suite's pygame games: each task's reference answer scores well and its defective answer is
+caught on the metric each of its defects targets, through the real pipeline (score_response with
+execution in the sandbox, the bundled apps suite and its rubrics). Plus the generic game probes on
+small programs that isolate one behaviour each."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from evalkit import gameprobes_generic, sandbox_env
+from evalkit.extract import CodeBlock, Extraction
+from evalkit.scorers import execution, score_response
+from evalkit.suites import load_suites
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "apps"
+GAMES = ("pong", "breakout", "flappy", "game2048", "invaders")
+needs_env = pytest.mark.skipif(sandbox_env.ready_dir() is None, reason="run `evalkit setup-sandbox` first")
+
+# per game: what the defective answer gets wrong -> how the score shows it
+#   runs_ok: crashes in a path the scripted play reaches; features/claims: at most this value;
+#   ratio: code:prose at most this fraction of the reference's; probe: this feature's probe fails
+DEFECTS = {
+    "pong": {"runs_ok": 0.0, "claim_consistency": 0.85, "ratio": 0.5},
+}
+
+
+def task(task_id: str):
+    suite = load_suites(["apps"])[0]
+    return next(t for t in suite.tasks if t.id == task_id)
+
+
+@lru_cache(maxsize=None)
+def scored(task_id: str, which: str) -> dict:
+    text = (FIXTURES / task_id / f"{which}.md").read_text(encoding="utf-8")
+    return {s.metric: s for s in score_response(task(task_id), text)}
+
+
+def test_suite_lists_the_five_games_with_rubrics_and_scripts():
+    tasks = {t.id: t for t in load_suites(["apps"])[0].tasks}
+    for gid in GAMES:
+        t = tasks[gid]
+        assert t.interactive and {"game", "pygame"} <= set(t.tags)
+        assert t.rubric.get("features"), gid
+        assert gameprobes_generic.wanted(t.rubric), gid
+        script = gameprobes_generic.script_for(t.rubric)
+        assert script and script["keys"], gid
+
+
+@needs_env
+@pytest.mark.parametrize("task_id", [g for g in GAMES if g in DEFECTS])
+def test_reference_answer_runs_and_scores_high(task_id):
+    s = scored(task_id, "reference")
+    assert s["runs_ok"].value == 1.0, s["runs_ok"].details.get("reason")
+    fc = s["feature_completeness"]
+    assert fc.value >= 0.9, [f for f in fc.details["features"] if not f["found"]]
+    cc = s["claim_consistency"]
+    assert cc.value is not None and cc.value >= 0.9, [c for c in cc.details["claims"] if c["verdict"] != "supported"]
+
+
+@needs_env
+@pytest.mark.parametrize("task_id", [g for g in GAMES if g in DEFECTS])
+def test_defective_answer_is_caught_on_each_target_metric(task_id):
+    ref, bad, want = scored(task_id, "reference"), scored(task_id, "defective"), DEFECTS[task_id]
+    if "runs_ok" in want:
+        assert bad["runs_ok"].value == want["runs_ok"], bad["runs_ok"].details.get("reason")
+        assert bad["runs_ok"].details["status"] == "crashed"
+    for metric in ("feature_completeness", "claim_consistency"):
+        if metric in want:
+            assert bad[metric].value is not None and bad[metric].value <= want[metric], bad[metric].details
+            assert bad[metric].value < ref[metric].value
+    if "ratio" in want:
+        assert bad["code_prose_ratio"].value <= want["ratio"] * ref["code_prose_ratio"].value
+    if "probe" in want:
+        feature, probe = want["probe"]
+        got = next(f for f in bad["feature_completeness"].details["features"] if f["id"] == feature)
+        ref_got = next(f for f in ref["feature_completeness"].details["features"] if f["id"] == feature)
+        assert got["found"] is False and got.get("source") == "probe", got
+        assert ref_got["found"] is True and ref_got.get("source") == "probe", ref_got
+
+
+# ---------------------------------------------------------------- the generic probes, one behaviour each
+def probe_run(task_id: str, code: str) -> dict:
+    ex = Extraction(blocks=[CodeBlock(code, "python", "```", 1)], main_index=0)
+    _, art = execution.run(task(task_id), ex)
+    return art["probes"]
+
+
+def _pong_variant(**swap) -> str:
+    """The reference Pong program with some lines swapped (one behaviour changed)."""
+    text = (FIXTURES / "pong" / "reference.md").read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    for old, new in swap.items():
+        assert old in code, old
+        code = code.replace(old, new)
+    return code
+
+
+@needs_env
+def test_pong_probes_see_paddles_react_and_the_ball_reset_after_a_miss():
+    probes = probe_run("pong", _pong_variant())
+    assert probes["frames_drawn"]["passed"] is True
+    assert probes["responds_to_input"]["passed"] is True
+    assert "12x90 px" in probes["responds_to_input"]["detail"]  # the paddles, not the ball
+    assert probes["round_ends"]["passed"] is True and "reset to (400, 250)" in probes["round_ends"]["detail"]
+
+
+@needs_env
+def test_paddles_that_ignore_the_keys_fail_responds_to_input():
+    code = _pong_variant(**{"PADDLE_SPEED = 7": "PADDLE_SPEED = 0"})
+    probes = probe_run("pong", code)
+    assert probes["responds_to_input"]["passed"] is False, probes["responds_to_input"]
+
+
+@needs_env
+def test_a_ball_that_is_never_served_again_fails_round_ends():
+    code = _pong_variant(**{"if ball.rect.right < 0 or ball.rect.left > WIDTH:": "if False:",
+                            "self.rect.clamp_ip(pygame.Rect(0, 0, WIDTH, HEIGHT))\n\n": "\n\n"})
+    probes = probe_run("pong", code)
+    assert probes["round_ends"]["passed"] is False
+    assert "left the window" in probes["round_ends"]["detail"]
+
+
+def test_probes_that_cannot_see_anything_are_not_judged():
+    rubric = {"game_probes": ["frames_drawn", "responds_to_input", "moves_on_lattice", "round_ends"]}
+    text_only = [{"frames": [{"t": i / 60, "a": [], "r": []} for i in range(120)]}]
+    probes = gameprobes_generic.analyse(rubric, text_only, [400, 300])
+    assert probes["frames_drawn"]["passed"] is False
+    assert all(probes[k]["passed"] is None for k in ("responds_to_input", "moves_on_lattice", "round_ends"))
+    cut = gameprobes_generic.analyse(rubric, text_only, [400, 300], status="cut_off")
+    assert all(v["passed"] is None for v in cut.values())
+
+
+def test_script_for_merges_task_keys_over_the_default_and_drops_bad_entries():
+    got = gameprobes_generic.script_for({"script": {"keys": [[0.5, "s", 0.3], [1, "nope"], ["x", "w"]],
+                                                    "random_keys": None}})
+    assert got["keys"] == [[0.5, "s", 0.3]] and got["random_keys"] is None and got["quit_at"] == 10.0
+    assert gameprobes_generic.script_for({}) is None
