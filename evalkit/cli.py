@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import sys
 import threading
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import EvalkitError
-from .ranges import RANGES, in_range
+from .ranges import in_range
 from .safetext import cleaned
 
 DEFAULT_SUITES = "snake,seed"
@@ -148,127 +147,69 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---- helpers shared by the commands --------------------------------------------------------------
-def _setting(args, config, name: str, default):
-    value = getattr(args, name, None)
-    if value is not None:
-        return value
-    if config is None or config.run.get(name) is None:
-        return default
-    value = config.run[name]
-    if name in RANGES:  # a config field is checked like the flag it stands for
-        try:
-            return in_range(name, value)
-        except ValueError as exc:
-            raise EvalkitError(f"{config.path}: run.{name}: {exc}") from None
-    return value
+def _scoring(args) -> dict:
+    """The scoring flags as evalkit.api arguments (None: the config's `run:` value, then the default)."""
+    return {"execute": not args.no_exec, "sandbox": args.sandbox, "workers": args.workers,
+            "executor": args.executor, "ray_address": args.ray_address, "suites_dirs": args.suites_dir,
+            "baseline": args.baseline, "candidate": args.candidate, "progress": not args.no_progress, "log": print}
 
 
-def _store_path(args, config=None) -> str:
-    from .config import DEFAULT_DB
+def _dirs(args) -> list[Path]:
+    from .api import check_suites_dirs
 
-    return args.db or (config.run.get("db") if config else None) or os.environ.get("EVALKIT_DB") or DEFAULT_DB
-
-
-def _open_store(args, config=None):
-    from .migrations import backup_path
-    from .store import Store
-
-    store = Store(_store_path(args, config))
-    if store.migrated:  # once per file: say where the untouched copy of the older store is
-        backup = backup_path(store.path, store.migrated[0] - 1)
-        if backup.exists():
-            print(f"evalkit: upgraded the store {store.path} to schema version {store.migrated[-1]}; "
-                  f"the previous file is kept as {backup}", file=sys.stderr)
-    return store
+    return check_suites_dirs(args.suites_dir)
 
 
-def _suites_dirs(args, config) -> list[Path]:
-    dirs = getattr(args, "suites_dir", None) or (config.run.get("suites_dir") if config else None) or []
-    if isinstance(dirs, str):
-        dirs = [dirs]
-    for d in dirs:
-        if not Path(d).is_dir():
-            raise EvalkitError(f"suites folder {d} does not exist")
-    return [Path(d) for d in dirs]
-
-
-def _finish(store, run_id: str, suites, args, config, out: str | None) -> int:
-    """Score, write the reports, print the summary, and gate when asked. Returns the exit code."""
-    from . import pipeline
-    from .report import run_comparison, write_reports
-
-    execute = not args.no_exec
-    sandbox_mode = _setting(args, config, "sandbox", "auto")
-    if execute:
-        store.update_run(run_id, sandbox=_isolation_level(sandbox_mode))
-    else:
-        store.update_run(run_id, sandbox="not executed (--no-exec)")
-    problems: list[str] = []
-    pipeline.score_run(store, run_id, suites, execute=execute, sandbox_mode=sandbox_mode,
-                       workers=args.workers, progress=not args.no_progress, executor=args.executor,
-                       ray_address=args.ray_address, problems=problems)
-    out_dir = Path(out or Path("reports") / run_id)
-    comparison = run_comparison(store, run_id, args.baseline, args.candidate)  # once, for files and terminal
-    write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate, comparison=comparison)
-    _print_summary(store, run_id, args.baseline, args.candidate, comparison)
-    print(f"report: {cleaned(str(out_dir / 'index.html'))}")
-    if problems:  # the report shows them as not judged; the gate must not pass on a broken sandbox
-        raise EvalkitError(f"{len(problems)} response(s) could not be scored: {problems[0]}")
-    if args.gate:
-        from .gate import run_gate
-
-        models = list((store.get_run(run_id) or {}).get("models", {}))
-        if len(models) < 2 and not (args.baseline and args.candidate):
-            raise EvalkitError("--gate needs two models (baseline and candidate)")
-        return run_gate(store=store, run=run_id, baseline=args.baseline or models[0],
-                        candidate=args.candidate or models[1], rules_path=args.gate,
-                        markdown_path=args.markdown, junit_path=args.junit)
-    return 0
-
-
-def _isolation_level(mode: str) -> str:
-    from .sandbox import isolation_level
-
-    return isolation_level(mode)
-
-
-def _print_summary(store, run_id: str, baseline: str | None, candidate: str | None, comparison) -> None:
+def _finish(result, args, out: str | None) -> int:
+    """Write the reports, print the summary, and gate when asked. Returns the exit code."""
     from rich.console import Console
 
     from .report.terminal import summary_table
 
-    Console().print(summary_table(store, run_id, baseline=baseline, candidate=candidate, comparison=comparison))
+    out_dir = Path(out or Path("reports") / result.run_id)
+    result.write_reports(out_dir)
+    Console().print(summary_table(result.store, result.run_id, comparison=result.report_data))
+    print(f"report: {cleaned(str(out_dir / 'index.html'))}")
+    if result.problems:  # the report shows them as not judged; the gate must not pass on a broken sandbox
+        raise EvalkitError(f"{len(result.problems)} response(s) could not be scored: {result.problems[0]}")
+    if args.gate:
+        if len(result.models) < 2 and not (args.baseline and args.candidate):
+            raise EvalkitError("--gate needs two models (baseline and candidate)")
+        return _verdict(result.gate(args.gate), args.markdown, args.junit)
+    return 0
+
+
+def _verdict(result, markdown: str | None, junit: str | None) -> int:
+    """Write the verdict's files, print it: 0 pass, 1 regression; a rule in error is exit 2."""
+    from .report.verdict import verdict_text, write_gate_files
+
+    write_gate_files(result, markdown, junit)
+    print(verdict_text(result))
+    if result.errors:
+        raise EvalkitError("; ".join(o.message for o in result.errors))
+    return 0 if result.passed else 1
+
+
+def run_gate(*, store, run: str | None, baseline: str, candidate: str, rules_path: str | None,
+             markdown_path: str | None, junit_path: str | None) -> int:
+    """`evalkit gate` on an open store (or None with a report folder as ``run``)."""
+    from .api import gate_store
+
+    return _verdict(gate_store(store, run, baseline=baseline, candidate=candidate, rules=rules_path),
+                    markdown_path, junit_path)
 
 
 # ---- commands -----------------------------------------------------------------------------------------
 def cmd_run(args) -> int:
-    from . import pipeline
-    from .config import load_config, resolve_models
-    from .generate import GenerationSettings
-    from .suites import load_suites
+    from .api import evaluate
+    from .config import load_config
 
     config = load_config(args.config)
-    models = resolve_models(args.models, config)
-    suites = load_suites(_setting(args, config, "suite", None) or config.run.get("suites") or _csv(DEFAULT_SUITES),
-                         _suites_dirs(args, config))
-    settings = GenerationSettings(
-        samples=int(_setting(args, config, "samples", 1)),
-        concurrency=int(_setting(args, config, "concurrency", 4)),
-        timeout=float(_setting(args, config, "timeout", 600)),
-        seed=_setting(args, config, "seed", 0),
-        retries=args.retries,
-        max_answer_mb=_setting(args, config, "max_answer_mb", None),
-        progress=not args.no_progress,
-    )
-    store = _open_store(args, config)
-    outcome = pipeline.generate_run(store, models, suites, settings, config)
-    gen = outcome.generation
-    run_id = outcome.run_id
-    print(f"run {run_id}: {gen.total} responses ({gen.cached} cached, {gen.sent} sent, {gen.failed} failed)")
-    if gen.ok == 0:
-        first = gen.errors[0] if gen.errors else "no response"
-        raise EvalkitError(f"every request failed ({first}); nothing to score")
-    code = _finish(store, run_id, suites, args, config, _setting(args, config, "out", None))
+    result = evaluate(args.models, args.suite, samples=args.samples, config=config, db=args.db,
+                      concurrency=args.concurrency, timeout=args.timeout, seed=args.seed, retries=args.retries,
+                      max_answer_mb=args.max_answer_mb, **_scoring(args))
+    gen = result.generation
+    code = _finish(result, args, args.out or config.run.out)
     if gen.endpoints_down:
         url, why = next(iter(gen.endpoints_down.items()))
         raise EvalkitError(f"lost the connection to {url} ({why}); {gen.ok} of {gen.total} responses kept; "
@@ -280,54 +221,30 @@ def cmd_run(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from . import pipeline
-    from .config import load_config
-    from .suites import load_suites
+    from .api import score
 
-    config = load_config(args.config)
-    dirs = _suites_dirs(args, config)
-    names = args.suite or config.run.get("suites") or _csv(DEFAULT_SUITES)
-    store = _open_store(args, config)
-    run_id = pipeline.import_responses(store, args.responses, names, models=args.models, suites_dirs=dirs)
-    print(f"run {run_id}: imported {cleaned(args.responses)}")  # a name that is not UTF-8 is shown, not fatal
-    return _finish(store, run_id, load_suites(names, dirs), args, config, args.out)
-
-
-def _resolve_run(store, run: str | None) -> str:
-    run_id = run or store.latest_run_id()
-    if run_id is None:
-        from .crossrun import no_default_run
-
-        raise no_default_run(store, "pass a run id or --db PATH")
-    if store.get_run(run_id) is None:
-        raise EvalkitError(f"run {run_id!r} not found in {store.path} (the latest is {store.latest_run_id()}); "
-                           "pass a run id from there or --db PATH")
-    return run_id
+    result = score(args.responses, args.suite, models=args.models, config=args.config, db=args.db, **_scoring(args))
+    return _finish(result, args, args.out)
 
 
 def cmd_report(args) -> int:
-    from .config import load_config
-    from .report import write_reports
+    from .api import open_run
 
-    store = _open_store(args, load_config(args.config))
-    run_id = _resolve_run(store, args.run)
-    out_dir = Path(args.out or Path("reports") / run_id)
-    write_reports(store, run_id, out_dir, baseline=args.baseline, candidate=args.candidate)
+    result = open_run(args.run, db=args.db, config=args.config, baseline=args.baseline, candidate=args.candidate)
+    out_dir = Path(args.out or Path("reports") / result.run_id)
+    result.write_reports(out_dir)
     print(f"report: {cleaned(str(out_dir / 'index.html'))}")
     return 0
 
 
 def cmd_gate(args) -> int:
+    from .api import gate_run
     from .config import load_config
-    from .gate import is_folder, run_gate
 
     config = load_config(args.config)
     rules = args.rules or (config.gate if isinstance(config.gate, str) else None)
-    # a report folder needs no store, but --baseline/--candidate RUN:MODEL may name a run in one
-    folder = bool(args.run and is_folder(args.run))
-    store = _open_store(args, config) if not folder or Path(_store_path(args, config)).is_file() else None
-    return run_gate(store=store, run=args.run, baseline=args.baseline, candidate=args.candidate,
-                    rules_path=rules, markdown_path=args.markdown, junit_path=args.junit)
+    return _verdict(gate_run(args.run, baseline=args.baseline, candidate=args.candidate, rules=rules,
+                             db=args.db, config=config), args.markdown, args.junit)
 
 
 def cmd_exec(args) -> int:
@@ -391,7 +308,7 @@ def cmd_suites(args) -> int:
 
     from .suites import discover, load_suites
 
-    dirs = _suites_dirs(args, None)
+    dirs = _dirs(args)
     table = Table(title="suites")
     for col in ("suite", "version", "task", "language", "tests", "tags"):
         table.add_column(col)
@@ -418,7 +335,7 @@ def cmd_curate(args) -> int:
     if args.target is not None and args.target < 1:
         raise EvalkitError("--target must be at least 1")
     res = curate(args.inputs, args.out, rules_path=args.rules, fmt=args.format, execute=args.exec, seed=args.seed,
-                 target=args.target, suites_dirs=_suites_dirs(args, None), workers=args.workers,
+                 target=args.target, suites_dirs=_dirs(args), workers=args.workers,
                  sandbox=args.sandbox, progress=not args.no_progress)
     print(f"read {res['read']}, kept {res['kept']}, dropped {res['dropped']} "
           f"({res['contamination']['examples']} overlapping evaluation tasks); "

@@ -31,12 +31,12 @@ gate: gate.yaml                    # rules file `evalkit gate` uses when --rules
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import EvalkitError
 from .providers import PROVIDERS, default_base_url
-from .ranges import in_range
+from .ranges import RANGES, in_range
 from .redact import redact_url
 from .yamlfile import load_mapping
 
@@ -83,10 +83,66 @@ class ModelSpec:
         return out
 
 
+SANDBOX_MODES = ("auto", "bwrap", "limits", "none")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The config's `run:` section: defaults for the flags of `evalkit run`/`score` (None = not set;
+    a flag given on the command line wins). Numbers are range-checked when the file is read."""
+
+    suites: tuple[str, ...] | None = None
+    samples: int | None = None
+    concurrency: int | None = None
+    timeout: float | None = None
+    seed: int | None = None
+    max_answer_mb: float | None = None
+    suites_dir: tuple[str, ...] | None = None
+    db: str | None = None
+    out: str | None = None
+    sandbox: str | None = None
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def from_mapping(cls, data: dict, where: Path) -> RunSettings:
+        unknown = [str(k) for k in data if k not in cls.keys()]
+        if unknown:  # a typo (`sample:`) silently ignored would run with the default instead
+            raise EvalkitError(f"{where}: run: unknown key {unknown[0]!r}; allowed: {', '.join(cls.keys())}")
+        values: dict = {}
+        for name, value in data.items():
+            if value is None:
+                continue
+            if name in RANGES:  # a config field is checked like the flag it stands for
+                try:
+                    value = in_range(name, value)
+                except ValueError as exc:
+                    raise EvalkitError(f"{where}: run.{name}: {exc}") from None
+            elif name in ("suites", "suites_dir"):
+                value = _names(value, name, where)
+            elif name == "sandbox" and value not in SANDBOX_MODES:
+                raise EvalkitError(f"{where}: run.sandbox: {str(value)[:40]!r} is not one of {', '.join(SANDBOX_MODES)}")
+            else:
+                value = str(value)
+            values[name] = value
+        return cls(**values)
+
+
+def _names(value: object, name: str, where: Path) -> tuple[str, ...]:
+    """A list of names, or one string (comma-separated for suites)."""
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip()) if name == "suites" else (value,)
+    if not isinstance(value, list):
+        raise EvalkitError(f"{where}: run.{name} must be a list of names")
+    return tuple(str(v) for v in value)
+
+
 @dataclass
 class Config:
     models: dict[str, ModelSpec] = field(default_factory=dict)
-    run: dict = field(default_factory=dict)
+    run: RunSettings = field(default_factory=RunSettings)
     gate: dict | str | None = None
     path: Path | None = None
 
@@ -107,7 +163,7 @@ def load_config(path: str | Path | None) -> Config:
     run = data.get("run") or {}
     if not isinstance(run, dict):
         raise EvalkitError(f"{p}: `run` must be a mapping of flag defaults")
-    return Config(models=models, run=run, gate=data.get("gate"), path=p)
+    return Config(models=models, run=RunSettings.from_mapping(run, p), gate=data.get("gate"), path=p)
 
 
 def _model_from_dict(alias: str, spec: object, where: Path) -> ModelSpec:

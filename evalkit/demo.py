@@ -31,15 +31,10 @@ def run_demo(out_dir: str | None, db_path: str | None, *, execute: bool = True, 
     """Import, score, compare, report and gate the demo responses; print where the report is."""
     from rich.console import Console
 
-    from . import pipeline
-    from .gate import gate, verdict_text
-    from .report import run_comparison, write_reports
-    from .report.junit import gate_junit
-    from .report.markdown import gate_markdown
+    from .api import score
+    from .config import Config
     from .report.terminal import summary_table
-    from .sandbox import isolation_level
-    from .store import Store
-    from .suites import load_suites
+    from .report.verdict import verdict_text, write_gate_files
 
     path = responses_path()
     out = Path(out_dir) if out_dir else Path("reports") / "demo"
@@ -50,26 +45,15 @@ def run_demo(out_dir: str | None, db_path: str | None, *, execute: bool = True, 
         db_path = str(out / "demo.db")
         for suffix in ("", "-wal", "-shm"):
             Path(db_path + suffix).unlink(missing_ok=True)
-    store = Store(db_path)
-    try:
-        run_id = pipeline.import_responses(store, path, DEMO_SUITES)
-        run = store.get_run(run_id) or {}
-        store.update_run(run_id, config_json={**(run.get("config") or {}), "demo": True,
-                                              "note": ILLUSTRATIVE})
-        store.update_run(run_id, sandbox=isolation_level(sandbox_mode) if execute else "not executed")
-        suites = load_suites(DEMO_SUITES)
-        pipeline.score_run(store, run_id, suites, execute=execute, sandbox_mode=sandbox_mode,
-                           workers=workers, progress=progress)
-        comparison = run_comparison(store, run_id, "base", "tuned")
-        write_reports(store, run_id, out, baseline="base", candidate="tuned", comparison=comparison)
-        console = Console()
-        console.print(summary_table(store, run_id, baseline="base", candidate="tuned", comparison=comparison))
-        result = gate(comparison[2], run_id, ["base", "tuned"], "base", "tuned", None)
-        (out / "gate.md").write_text(gate_markdown(result), encoding="utf-8")
-        (out / "junit.xml").write_text(gate_junit(result), encoding="utf-8")
-        print(verdict_text(result))
+    # Config(): the demo never reads ./evalkit.yaml
+    with score(path, DEMO_SUITES, config=Config(), db=db_path, execute=execute, sandbox=sandbox_mode,
+               workers=workers, progress=progress, baseline="base", candidate="tuned",
+               annotate={"demo": True, "note": ILLUSTRATIVE}) as result:
+        result.write_reports(out)
+        Console().print(summary_table(result.store, result.run_id, comparison=result.report_data))
+        verdict = result.gate()
+        write_gate_files(verdict, out / "gate.md", out / "junit.xml")
+        print(verdict_text(verdict))
         print(ILLUSTRATIVE)
         print(f"report: {out / 'index.html'}")
-    finally:
-        store.close()
     return 0

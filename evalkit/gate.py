@@ -21,14 +21,11 @@ when both are set), or when the candidate's mean is below ``min`` (above ``max``
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import compare as C
-from . import crossrun
 from .errors import EvalkitError
 from .yamlfile import load_mapping
 
@@ -95,13 +92,19 @@ class GateResult:
 
 
 # ---- rules --------------------------------------------------------------------------------------
-def load_rules(path: str | None) -> tuple[dict[str, dict], dict[str, dict], set[str], str]:
+def load_rules(path: "str | Path | None") -> tuple[dict[str, dict], dict[str, dict], set[str], str]:
     """(metric rules, roll-up rules, names listed explicitly, source description)."""
     if path is None:
         return {k: dict(v) for k, v in DEFAULT_RULES.items()}, {}, set(), "built-in defaults"
     if not Path(path).exists():
         raise EvalkitError(f"gate rules file {path} not found; pass --rules FILE or omit it for the defaults")
-    data = load_mapping(path, "gate rules", "docs/report-and-gate.md")
+    return rules_from_mapping(load_mapping(path, "gate rules", "docs/report-and-gate.md"), str(path))
+
+
+def rules_from_mapping(data: dict, path: str = "(mapping)") -> tuple[dict[str, dict], dict[str, dict], set[str], str]:
+    """load_rules for the contents of a rules file (e.g. a dict given to the Python API)."""
+    if not isinstance(data, dict):
+        raise EvalkitError(f"gate rules {path}: expected a mapping with metrics, rollups, defaults, only_listed")
     unknown_top = set(data) - {"metrics", "rollups", "defaults", "only_listed"}
     if unknown_top:
         raise EvalkitError(f"gate rules {path}: unknown key(s) {', '.join(sorted(unknown_top))}; "
@@ -214,80 +217,19 @@ def evaluate(cmp: C.Comparison, metric_rules: dict, rollup_rules: dict, explicit
     return outcomes
 
 
-# ---- inputs -------------------------------------------------------------------------------------
-is_folder = crossrun.is_folder
-
-
-def load_input(store, run: str | None) -> tuple[str, list[str], "C.pd.DataFrame"]:
-    """(run id, model order, long score table) from a store run or a report folder."""
-    src = crossrun.open_source(store, run)
-    return src.run_id, src.models, src.df
-
-
 # ---- entry point --------------------------------------------------------------------------------
-def gate(df, run_id: str, models: list[str], baseline: str, candidate: str, rules_path: str | None,
-         *, n_boot: int = C.DEFAULT_BOOT) -> GateResult:
-    for name in (baseline, candidate):
-        if name not in models:
-            raise EvalkitError(f"model {name!r} is not in run {run_id} (models: {', '.join(models) or 'none'})")
-    if baseline == candidate:
-        raise EvalkitError("--baseline and --candidate name the same model")
-    metric_rules, rollup_rules, explicit, source = load_rules(rules_path)
-    if df.empty:
-        raise EvalkitError(f"run {run_id} has no scores; score it first (`evalkit run`/`evalkit score`)")
-    cmp = C.compare(df, baseline, candidate, models=models, n_boot=n_boot)
-    return GateResult(run_id=run_id, baseline=baseline, candidate=candidate,
+Rules = tuple  # what load_rules returns
+
+
+def check(cmp: C.Comparison, rules: "str | Path | dict | Rules | None" = None, *, run_id: str = "") -> GateResult:
+    """The verdict on a computed comparison: no statistics are recomputed and nothing is rendered
+    (report/markdown.gate_markdown, report/junit.gate_junit and report/verdict.verdict_text do that).
+    rules: a rules file, its contents as a mapping, what load_rules returned, or None (built-in)."""
+    if isinstance(rules, tuple):
+        metric_rules, rollup_rules, explicit, source = rules
+    elif isinstance(rules, dict):
+        metric_rules, rollup_rules, explicit, source = rules_from_mapping(rules)
+    else:
+        metric_rules, rollup_rules, explicit, source = load_rules(rules)
+    return GateResult(run_id=run_id, baseline=cmp.baseline, candidate=cmp.candidate,
                       outcomes=evaluate(cmp, metric_rules, rollup_rules, explicit), rules_source=source)
-
-
-def run_gate(*, store, run: str | None, baseline: str, candidate: str, rules_path: str | None,
-             markdown_path: str | None, junit_path: str | None) -> int:
-    """Gate one run; print a short verdict; write Markdown/JUnit when asked. 0 pass, 1 regression."""
-    from .report.junit import gate_junit
-    from .report.markdown import gate_markdown
-
-    if not baseline or not candidate:
-        raise EvalkitError("the gate needs --baseline and --candidate")
-    main = crossrun.open_source(store, run)
-    # RUN:MODEL names a model of another run: it joins this run's scores under that label
-    both = crossrun.combine(store, main, baseline, candidate, only_pair=True)
-    result = gate(both.df, main.run_id, both.models, both.baseline, both.candidate, rules_path)
-    for path, text in ((markdown_path, gate_markdown(result)), (junit_path, gate_junit(result))):
-        if path:
-            mode = "a" if _is_step_summary(path) else "w"  # other steps share $GITHUB_STEP_SUMMARY
-            try:
-                p = Path(path)
-                p.parent.mkdir(parents=True, exist_ok=True)
-                with open(p, mode, encoding="utf-8") as f:
-                    f.write(text)
-            except OSError as exc:
-                raise EvalkitError(f"cannot write {path}: {exc}") from exc
-    print(verdict_text(result))
-    if result.errors:
-        raise EvalkitError("; ".join(o.message for o in result.errors))
-    return 0 if result.passed else 1
-
-
-def _is_step_summary(path: str) -> bool:
-    env = os.environ.get("GITHUB_STEP_SUMMARY")
-    try:
-        return bool(env) and Path(path).resolve() == Path(env).resolve()
-    except OSError:
-        return False
-
-
-def verdict_text(result: GateResult) -> str:
-    checked = [o for o in result.outcomes if o.status in ("pass", "fail")]
-    head = (f"gate {'PASS' if result.passed else 'FAIL'}: {result.candidate} vs {result.baseline} "
-            f"(run {result.run_id}, {len(checked)} rules, {len(result.failed)} failed)")
-    lines = [head]
-    for o in result.failed:
-        worst = ", ".join(f"{w['task_id']} ({w['delta']:+.2f})" for w in o.worst_tasks[:3])
-        lines.append(f"  FAIL {o.name}: {o.message}" + (f"; worst tasks: {worst}" if worst else ""))
-    for o in result.errors:
-        lines.append(f"  ERROR {o.name}: {o.message}")
-    # names come from results files: no terminal escape sequences reach the CI log
-    return "\n".join(_CONTROL.sub("?", line) for line in lines)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

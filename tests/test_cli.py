@@ -203,7 +203,7 @@ def test_bundled_examples_load(workdir, cli, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-example")
     config = load_config(PROJECT_DIR / "examples" / "evalkit.yaml")
     assert [m.alias for m in config.models.values()] == ["base", "tuned"]
-    assert config.models["tuned"].api_key() == "sk-example" and config.run["samples"] == 3
+    assert config.models["tuned"].api_key() == "sk-example" and config.run.samples == 3
     metrics, rollups, _, _ = load_rules(str(PROJECT_DIR / "examples" / "gate.yaml"))
     assert metrics["runs_ok"]["min"] == 0.8 and rollups["code_correctness"]["max_drop"] == 0.5
 

@@ -12,7 +12,7 @@ import pytest
 from evalkit.cli import main
 from evalkit.crossrun import split_ref
 from evalkit.errors import EvalkitError
-from evalkit.gate import run_gate
+from evalkit.cli import run_gate
 from evalkit.report import write_reports
 from evalkit.store import Store
 from test_compare import build_store

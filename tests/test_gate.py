@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from evalkit.errors import EvalkitError
-from evalkit.gate import evaluate_rule, load_rules, run_gate
+from evalkit.cli import run_gate
+from evalkit.gate import evaluate_rule, load_rules
 from evalkit.report import write_reports
 from test_compare import build_store
 

@@ -12,10 +12,11 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .. import compare as C
-from ..crossrun import combine, store_source
+from ..crossrun import Combined, combine, is_folder, open_source, store_source
 from ..errors import EvalkitError
 from ..leaderboard import Leaderboard, leaderboard
 from ..store import Store
@@ -27,30 +28,50 @@ GENERATION_METRICS = ("latency_s", "completion_tokens")
 RESULTS_FORMAT = "evalkit-results/1"
 
 
-class RunComparison(NamedTuple):
-    """What every report file is written from: computed once, shared by files and terminal."""
+@dataclass
+class RunComparison:
+    """What every report file is written from: computed once, shared by files, terminal and gate."""
 
+    run_id: str
     run: dict                   # the run, with models borrowed from other runs added under their labels
     models: list[str]           # display order (baseline first unless chosen otherwise)
     df: "pd.DataFrame"          # long score table of every model shown
     cmp: C.Comparison | None    # baseline vs candidate; None for a one-model report
-    board: Leaderboard          # every model against the baseline
     rows: Callable[[], Iterator[dict]]   # every response with its scores, streamed
+    n_boot: int = C.DEFAULT_BOOT
+    _board: Leaderboard | None = field(default=None, repr=False)
+
+    @property
+    def board(self) -> Leaderboard:
+        """Every model against the baseline; computed on first use (the gate never needs it)."""
+        if self._board is None:
+            self._board = leaderboard(self.df, self.models, self.cmp.baseline if self.cmp else None,
+                                      cmp=self.cmp, n_boot=self.n_boot)
+        return self._board
 
 
-def run_comparison(store: Store, run_id: str, baseline: str | None = None, candidate: str | None = None,
-                   *, n_boot: int = C.DEFAULT_BOOT) -> RunComparison:
+def run_comparison(store: Store | None, run_id: str | None, baseline: str | None = None,
+                   candidate: str | None = None, *, n_boot: int = C.DEFAULT_BOOT) -> RunComparison:
     """The run, its models in the order the user named them, its score table, the comparison
     (None for a one-model run) and the leaderboard. Reads only scores, never response texts.
-    ``baseline``/``candidate`` may name a model of another run as RUN:MODEL."""
-    both = combine(store, store_source(store, run_id), baseline, candidate)
-    models, df = both.models, both.df
+    ``run_id`` may also be a report folder (then ``store`` may be None), or None for the store's
+    latest run. ``baseline``/``candidate`` may name a model of another run as RUN:MODEL."""
+    return comparison_of(combined(store, run_id, baseline, candidate), n_boot=n_boot)
+
+
+def combined(store: Store | None, run_id: str | None, baseline: str | None = None, candidate: str | None = None,
+             *, only_pair: bool = False) -> Combined:
+    """The run's scores with the models named from other runs (see crossrun.combine)."""
+    main = store_source(store, run_id) if run_id is not None and not is_folder(run_id) else open_source(store, run_id)
+    return combine(store, main, baseline, candidate, only_pair=only_pair)
+
+
+def comparison_of(both: Combined, *, n_boot: int = C.DEFAULT_BOOT) -> RunComparison:
     cmp = None
-    if len(models) >= 2 or both.baseline is not None or both.candidate is not None:
-        b, c = C.pick_models(models, both.baseline, both.candidate)
-        cmp = C.compare(df, b, c, models=models, n_boot=n_boot)
-    board = leaderboard(df, models, cmp.baseline if cmp else None, cmp=cmp, n_boot=n_boot)
-    return RunComparison(both.run, models, df, cmp, board, both.rows)
+    if len(both.models) >= 2 or both.baseline is not None or both.candidate is not None:
+        b, c = C.pick_models(both.models, both.baseline, both.candidate)
+        cmp = C.compare(both.df, b, c, models=both.models, n_boot=n_boot)
+    return RunComparison(both.main.run_id, both.run, both.models, both.df, cmp, both.rows, n_boot)
 
 
 def is_demo(run: dict) -> bool:
@@ -121,19 +142,28 @@ def _write_lines(path: Path, pieces: Iterable[str]) -> None:
     os.replace(tmp, path)
 
 
+def score_records(rows: Iterable[dict]) -> Iterator[tuple]:
+    """(model, task_id, sample, metric, value) of every response: the rows of scores.csv (and of
+    ``EvalResult.table``): generation facts, the request outcome `error`, then each score that has a value."""
+    for r in rows:
+        for m in GENERATION_METRICS:
+            if r.get(m) is not None:
+                yield r["model"], r["task_id"], r["sample"], m, r[m]
+        yield r["model"], r["task_id"], r["sample"], "error", 1 if r.get("error") else 0
+        for metric, s in sorted((r.get("scores") or {}).items()):
+            v = s.get("value") if isinstance(s, dict) else None
+            if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                yield r["model"], r["task_id"], r["sample"], metric, float(v)
+
+
 def _scores_csv(rows: Iterable[dict]) -> Iterator[str]:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["model", "task_id", "sample", "metric", "value"])
-    for r in rows:
-        for m in GENERATION_METRICS:
-            if r.get(m) is not None:
-                w.writerow([r["model"], r["task_id"], r["sample"], m, r[m]])
-        w.writerow([r["model"], r["task_id"], r["sample"], "error", 1 if r.get("error") else 0])
-        for metric, s in sorted((r.get("scores") or {}).items()):
-            v = s.get("value") if isinstance(s, dict) else None
-            if v is not None and not (isinstance(v, float) and math.isnan(v)):
-                w.writerow([r["model"], r["task_id"], r["sample"], metric, repr(float(v))])
-        yield buf.getvalue()
-        buf.seek(0)
-        buf.truncate()
+    for i, rec in enumerate(score_records(rows)):
+        w.writerow(rec)  # a float is written as its repr: the exact value round-trips
+        if i % 256 == 255:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
