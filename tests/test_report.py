@@ -180,7 +180,7 @@ def test_large_run_stays_small(tmp_path):
 def test_large_run_shows_differing_samples_side_by_side_first(tmp_path, monkeypatch):
     """Past MAX_DETAILED_SLOTS the page keeps every sample in the tables but shows side by side only
     an equal share per task, slots where the models differ first (and loads no text for the rest)."""
-    from evalkit.report import html as H
+    from evalkit.report import tasks as H
     from test_compare import build_store
 
     per = {"base": {}, "tuned": {}}
@@ -345,7 +345,7 @@ def test_scores_decided_by_execution_or_a_probe_show_their_reason(tmp_path):
 
 
 def test_a_not_judged_score_says_why(tmp_path):
-    from evalkit.report.html import metric_sections, plain_reason
+    from evalkit.report.evidence import metric_sections, plain_reason
 
     secs = metric_sections({"runs_ok": {"value": None, "details": {"status": "missing_dependency",
                                                                   "missing_module": "<numpy>"}},

@@ -6,7 +6,7 @@ import re
 
 from .. import compare as C
 from ..leaderboard import MEAN_BOOT, Leaderboard
-from .html import ILLUSTRATIVE, fmt_delta, fmt_mean, label, rollup_label
+from .format import ILLUSTRATIVE, fmt_ci, fmt_delta, fmt_mean, fmt_mean_count, label, rollup_label, rollup_row
 
 ARROW = {"better": "✔", "worse": "✘", "same": "", "info": ""}  # direction-aware: ✔ = candidate better
 
@@ -21,14 +21,11 @@ def cell(s: object) -> str:
 
 def rollup_table(cmp: C.Comparison) -> list[str]:
     lines = [f"| metric | {cell(cmp.baseline)} | {cell(cmp.candidate)} | change | 95% CI |", "|---|---:|---:|---:|---:|"]
-    for r in cmp.rollup_stats:
-        b = r.display_baseline or ("n/a" if r.baseline is None else f"{r.baseline:.1f}/10")
-        c = r.display_candidate or ("n/a" if r.candidate is None else f"{r.candidate:.1f}/10")
-        ch = (r.display_change + " · " if r.display_change else "") + fmt_delta(r.delta, 1)
-        ci = "—" if r.ci_low is None else f"[{fmt_delta(r.ci_low, 1)}, {fmt_delta(r.ci_high, 1)}]"
-        sig = r.ci_low is not None and (r.ci_low > 0 or r.ci_high < 0)
-        arrow = "" if r.delta is None else ("✔ " if r.delta > 1e-9 else "✘ " if r.delta < -1e-9 else "")
-        lines.append(f"| {cell(rollup_label(r.name))} | {b} | {c} | {arrow}{'**' + ch + '**' if sig else ch} | {ci} |")
+    for r in map(rollup_row, cmp.rollup_stats):
+        ch = (r.display_change + " · " if r.display_change else "") + r.delta
+        arrow = ARROW[r.direction] + " " if ARROW[r.direction] else ""
+        lines.append(f"| {cell(r.label)} | {r.base} | {r.cand} | {arrow}{'**' + ch + '**' if r.significant else ch} | "
+                     f"{r.ci or '—'} |")
     return lines
 
 
@@ -37,20 +34,19 @@ def metric_table(cmp: C.Comparison) -> list[str]:
              "|---|---:|---:|---:|---:|---:|---:|"]
     for m in cmp.metrics:
         s = cmp.metric_stats[m]
-
-        def v(mean, count, n, m=m):
-            return fmt_mean(m, mean) + (f" ({count}/{n})" if count is not None else f" (n={n})")
-        ci = "—" if s.ci_low is None else f"[{fmt_delta(s.ci_low)}, {fmt_delta(s.ci_high)}]"
+        ci = fmt_ci(s.ci_low, s.ci_high, fmt_delta) or "—"
         d = f"{ARROW[s.direction]} {fmt_delta(s.delta)}".strip()
         sig = s.significant and s.direction != "info"
-        lines.append(f"| {cell(label(m))} | {v(s.baseline_mean, s.baseline_count, s.baseline_n)} | "
-                     f"{v(s.candidate_mean, s.candidate_count, s.candidate_n)} | {'**' + d + '**' if sig else d} | "
+        lines.append(f"| {cell(label(m))} | {fmt_mean_count(m, s.baseline_mean, s.baseline_count, s.baseline_n)} | "
+                     f"{fmt_mean_count(m, s.candidate_mean, s.candidate_count, s.candidate_n)} | {'**' + d + '**' if sig else d} | "
                      f"{ci} | {s.wins}/{s.ties}/{s.losses} | {'—' if s.mcnemar_p is None else f'{s.mcnemar_p:.3g}'} |")
     return lines
 
 
 def _ci(lo, hi, fmt) -> str:
-    return "" if lo is None or hi is None else f" [{fmt(lo)}, {fmt(hi)}]"
+    """" [lo, hi]" after a value, "" without an interval."""
+    ci = fmt_ci(lo, hi, fmt)
+    return f" {ci}" if ci else ""
 
 
 def solo_tables(board: Leaderboard) -> list[str]:

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from .. import compare as C
 from ..leaderboard import Leaderboard
-from .html import fmt_delta, fmt_mean, label, rollup_label
+from .format import delta_class, fmt_ci, fmt_delta, fmt_mean, label, rollup_label, rollup_row
 
 STYLE = {"info": "", "better": "green", "better-sig": "bold green", "worse": "red", "worse-sig": "bold red", "same": "dim"}
 
@@ -27,10 +27,6 @@ def summary_table(store, run_id: str, baseline: str | None = None, candidate: st
     return Group(leaderboard_table(run_id, board), pair) if len(board.models) > 2 else pair
 
 
-def _ci(lo, hi, fmt) -> str:
-    return "" if lo is None or hi is None else f"[{fmt(lo)}, {fmt(hi)}]"
-
-
 def solo_table(run_id: str, board: Leaderboard) -> Table:
     model = board.models[0] if board.models else ""
     table = Table(title=Text(f"evalkit run {run_id}: {model} (one model, nothing to compare)"))
@@ -43,7 +39,7 @@ def solo_table(run_id: str, board: Leaderboard) -> Table:
     for m in [m for m in board.metrics if C.is_main(m)] or board.metrics:
         mm = board.mean(model, m)
         if mm is not None:
-            table.add_row(label(m), fmt_mean(m, mm.mean), _ci(mm.ci_low, mm.ci_high, lambda v, m=m: fmt_mean(m, v)))
+            table.add_row(label(m), fmt_mean(m, mm.mean), fmt_ci(mm.ci_low, mm.ci_high, lambda v, m=m: fmt_mean(m, v)))
     ks = sorted(board.pass_at_k.get(model, {}))
     if ks:
         table.add_section()
@@ -79,21 +75,16 @@ def pair_table(run_id: str, cmp: C.Comparison) -> Table:    # names come from th
     table.add_column(Text(cmp.candidate), justify="right")
     table.add_column("change", justify="right")
     table.add_column("95% CI", justify="right", style="dim")
-    for r in cmp.rollup_stats:
-        sig = r.ci_low is not None and (r.ci_low > 0 or r.ci_high < 0)
-        direction = "same" if r.delta is None or abs(r.delta) < 1e-9 else ("better" if r.delta > 0 else "worse")
-        key = direction + ("-sig" if sig and direction != "same" else "")
-        b = r.display_baseline or ("n/a" if r.baseline is None else f"{r.baseline:.1f}/10")
-        c = r.display_candidate or ("n/a" if r.candidate is None else f"{r.candidate:.1f}/10")
-        ch = (r.display_change + " " if r.display_change else "") + fmt_delta(r.delta, 1)
-        ci = "" if r.ci_low is None else f"[{fmt_delta(r.ci_low, 1)}, {fmt_delta(r.ci_high, 1)}]"
-        table.add_row(Text(rollup_label(r.name), style="bold"), b, c, Text(ch, style=STYLE[key]), ci)
+    for r in map(rollup_row, cmp.rollup_stats):
+        ch = (r.display_change + " " if r.display_change else "") + r.delta
+        table.add_row(Text(r.label, style="bold"), r.base, r.cand,
+                      Text(ch, style=STYLE[delta_class(r.direction, r.significant)]), r.ci)
     if cmp.rollup_stats:
         table.add_section()
     for m in [m for m in cmp.metrics if C.is_main(m)] or cmp.metrics:
         s = cmp.metric_stats[m]
         key = s.direction + ("-sig" if s.significant and s.direction not in ("same", "info") else "")
-        ci = "" if s.ci_low is None else f"[{fmt_delta(s.ci_low)}, {fmt_delta(s.ci_high)}]"
+        ci = fmt_ci(s.ci_low, s.ci_high, fmt_delta)
         table.add_row(label(m), fmt_mean(m, s.baseline_mean), fmt_mean(m, s.candidate_mean),
                       Text(fmt_delta(s.delta), style=STYLE[key]), ci)
     if cmp.pass_at_k:

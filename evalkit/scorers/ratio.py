@@ -40,12 +40,25 @@ def counts(ex: Extraction) -> dict:
             "code_chars": code_c, "prose_chars": prose_c + p_c}
 
 
+def block_spans(ex: Extraction) -> list[dict]:
+    """Where each code block sits in the response (1-based lines of the text with thinking blanked,
+    which keeps the original numbering), so the report shows the blocks scoring found without
+    extracting again. An empty block covers no line (end_line = start_line - 1); ``fence`` tells
+    the report how much indent extraction removed (a fence's own indent, 4 for an indented block)."""
+    out = []
+    for i, b in enumerate(ex.blocks):
+        out.append({"index": i, "language": b.language, "filename": b.filename, "fence": b.fence,
+                    "start_line": b.start_line,
+                    "end_line": b.start_line + b.code.count("\n") if b.code else b.start_line - 1})
+    return out
+
+
 def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
     c = counts(ex)
     r = ratio(c["code_lines"], c["prose_lines"])
     rc = ratio(c["code_chars"], c["prose_chars"])
     details = {**c, "ratio": round(r, 3), "char_ratio": round(rc, 3),
-               "no_prose": c["prose_lines"] == 0}
+               "no_prose": c["prose_lines"] == 0, "blocks": block_spans(ex), "main_block": ex.main_index}
     return [
         Score("code_prose_ratio", r, details),
         Score("code_prose_char_ratio", rc, {}),
