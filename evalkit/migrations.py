@@ -98,8 +98,48 @@ class Migration:
     apply: Callable[[sqlite3.Connection], None]
 
 
+# The metrics of each scorer when the one global scorer version was "3" (frozen, like _BASELINE).
+_V3_SCORERS = {
+    "execution": ("runs_ok", "tests_pass"),
+    "syntax": ("syntax_ok",),
+    "ratio": ("code_prose_ratio", "code_prose_char_ratio", "code_lines", "prose_lines", "thinking_lines"),
+    "claims": ("claim_consistency",),
+    "features": ("feature_completeness",),
+    "quality": ("quality", "cc_mean", "mi", "lint_findings"),
+}
+
+
+def _v2_scorer_versions(conn: sqlite3.Connection) -> None:
+    """Versions per (response, scorer), so that changing one scorer rescores only its metrics.
+
+    scores.scorer names the scorer of each row; scorer_runs holds the version each scorer last ran
+    at for a response (also when it produced no row) and what it left for later scorers
+    (artifacts_json: e.g. execution's probes; NULL = not kept, as for every row from before).
+    A response scored under the global version V gets every scorer of that time at V: with the
+    scorers starting at the old global version, a store scored by the previous evalkit stays current.
+    """
+    conn.execute("ALTER TABLE scores ADD COLUMN scorer TEXT")
+    for scorer, metrics in _V3_SCORERS.items():
+        conn.execute(f"UPDATE scores SET scorer = ? WHERE metric IN ({', '.join('?' for _ in metrics)})"
+                     " OR metric = ?", (scorer, *metrics, f"scorer_error_{scorer}"))
+    conn.execute("""CREATE TABLE scorer_runs (
+    response_id INTEGER NOT NULL REFERENCES responses(id),
+    scorer TEXT NOT NULL,
+    version TEXT NOT NULL,                        -- the scorer's version and mode, e.g. 3:exec
+    artifacts_json TEXT,                          -- what it keeps for later scorers; NULL = nothing kept
+    PRIMARY KEY (response_id, scorer)
+)""")
+    for scorer in _V3_SCORERS:
+        # execution never ran for a response scored without it (--no-exec: version N:static)
+        skip = " AND scorer_version NOT LIKE '%:static%'" if scorer == "execution" else ""
+        conn.execute("INSERT OR IGNORE INTO scorer_runs (response_id, scorer, version)"
+                     f" SELECT response_id, ?, min(scorer_version) FROM scores WHERE 1 = 1{skip}"
+                     " GROUP BY response_id", (scorer,))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "versioned baseline: the tables of evalkit 0.1.0", _v1_baseline),
+    Migration(2, "scorer versions per response and scorer (scores.scorer, scorer_runs)", _v2_scorer_versions),
 )
 
 

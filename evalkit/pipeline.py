@@ -161,10 +161,15 @@ def _short_hash(text: str) -> str:
 
 
 # ---- scoring -----------------------------------------------------------------------------------------
-def _score_one(task: Task, text: str, thinking: str | None, execute: bool, sandbox_mode: str):
-    from .scorers import score_response
+def _score_one(task: Task, text: str, thinking: str | None, execute: bool, sandbox_mode: str,
+               only: list[str] | None = None, artifacts: dict | None = None):
+    """(scores, scorer -> artifacts it keeps): runs in a scoring worker."""
+    from . import scorers
 
-    return score_response(task, text, thinking, execute=execute, sandbox_mode=sandbox_mode)
+    keep: dict = {}
+    scores = scorers.score_response(task, text, thinking, execute=execute, sandbox_mode=sandbox_mode,
+                                    only=only, artifacts=artifacts, keep=keep)
+    return scores, keep
 
 
 UNSETTLED = "+unsettled"  # scorer-version suffix of scores an environment failure spoilt: rescored next time
@@ -197,51 +202,58 @@ def _mark_unjudged(scores, reason: str) -> list:
     out = []
     for s in scores:
         details = {**(s.details if isinstance(s.details, dict) else {}), "environment_error": reason}
-        out.append(type(s)(s.metric, None if s.metric in ("runs_ok", "tests_pass") else s.value, details))
+        out.append(type(s)(s.metric, None if s.metric in ("runs_ok", "tests_pass") else s.value, details, s.scorer))
     return out
 
 
 def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool = True, sandbox_mode: str = "auto",
               workers: int | None = None, progress: bool = True, executor: str = "local",
               ray_address: str | None = None, problems: list[str] | None = None) -> int:
-    """Score every response of the run that has no scores from this scorer version; returns how many.
+    """Score every response of the run whose scorers' stored versions are not the current ones;
+    returns how many responses were scored. Only the stale scorers of a response run again (see
+    scorers.registry.rescore_plan): bumping one scorer's version recomputes only its metrics.
 
     Responses stream from the store and only a few per worker are in flight, so memory stays flat.
     Scores spoilt by an environment failure are stored for this report but not as final: the next
     call scores those responses again. Their reasons are appended to `problems` when given.
     """
     from .executors import execute as run_all
-    from .scorers import SCORER_VERSION
+    from .scorers import registry
 
-    version = f"{SCORER_VERSION}:{'exec' if execute else 'static'}"
+    versions = registry.versions(execute)
     tasks = {(t.suite, t.id): t for t in all_tasks(suites)}
-    done = store.scored_response_ids(version)
+    stored = store.scorer_state(run_id)
     todo: dict[int, tuple] = {}  # one entry per response: a cached response can fill several slots
     for r in store.iter_run_responses(run_id):
         key = (r["slot_suite"], r["slot_task"])
-        if r["error"] is None and r["id"] not in done and key in tasks:
-            todo.setdefault(r["id"], (tasks[key], r["id"]))
+        if r["error"] is None and key in tasks and r["id"] not in todo:
+            plan = registry.rescore_plan(stored.get(r["id"], {}), execute)
+            if plan[0] or plan[1]:
+                todo[r["id"]] = (tasks[key], plan)
     if not todo:
         return 0
 
     def items():
-        for rid, (task, _) in todo.items():
+        for rid, (task, (only, _, artifacts)) in todo.items():
             row = store.response_text(rid)  # read lazily: only the in-flight texts are in memory
-            yield rid, (task, row["text"], row["thinking"], execute, sandbox_mode)
+            yield rid, (task, row["text"], row["thinking"], execute, sandbox_mode, only, artifacts)
 
     workers = workers or max(1, min(os.cpu_count() or 1, len(todo)))
     bar = Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=err_console, disable=not progress)
     with bar:
         bar_id = bar.add_task("score", total=len(todo))
-        for rid, scores in run_all(_score_one, items(), executor=executor, workers=workers,
-                                   ray_address=ray_address):
+        for rid, (scores, keep) in run_all(_score_one, items(), executor=executor, workers=workers,
+                                           ray_address=ray_address):
             failure = environment_failure(scores) if execute else None
             if failure:
                 scores = _mark_unjudged(scores, failure)
                 if problems is not None:
                     problems.append(failure)
-            store.save_scores(rid, scores, version + UNSETTLED if failure else version)
+            only, drop, _ = todo[rid][1]
+            store.save_scorer_results(rid, {
+                name: (versions[name] + (UNSETTLED if failure else ""), [s for s in scores if s.scorer == name],
+                       keep.get(name)) for name in only}, drop)
             bar.update(bar_id, advance=1)
     store.update_run(run_id, status="scored", finished_at=time.time())
     return len(todo)

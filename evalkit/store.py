@@ -147,6 +147,7 @@ class Store:
         rid = cur.fetchone()[0]
         # a changed response invalidates the scores computed from the old text
         self._conn.execute("DELETE FROM scores WHERE response_id = ?", (rid,))
+        self._conn.execute("DELETE FROM scorer_runs WHERE response_id = ?", (rid,))
         if link is not None:
             self._link(link[0], link[1], rec["suite"], rec["task_id"], rec["sample"], rid)
         return rid
@@ -198,16 +199,48 @@ class Store:
         return {r[0] for r in rows}
 
     def save_scores(self, response_id: int, scores: Iterable, scorer_version: str) -> None:
-        rows = [
-            (response_id, s.metric, None if s.value is None else float(s.value), _dumps(s.details), scorer_version)
-            for s in scores
-        ]
+        """Replace every score of a response (no per-scorer versions: imports and tests)."""
         with self._lock, self._conn:
             self._conn.execute("DELETE FROM scores WHERE response_id = ?", (response_id,))
-            self._conn.executemany(
-                "INSERT INTO scores (response_id, metric, value, details_json, scorer_version) VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
+            self._conn.execute("DELETE FROM scorer_runs WHERE response_id = ?", (response_id,))
+            self._insert_scores(response_id, scores, scorer_version)
+
+    def _insert_scores(self, response_id: int, scores: Iterable, version: str, scorer: str | None = None) -> None:
+        self._conn.executemany(
+            "INSERT INTO scores (response_id, metric, value, details_json, scorer_version, scorer)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(response_id, s.metric, None if s.value is None else float(s.value), _dumps(s.details),
+              version, scorer or getattr(s, "scorer", None)) for s in scores],
+        )
+
+    def scorer_state(self, run_id: str) -> dict[int, dict[str, tuple[str, dict | None]]]:
+        """response_id -> scorer -> (version, kept artifacts or None) for a run's responses."""
+        out: dict[int, dict[str, tuple[str, dict | None]]] = {}
+        rows = self._conn.execute(
+            "SELECT s.response_id, s.scorer, s.version, s.artifacts_json FROM scorer_runs s"
+            " WHERE s.response_id IN (SELECT response_id FROM run_responses WHERE run_id = ?)", (run_id,))
+        for rid, scorer, version, arts in rows:
+            out.setdefault(rid, {})[scorer] = (version, None if arts is None else json.loads(arts))
+        return out
+
+    def save_scorer_results(self, response_id: int, results: dict[str, tuple[str, list, dict | None]],
+                            drop: Iterable[str] = ()) -> None:
+        """Replace the scores of some scorers of one response, in one transaction.
+
+        results: scorer -> (version, its scores, the artifacts it keeps or None); drop: scorers
+        whose scores go (no longer registered, or not run in this mode). Rows of no known scorer
+        (written before scores named their scorer) go too, as a whole-response rescore did."""
+        gone = [*results, *drop]
+        with self._lock, self._conn:
+            self._conn.execute("DELETE FROM scores WHERE response_id = ? AND (scorer IS NULL OR scorer IN"
+                               f" ({', '.join('?' for _ in gone)}))", (response_id, *gone))
+            self._conn.execute(f"DELETE FROM scorer_runs WHERE response_id = ? AND scorer IN"
+                               f" ({', '.join('?' for _ in gone)})", (response_id, *gone))
+            for scorer, (version, scores, artifacts) in results.items():
+                self._insert_scores(response_id, scores, version, scorer)
+                self._conn.execute(
+                    "INSERT INTO scorer_runs (response_id, scorer, version, artifacts_json) VALUES (?, ?, ?, ?)",
+                    (response_id, scorer, version, None if artifacts is None else _dumps(artifacts)))
 
     def scores_for(self, response_ids: Iterable[int]) -> dict[int, dict[str, dict]]:
         """response_id -> metric -> {"value": v, "details": {...}}."""

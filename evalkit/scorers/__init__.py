@@ -1,17 +1,23 @@
-"""Scoring one response: extraction -> execution (sandbox) -> static scorers.
+"""Scoring one response: extraction -> the registered scorers, in registry order.
 
-Contract: every scorer module exposes ``score(task, ex, artifacts) -> list[Score]``, a pure
-function of the task, the extraction and the artifacts gathered before it. Execution runs first so
-that its probe results (``artifacts["probes"]``) can count as evidence for feature_completeness.
+Contract: every scorer's ``score(task, ex, artifacts) -> list[Score]`` is a pure function of the
+task, the extraction and the artifacts gathered before it. Execution is registered first, so that
+its probe results (``artifacts["probes"]``) can count as evidence for feature_completeness and
+claim_consistency. The scorers, their metrics and versions are in registry.py.
 """
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from ..extract import extract
 from ..suites import Task
-from .base import Score
+from . import registry
+from .base import Metric, Score, Scorer
 
-SCORER_VERSION = "3"  # 3: deterministic execution, outcome reasons, probes, data-flow rubric checks, multi-file
+# What the one global version "3" meant before versions were per scorer: every built-in scorer
+# starts at "3", so a store scored as "3:exec" is current and nothing is rescored.
+SCORER_VERSION = "3"
 
 
 def score_response(
@@ -21,26 +27,32 @@ def score_response(
     *,
     execute: bool = True,
     sandbox_mode: str = "auto",
+    only: Iterable[str] | None = None,
+    artifacts: dict | None = None,
+    keep: dict | None = None,
 ) -> list[Score]:
-    from . import claims, features, quality, ratio, syntax
+    """Every registered scorer's scores (execution only when ``execute``); each Score names its scorer.
 
+    only: run just these scorers (a partial rescore); artifacts: what scorers that are not run
+    again left behind (their stored ``persist`` keys, e.g. probes); keep: filled with
+    scorer -> the artifacts it persists, for the store.
+    """
+    wanted = None if only is None else set(only)
     ex = extract(text, thinking=thinking, language_hint=task.language, entry_point=task.entry_point)
-    artifacts: dict = {"extraction": ex}
+    arts: dict = {**(artifacts or {}), "extraction": ex, "sandbox_mode": sandbox_mode}
     scores: list[Score] = []
-    if execute:
-        from . import execution
-
+    for sc in registry.scorers():
+        if (sc.execute and not execute) or (wanted is not None and sc.name not in wanted):
+            continue
         try:
-            exec_scores, exec_artifacts = execution.run(task, ex, sandbox_mode=sandbox_mode)
+            got = list(sc.score(task, ex, arts))
         except Exception as exc:  # noqa: BLE001 - one response must never stop a whole scoring run
-            exec_scores, exec_artifacts = [_failed("execution", exc)], {}
-        scores.extend(exec_scores)
-        artifacts.update(exec_artifacts)
-    for module in (syntax, ratio, claims, features, quality):
-        try:
-            scores.extend(module.score(task, ex, artifacts))
-        except Exception as exc:  # noqa: BLE001 - as above: recorded, shown in the report, not fatal
-            scores.append(_failed(module.__name__.rsplit(".", 1)[-1], exc))
+            got = [_failed(sc.name, exc)]  # recorded, shown in the report, not fatal
+        for s in got:
+            s.scorer = sc.name
+        scores.extend(got)
+        if keep is not None and sc.persist:
+            keep[sc.name] = {k: arts[k] for k in sc.persist if k in arts}
     return scores
 
 
@@ -49,4 +61,4 @@ def _failed(scorer: str, exc: Exception) -> Score:
     return Score(f"scorer_error_{scorer}", None, {"error": f"{type(exc).__name__}: {exc}"[:500]})
 
 
-__all__ = ["Score", "score_response", "SCORER_VERSION"]
+__all__ = ["Metric", "Score", "Scorer", "score_response", "registry", "SCORER_VERSION"]

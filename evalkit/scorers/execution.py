@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .. import humaneval, sandbox_env, termscreen
+from .. import blackbox, humaneval, sandbox_env, termscreen
 from ..extract import Extraction
 from .. import gameprobes_generic
 from ..gameprobes import analyse
@@ -163,6 +163,8 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
                    "reason": f"not judged: the program is {lang or task.language}, which evalkit does not run"}
         return [Score("runs_ok", None, details)], {"execution": details, "probes": {}}
 
+    if task.checks:  # a command-line tool or web API: black-box cases in the sandbox (docs/apps.md)
+        return _run_checks(task, ex, main_index, sandbox_mode)
     source = program_for(task, main.code)
     entry, files = program_files(ex, main_index, source)
     main_job = program_job(source, interactive=task.interactive, filename=entry, files=files,
@@ -279,3 +281,27 @@ def _replay(out: Outcome):
         return termscreen.Replay(stream, TERMINAL["cols"], TERMINAL["rows"])
     except Exception:  # noqa: BLE001 - a garbled stream (the program wrote it) is no evidence
         return None
+
+def _run_checks(task: Task, ex: Extraction, main_index: int, sandbox_mode: str) -> tuple[list[Score], dict]:
+    """A task with ``checks``: the main run (a command-line tool run with ``checks.main``; a web
+    API's main run is its start inside the harness), then every black-box case (blackbox.py)."""
+    source = program_for(task, ex.blocks[main_index].code)
+    entry, files = program_files(ex, main_index, source)
+    as_module = ex.run_as_module and main_index == ex.main_index
+    module = entry.rsplit(".", 1)[0].replace("/", ".").removesuffix(".__main__") if as_module else None
+    prog = f"python -m {module}" if module else f"python {entry}"
+    sandbox_env.ensure()  # the web API task imports flask from it
+    main, harness = None, None
+    with Sandbox(sandbox_mode) as sb:
+        if not task.checks.get("server"):
+            job = program_job(source, interactive=False, filename=entry, files=files, as_module=as_module)
+            out = sb.run(replace(job, argv=tuple(task.checks["main"])))
+            if out.status == "crashed" and out.exception_file and \
+                    out.exception_type in ("SyntaxError", "IndentationError", "TabError"):
+                out = replace(out, status="syntax_error")
+            main = {**outcome_details(out), "block": main_index, "command": " ".join([prog, *task.checks["main"]]),
+                    **_program_details(ex, entry, files, out)}
+        if main is None or main["status"] not in (*NOT_SCORED, "syntax_error"):
+            harness = sb.run(Job(**blackbox.harness_job(task.checks, entry, files, source, module)))
+    own = {name.split("/")[0].removesuffix(".py") for name in (entry, *(n for n, _ in files))}
+    return blackbox.scores(task.checks, prog, main, harness, own, NOT_SCORED)

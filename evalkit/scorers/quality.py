@@ -26,8 +26,18 @@ import math
 
 from .. import treesitter
 from ..extract import Extraction
-from .base import Score
+from .base import Metric, Score
 from .syntax import python_tree
+
+# ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
+VERSION = "3"
+METRICS = (
+    Metric("quality", kind="unit", main=True, order=60, gate={"max_drop": 0.05},
+           rollups={"production_readiness": 1.0}),
+    Metric("cc_mean", direction="lower"),
+    Metric("mi"),
+    Metric("lint_findings", direction="lower"),
+)
 
 _W_UNDEFINED, _W_BARE, _W_UNREACHABLE, _W_UNUSED, _W_OTHER = 3.0, 1.0, 1.0, 0.5, 0.25
 

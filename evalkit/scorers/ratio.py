@@ -11,7 +11,18 @@ prose_lines, thinking_lines, code_prose_char_ratio (same rule on stripped charac
 from __future__ import annotations
 
 from ..extract import Extraction
-from .base import Score
+from .base import Metric, Score
+
+# ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
+VERSION = "3"
+METRICS = (
+    Metric("code_prose_ratio", "code:prose (mean per response)", main=True, order=70, format="ratio",
+           gate={"max_rel_drop": 0.25}, rollups={"code_explanation_ratio": 1.0}),
+    Metric("thinking_lines", direction="lower", order=80),
+    Metric("code_prose_char_ratio", direction="none"),
+    Metric("code_lines", direction="none"),
+    Metric("prose_lines", direction="none"),
+)
 
 _PROSE_FENCES = {"text", "markdown", "md"}
 

@@ -17,7 +17,14 @@ import warnings
 
 from .. import treesitter
 from ..extract import Extraction
-from .base import Score
+from .base import Metric, Score
+
+# ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
+VERSION = "3"  # bump when syntax_ok changes: only this scorer's metrics are recomputed
+METRICS = (
+    Metric("syntax_ok", "syntax ok", kind="pass_fail", main=True, order=10, gate={"max_drop": 0.05},
+           rollups={"code_correctness": 0.2}),
+)
 
 
 def _loc(exc: BaseException) -> dict:
