@@ -29,6 +29,7 @@ from typing import Iterable
 
 import yaml
 
+from .checks import parse_checks
 from .errors import EvalkitError
 from .humaneval import load_tasks as load_humaneval_tasks
 from .yamlfile import load_mapping
@@ -92,6 +93,7 @@ def parse_suite(path: Path, rubric_dirs: Iterable[Path]) -> Suite:
                 tests=tuple(str(t) for t in tests),
                 entry_point=raw.get("entry_point"),
                 interactive=bool(raw.get("interactive", False)),
+                checks=parse_checks(raw.get("checks"), f"{path}: task {raw['id']}"),
             )
         )
     ids = [t.id for t in tasks]

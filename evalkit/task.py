@@ -24,6 +24,7 @@ class Task:
     tests: tuple[str, ...] = ()
     entry_point: str | None = None
     interactive: bool = False
+    checks: dict = field(default_factory=dict, hash=False, compare=False)  # black-box cases (checks.py)
 
     def messages(self) -> list[dict]:
         msgs = []
@@ -46,6 +47,7 @@ class Suite:
         """Content hash of prompts, tests and rubrics: reports show which suite version ran."""
         payload = [
             (t.id, t.prompt, t.system, t.tests, t.entry_point, t.language, t.rubric)
+            + ((t.checks,) if t.checks else ())  # (tasks without checks keep their digest)
             for t in self.tasks
         ]
         blob = json.dumps(payload, sort_keys=True, default=str).encode()

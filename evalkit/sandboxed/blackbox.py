@@ -1,0 +1,255 @@
+"""Black-box checks of a command-line tool or a web API, run INSIDE the sandbox (standard library only).
+
+The host (evalkit/blackbox.py) sends this file as the job's program, the answer's files beside it
+and a spec file named on the command line. This harness reads the spec, deletes it (the answer
+never sees it), and for every case copies the answer's files into a fresh folder, writes the
+case's input files, runs ``python <entry> args...`` (first the case's ``before`` commands) with a
+per-case timeout, and reads back the files the case asks for. For a web API it starts the answer
+once with PORT set, waits until 127.0.0.1:PORT accepts connections (the sandbox has its own
+loopback), sends each case's requests with http.client, and stops the server.
+
+It only observes: exit codes, stdout, stderr, files, HTTP statuses and bodies. The expected
+values stay on the host, which compares. One line per case on stdout, ``@@evalkit-blackbox {json}``,
+flushed as soon as the case ends, so a harness stopped half-way still reports what it did.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+MARK = "@@evalkit-blackbox "
+OUT_CHARS = 2000   # stdout kept per command (the job's own output is capped at 64 KB)
+ERR_CHARS = 800    # stderr tail kept per command (where a traceback ends)
+FILE_CHARS = 2000
+BODY_CHARS = 2000
+FIXED_PORT = 18080
+
+
+def emit(obj: dict) -> None:
+    sys.stdout.write(MARK + json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def head(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n] + f"\n[... {len(text) - n} more chars]"
+
+
+def tail(text: str, n: int) -> str:
+    return text if len(text) <= n else f"[... {len(text) - n} chars before]\n" + text[-n:]
+
+
+def child_env(spec: dict, home: str) -> dict:
+    env = dict(os.environ)
+    # the template's extra site folders (the sandbox env: pygame, flask ...) for the child interpreter
+    here = os.path.dirname(os.path.abspath(__file__))
+    std = (sys.base_prefix, sys.prefix)
+    extra = [p for p in sys.path[1:] if p and os.path.isdir(p) and not p.startswith(std) and p != here]
+    env.update({"PYTHONPATH": os.pathsep.join(extra), "HOME": home, "TZ": "UTC", "COLUMNS": "100",
+                "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"})
+    env.update({str(k): str(v) for k, v in (spec.get("env") or {}).items()})
+    return env
+
+
+def command(spec: dict, args: list) -> list[str]:
+    run = ["-m", spec["module"]] if spec.get("module") else [spec["entry"]]
+    return [sys.executable, "-s", *run, *map(str, args)]
+
+
+def prepare(spec: dict, folder: str, files: dict) -> None:
+    """A fresh folder holding the answer's files and the case's input files."""
+    os.makedirs(folder)
+    for name in spec["answer_files"]:
+        dest = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copyfile(os.path.join(spec["root"], name), dest)
+    for name, text in (files or {}).items():
+        dest = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(dest) or folder, exist_ok=True)
+        with open(dest, "w", encoding="utf-8") as f:
+            f.write(str(text))
+
+
+def run_command(spec: dict, folder: str, args: list, stdin: str | None, timeout: float) -> dict:
+    argv = command(spec, args)
+    rec = {"args": [str(a) for a in args]}
+    try:
+        proc = subprocess.Popen(argv, cwd=folder, env=child_env(spec, folder), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as exc:
+        return {**rec, "error": f"could not start: {exc}"}
+    try:
+        out, err = proc.communicate((stdin or "").encode(), timeout=timeout)
+        rec["exit"] = proc.returncode
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        out, err = proc.communicate()
+        rec["timed_out"] = True
+    rec["stdout"] = head(out.decode("utf-8", "replace"), OUT_CHARS)
+    rec["stderr"] = tail(err.decode("utf-8", "replace"), ERR_CHARS)
+    return rec
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def read_back(folder: str, names: list) -> dict:
+    got = {}
+    for name in names or ():
+        path = os.path.join(folder, name)
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                got[name] = head(f.read(), FILE_CHARS)
+        except OSError:
+            got[name] = None
+    return got
+
+
+def cli_case(spec: dict, case: dict, folder: str) -> dict:
+    prepare(spec, folder, case.get("files"))
+    timeout = float(case.get("timeout") or spec.get("timeout") or 5)
+    res = {"id": case["id"], "before": []}
+    for step in case.get("before") or ():
+        r = run_command(spec, folder, step.get("args") or [], step.get("stdin"), timeout)
+        res["before"].append(r)
+        if r.get("timed_out") or r.get("error") or r.get("exit") != 0:
+            res["stopped"] = "before"  # a setup command failed: the checked command never ran
+            return res
+    res["run"] = run_command(spec, folder, case.get("args") or [], case.get("stdin"), timeout)
+    res["files"] = read_back(folder, case.get("read"))
+    return res
+
+
+# ---------------------------------------------------------------- web API
+def pick_port() -> int:
+    """The fixed port when it is free (the sandbox's own loopback: always), else any free one."""
+    for port in (FIXED_PORT, 0):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return s.getsockname()[1]
+        except OSError:
+            continue
+        finally:
+            s.close()
+    return FIXED_PORT
+
+
+def listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def start_server(spec: dict, folder: str) -> tuple[subprocess.Popen | None, dict]:
+    server = spec["server"]
+    prepare(spec, folder, server.get("files"))
+    port = pick_port()
+    env = {**child_env(spec, folder), "PORT": str(port), "FLASK_RUN_PORT": str(port)}
+    log = open(os.path.join(os.environ.get("TMPDIR") or "/tmp", "server.log"), "w+b")
+    info = {"id": "__server__", "port_env": "PORT"}
+    try:
+        proc = subprocess.Popen(command(spec, server.get("args") or []), cwd=folder, env=env,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    except OSError as exc:
+        return None, {**info, "status": "error", "error": f"could not start: {exc}"}
+    deadline = time.monotonic() + float(server.get("startup") or 15)
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            return None, {**info, "status": "exited", "exit": proc.returncode,
+                          "output": tail(log.read().decode("utf-8", "replace"), ERR_CHARS * 2)}
+        if listening(port):
+            info.update(status="listening", port=port)
+            proc._evalkit_log = log  # type: ignore[attr-defined]
+            return proc, info
+        time.sleep(0.05)
+    kill_group(proc)
+    proc.wait()
+    log.seek(0)
+    return None, {**info, "status": "never_listened", "waited": float(server.get("startup") or 15),
+                  "output": tail(log.read().decode("utf-8", "replace"), ERR_CHARS * 2)}
+
+
+def send(port: int, req: dict, timeout: float) -> dict:
+    method = str(req.get("method") or "GET").upper()
+    headers = {str(k): str(v) for k, v in (req.get("headers") or {}).items()}
+    body = None
+    if "json" in req:
+        body = json.dumps(req["json"]).encode()
+        headers.setdefault("Content-Type", "application/json")
+    elif req.get("body") is not None:
+        body = str(req["body"]).encode()
+    rec = {"method": method, "path": req.get("path", "/")}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, str(req.get("path") or "/"), body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        rec.update(status=resp.status, content_type=resp.getheader("Content-Type") or "",
+                   body=head(data.decode("utf-8", "replace"), BODY_CHARS))
+    except (OSError, http.client.HTTPException) as exc:
+        rec["error"] = f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        conn.close()
+    return rec
+
+
+def http_cases(spec: dict, root: str) -> None:
+    proc, info = start_server(spec, os.path.join(root, "server"))
+    emit(info)
+    timeout = float(spec.get("timeout") or 5)
+    for case in spec["cases"]:
+        if proc is None:
+            emit({"id": case["id"], "stopped": "server"})
+            continue
+        res = {"id": case["id"], "requests": []}
+        for req in case.get("requests") or ():
+            res["requests"].append(send(info["port"], req, timeout))
+            if proc.poll() is not None:
+                res["server_exited"] = proc.returncode
+                break
+        emit(res)
+        if proc.poll() is not None:
+            proc = None
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        kill_group(proc)
+        proc.wait()
+
+
+def main() -> None:
+    spec_path = sys.argv[1]
+    with open(spec_path, encoding="utf-8") as f:
+        spec = json.load(f)
+    os.remove(spec_path)  # the answer's program never sees the cases
+    spec["root"] = os.getcwd()
+    root = os.path.join(spec["root"], ".evalkit-cases")
+    if spec.get("server"):
+        http_cases(spec, root)
+    else:
+        for i, case in enumerate(spec["cases"]):
+            emit(cli_case(spec, case, os.path.join(root, f"case-{i:02d}")))
+    emit({"id": "__done__"})
+
+
+if __name__ == "__main__":
+    main()
