@@ -70,7 +70,7 @@ _DISCLAIMER = re.compile(r"(?i)\b(not (yet )?(included|implemented|part of)|left
                          r"you (can|could) (easily )?(add|extend|implement)|extend (it|this|the game) with|"
                          r"(expand|extend|enhance|improve|build)\w*( up)?( on| upon)? (it|this|the game|the code) (further )?by adding|"
                          r"(for|in) (a )?(later|future) (version|update)|not in this version|isn'?t (included|implemented)|"
-                         r"aren'?t (included|implemented)|to keep (the code|it|things) (short|simple)|TODO|"
+                         r"aren'?t (included|implemented)|to keep (the code|it|things) (short|simple)|(?-i:TODO)|"
                          r"I (can|could|'ll|will) (easily )?(add|extend|implement)|if you want (them|it|those)|"
                          r"would (need|have to|require)|not (yet )?(supported|there))\b")
 # a negation right before the feature's mention ("you can't die by hitting a wall", "no pause")
