@@ -23,7 +23,10 @@ needs_env = pytest.mark.skipif(sandbox_env.ready_dir() is None, reason="run `eva
 #   runs_ok: crashes in a path the scripted play reaches; features/claims: at most this value;
 #   ratio: code:prose at most this fraction of the reference's; probe: this feature's probe fails
 DEFECTS = {
-    "pong": {"runs_ok": 0.0, "claim_consistency": 0.85, "ratio": 0.5},
+    # a crash in the power-up handler (settings are strings), a claimed Fast Ball the code never applies
+    "pong": {"runs_ok": 0.0, "claim_consistency": 0.85},
+    # a half-built Multi-Ball (TODO), a Wide Paddle that never ends, a tutorial's worth of markdown
+    "breakout": {"feature_completeness": 0.85, "ratio": 0.5},
 }
 
 
