@@ -44,6 +44,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    common, scoring = _parents()
+    p = _Parser(prog="evalkit", description="Did my fine-tune make the code better, and by how much?")
+    p.add_argument("--version", action="version", version=f"evalkit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    _pipeline_commands(sub, common, scoring)
+    _tool_commands(sub, common)
+    return p
+
+
+def _parents() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The flags every store command takes, and the scoring flags of run and score."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="SQLite store (default: run.db in the config, $EVALKIT_DB, or .evalkit/evalkit.db)")
     common.add_argument("--config", help="config file (default: ./evalkit.yaml when present)")
@@ -65,11 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     scoring.add_argument("--suites-dir", action="append", default=None, metavar="DIR",
                          help="extra folder of suite YAML files (repeatable)")
     scoring.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return common, scoring
 
-    p = _Parser(prog="evalkit", description="Did my fine-tune make the code better, and by how much?")
-    p.add_argument("--version", action="version", version=f"evalkit {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
+def _pipeline_commands(sub, common, scoring) -> None:
+    """run, score, report, gate."""
     r = sub.add_parser("run", parents=[common, scoring], help="generate, score, report (and gate)")
     r.add_argument("--models", required=True, type=_csv, help="aliases from the config or provider:model, comma-separated")
     r.add_argument("--suite", type=_csv, help=f"suite(s), comma-separated (default: {DEFAULT_SUITES})")
@@ -103,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--markdown", metavar="F", help="write the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)")
     g.add_argument("--junit", metavar="F", help="write JUnit XML (one testcase per rule)")
 
+
+def _tool_commands(sub, common) -> None:
+    """exec, setup-sandbox, models, suites, demo, curate."""
     e = sub.add_parser("exec", help="run one program in the sandbox and print its outcome")
     e.add_argument("file")
     e.add_argument("--timeout", type=_ranged("timeout"), help="wall-clock seconds (default 10)")
@@ -143,7 +157,6 @@ def build_parser() -> argparse.ArgumentParser:
     cu.add_argument("--workers", type=_ranged("workers"), help="scoring processes (default: CPU count)")
     cu.add_argument("--no-progress", action="store_true", help="no progress bar")
     cu.add_argument("--debug", action="store_true")
-    return p
 
 
 # ---- helpers shared by the commands --------------------------------------------------------------
