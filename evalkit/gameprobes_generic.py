@@ -144,7 +144,8 @@ def analyse(rubric, trace: list, size: list | None, status: str = "ok", exceptio
     if "moves_on_lattice" in want:
         out["moves_on_lattice"] = _lattice(per, sizes, want["moves_on_lattice"], why)
     if "round_ends" in want:
-        out["round_ends"] = _round_ends(frames, per, sizes, times, width, height, status, why)
+        out["round_ends"] = _round_ends(frames, per, sizes, times, width, height, status, why,
+                                        _key_times(script, None))
     return out
 
 
@@ -284,7 +285,7 @@ def _mover(per: list, sizes: dict, times: list):
     return best
 
 
-def _round_ends(frames, per, sizes, times, width, height, status, why) -> dict:
+def _round_ends(frames, per, sizes, times, width, height, status, why, keys=()) -> dict:
     found = _mover(per, sizes, times)
     if found is None:
         return _result(None, f"no single moving object (ball, player) to follow{why}")
@@ -314,19 +315,26 @@ def _round_ends(frames, per, sizes, times, width, height, status, why) -> dict:
         touch = contact(i - 1)
         if touch:
             last_touch = (i - 1, touch)
-        if last_touch is None or i - 1 - last_touch[0] > 3:
-            continue
+        recent = last_touch is not None and i - 1 - last_touch[0] <= 3
         cur = per[i].get(g)
         (x0, y0), = prev
         if cur and len(cur) == 1:
             (x1, y1), = cur
             inside = 2 * size <= x1 <= width - 2 * size and 2 * size <= y1 <= height - 2 * size
-            if abs(x1 - x0) + abs(y1 - y0) > max(2 * size, 5 * med) and inside:  # (not pushed back to an edge)
+            if recent and abs(x1 - x0) + abs(y1 - y0) > max(2 * size, 5 * med) and inside:  # (not pushed to an edge)
                 return _result(True, f"{name} {last_touch[1]}, then it was reset to ({x1:g}, {y1:g}): the round ended")
+            # stopped dead in full flight (not right after a key: a pause) and stayed put: game over,
+            # also against an obstacle the trace cannot see (a pipe or ground taller than half the window)
+            was = per[i - 2].get(g) if i >= 2 else None
+            moving = was is not None and len(was) == 1 and abs(was[0][0] - x0) + abs(was[0][1] - y0) >= 1.5
             later = [j for j in range(i, n) if times[j] <= times[i] + 0.5]
-            if times[-1] - times[i] >= 0.5 and all(per[j].get(g) == [(x0, y0)] for j in later):
-                return _result(True, f"{name} {last_touch[1]}, then it stopped for at least 0.5 s (game over)")
-        elif not cur:
+            if moving and times[-1] - times[i] >= 0.5 and all(per[j].get(g) == [(x0, y0)] for j in later):
+                if recent:
+                    return _result(True, f"{name} {last_touch[1]}, then it stopped for at least 0.5 s (game over)")
+                if not any(times[i] - 0.35 <= k <= times[i] for k in keys):
+                    return _result(True, f"{name} stopped dead at ({x0:g}, {y0:g}) at {times[i]:.1f} s while moving, "
+                                         f"with no key pressed, and stayed for at least 0.5 s (a collision: game over)")
+        elif not cur and recent:
             back = [j for j in range(i, n) if times[j] <= times[i] + 0.3 and per[j].get(g)]
             if not back:
                 return _result(True, f"{name} {last_touch[1]}, then it disappeared (the round ended)")

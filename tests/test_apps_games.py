@@ -27,6 +27,9 @@ DEFECTS = {
     "pong": {"runs_ok": 0.0, "claim_consistency": 0.85},
     # a half-built Multi-Ball (TODO), a Wide Paddle that never ends, a tutorial's worth of markdown
     "breakout": {"feature_completeness": 0.85, "ratio": 0.5},
+    # no ground check and only the top pipe collides (the bird falls out of the window: the round_ends
+    # probe fails), a claimed Shield the collision code never consults
+    "flappy": {"feature_completeness": 0.8, "claim_consistency": 0.75, "probe": ("collision_ends", "round_ends")},
 }
 
 
