@@ -35,7 +35,8 @@ def parse_checks(raw, where: str) -> dict:
         seen.add(cid)
         cases.append(_case(case, server is not None, f"{where}: check {cid}"))
     out = {"cases": cases, "timeout": float(raw.get("timeout") or CASE_TIMEOUT),
-           "main": [str(a) for a in raw.get("main") or []]}
+           "main": [str(a) for a in raw.get("main") or []],  # the main run's arguments (runs_ok)
+           "main_files": {str(k): str(v) for k, v in (raw.get("main_files") or {}).items()}}  # ... and input files
     if server is not None:
         out["server"] = {"startup": float(server.get("startup") or STARTUP),
                          "args": [str(a) for a in server.get("args") or []],

@@ -282,6 +282,7 @@ def _replay(out: Outcome):
     except Exception:  # noqa: BLE001 - a garbled stream (the program wrote it) is no evidence
         return None
 
+
 def _run_checks(task: Task, ex: Extraction, main_index: int, sandbox_mode: str) -> tuple[list[Score], dict]:
     """A task with ``checks``: the main run (a command-line tool run with ``checks.main``; a web
     API's main run is its start inside the harness), then every black-box case (blackbox.py)."""
@@ -294,7 +295,8 @@ def _run_checks(task: Task, ex: Extraction, main_index: int, sandbox_mode: str) 
     main, harness = None, None
     with Sandbox(sandbox_mode) as sb:
         if not task.checks.get("server"):
-            job = program_job(source, interactive=False, filename=entry, files=files, as_module=as_module)
+            job = program_job(source, interactive=False, filename=entry, as_module=as_module,
+                              files=(*files, *task.checks.get("main_files", {}).items()))
             out = sb.run(replace(job, argv=tuple(task.checks["main"])))
             if out.status == "crashed" and out.exception_file and \
                     out.exception_type in ("SyntaxError", "IndentationError", "TabError"):
