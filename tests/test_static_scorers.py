@@ -416,6 +416,93 @@ def test_quality_findings_and_formula(snake):
     assert s["lint_findings"].value == 5
 
 
+def test_quality_lint_keeps_pyflakes_wording_batched_or_alone(snake):
+    """ruff reports pyflakes' checks: kinds, lines and messages read as pyflakes wrote them, a
+    batch pre-pass finds what a lone run finds, and a response's `# noqa` hides nothing."""
+    from evalkit import lint
+
+    code = ("import os  # noqa\nfrom config import *\n\ndef f():\n    global seen\n    unused = 1\n"
+            "    return missing_name\n")
+    alone = lint.lint(code)
+    assert [(f["kind"], f["line"], f["message"]) for f in alone] == [
+        ("unused-import", 1, "'os' imported but unused"),
+        ("ImportStarUsed", 2, "'from config import *' used; unable to detect undefined names"),
+        ("UnusedIndirectAssignment", 5, "`global seen` is unused: name is never assigned in scope"),
+        ("unused-variable", 6, "local variable 'unused' is assigned to but never used"),
+    ]  # with `import *`, pyflakes (and so ruff) cannot call missing_name undefined
+    other = code.replace("from config import *\n", "\n")
+    lint._CACHE.clear()
+    exs = [extract(py(code)), extract(py(other))]
+    quality.prepare(exs)
+    code, other = (ex.main.code for ex in exs)
+    assert code in lint._CACHE and other in lint._CACHE  # one ruff run for both
+    assert lint.lint(code) == alone
+    assert ("undefined-name", 7, "undefined name 'missing_name'") in [
+        (f["kind"], f["line"], f["message"]) for f in lint.lint(other)]
+
+
+COMPLEX = '''
+import functools
+
+@functools.lru_cache(maxsize=1 if True else 2)
+def branchy(a, b=[x for x in range(3) if x]):
+    assert a and b or not a
+    for i in range(a):
+        if i % 2 and i > 3 or i == 7:
+            continue
+        elif i:
+            pass
+    else:
+        a = a if a else -1
+    while a:
+        a -= 1
+    try:
+        pass
+    except ValueError:
+        pass
+    except (TypeError, KeyError):
+        pass
+    else:
+        pass
+    match a:
+        case 1 if b:
+            pass
+        case _:
+            pass
+    return [j for j in range(a) if j if j > 1 for k in "ab"]
+
+class Box(Base if True else object):
+    size = 3 if True else 4
+
+    def grow(self, n):
+        def inner():
+            return 1 if n else 2
+        return self.size + n * 2 > 10 and ("a" "b") not in "c"
+'''
+
+
+def test_complexity_and_halstead_equal_radon():
+    """Cyclomatic complexity and Halstead volume counted on the tree-sitter tree are radon's."""
+    import ast
+
+    from radon.metrics import h_visit_ast
+    from radon.visitors import ComplexityVisitor
+
+    from evalkit import codemetrics
+
+    got = codemetrics.analyse(COMPLEX)
+    v = ComplexityVisitor.from_ast(ast.parse(COMPLEX))
+    funcs = [(f.fullname, f.lineno, f.complexity) for f in list(v.functions) + v.classes[0].methods]
+    # branchy: 1 + assert + for/else 2 + if + and/or 2 + elif + x if y + while + try 3 + match 1 + comprehension
+    # 4 (the decorator's and the default's are not counted); grow: 1 + and (inner() counts for itself)
+    assert got.functions == funcs == [("branchy", 5, 18), ("Box.grow", 34, 2)]
+    assert (got.module_complexity, got.total_complexity) == (v.complexity, v.total_complexity) == (1, 21)
+    assert got.volume == pytest.approx(h_visit_ast(ast.parse(COMPLEX)).total.volume, abs=1e-9)
+    q = quality.analyse(COMPLEX)
+    assert (q["cc_max"], q["cc_mean"], q["most_complex"][0]) == (18, 10.0, {"name": "branchy", "line": 5,
+                                                                             "complexity": 18})
+
+
 def test_quality_none_or_zero(snake):
     assert _scores(snake, "```python\ndef f(:\n```")["quality"].value == 0.0
     assert _scores(snake, "```javascript\nlet a = 1;\n```")["quality"].value is None

@@ -10,9 +10,11 @@
     mi   = clamp((MI - 10) / 30)   (radon's maintainability index, 0..100: 10 or less -> 0,
                                    40 or more -> 1; a sound 150-line game scores about 35)
 
-Undefined names, unused imports and the rest come from pyflakes (as a library, on the tree that
-syntax.py already parsed); bare ``except:`` and statements after return/raise/break/continue are
-found with one tree-sitter query. A block that does not compile scores 0; no code or a non-Python main
+Undefined names, unused imports and the rest are pyflakes' checks, run by ruff (evalkit/lint.py:
+its F rules, pyflakes' kinds and wording; ``prepare`` lints a whole batch of responses in one ruff
+run); radon's cyclomatic complexity and Halstead volume are counted on the tree-sitter tree
+(evalkit/codemetrics.py, same definitions and values as radon); bare ``except:`` and statements
+after return/raise/break/continue are found with one tree-sitter query. A block that does not compile scores 0; no code or a non-Python main
 block scores None (not judged). Auxiliary metrics: cc_mean, mi, lint_findings. A multi-file answer
 is analysed file by file (each finding names its file); its figures are means weighted by non-blank
 lines, and a file that does not compile makes quality 0 naming that file.
@@ -20,14 +22,14 @@ lines, and a file that does not compile makes quality 0 naming that file.
 
 from __future__ import annotations
 
-import ast
 import functools
 import math
 
-from .. import treesitter
+from .. import codemetrics, treesitter
+from .. import lint as linter
 from ..extract import Extraction
 from .base import Metric, Score
-from .syntax import python_tree
+from .syntax import python_compile_error, python_tree
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
 VERSION = "3"
@@ -46,25 +48,6 @@ def clamp(x: float) -> float:
     return max(0.0, min(1.0, x))
 
 
-def _lint(tree: ast.AST) -> list[dict]:
-    from pyflakes import checker, messages as M
-
-    findings = []
-    for msg in checker.Checker(tree, "<block>").messages:
-        if isinstance(msg, (M.UndefinedName, M.UndefinedLocal, M.UndefinedExport)):
-            kind, w = "undefined-name", _W_UNDEFINED
-        elif isinstance(msg, M.UnusedImport):
-            kind, w = "unused-import", _W_UNUSED
-        elif isinstance(msg, (M.UnusedVariable,)):
-            kind, w = "unused-variable", _W_UNUSED
-        elif isinstance(msg, M.ImportStarUsage):
-            continue  # follows from ImportStarUsed, reported once
-        else:
-            kind, w = type(msg).__name__, _W_OTHER
-        findings.append({"kind": kind, "line": msg.lineno, "message": msg.message % msg.message_args, "weight": w})
-    return findings
-
-
 def _structural(code: str) -> list[dict]:
     st = treesitter.python_stats(code)
     findings = [{"kind": "bare-except", "line": ln, "message": "bare except:", "weight": _W_BARE}
@@ -76,37 +59,62 @@ def _structural(code: str) -> list[dict]:
 
 @functools.lru_cache(maxsize=256)
 def analyse(code: str) -> dict:
-    from radon.metrics import h_visit_ast, mi_compute
-    from radon.visitors import ComplexityVisitor
+    from radon.metrics import mi_compute
 
-    tree, err = python_tree(code)
-    if tree is None:
+    err = python_compile_error(code)
+    if err:
         return {"error": err}
-    visitor = ComplexityVisitor.from_ast(tree)
-    funcs = list(visitor.functions) + [m for c in visitor.classes for m in c.methods]
-    ccs = [f.complexity for f in funcs] or [visitor.complexity]
+    m = codemetrics.analyse(code)
+    if m is None:  # tree-sitter's tree has errors where CPython has none: radon on the ast
+        m = _radon(code)
+        if isinstance(m, dict):
+            return m
+    ccs = [c for _, _, c in m.functions] or [m.module_complexity]
     cc_mean, cc_max = sum(ccs) / len(ccs), max(ccs)
-    volume = h_visit_ast(tree).total.volume
     st = treesitter.python_stats(code)
     sloc = sum(1 for ln in code.split("\n") if ln.strip())
     comments = st["comment_lines"] / sloc * 100 if sloc else 0.0
     # radon's formula; LLOC and comment lines come from the tree-sitter tree (radon's own raw
     # pass re-tokenizes the source and was the slowest step in the profile)
-    mi = mi_compute(volume, visitor.total_complexity, st["lloc"], comments)
-    findings = sorted(_lint(tree) + _structural(code), key=lambda f: f["line"])
+    mi = mi_compute(m.volume, m.total_complexity, st["lloc"], comments)
+    findings = sorted(linter.lint(code) + _structural(code), key=lambda f: f["line"])
     weight = sum(f["weight"] for f in findings)
     lint = 1.0 / (1.0 + weight / 4.0)
     cc = 0.5 * clamp(1 - (cc_mean - 5) / 15) + 0.5 * clamp(1 - (cc_max - 10) / 20)
     mi_s = clamp((mi - 10.0) / 30.0)
     value = 0.4 * lint + 0.3 * cc + 0.3 * mi_s
-    worst = sorted(funcs, key=lambda f: -f.complexity)[:5]
+    worst = sorted(m.functions, key=lambda f: -f[2])[:5]
     return {
         "value": round(value, 4), "lint_score": round(lint, 4), "cc_score": round(cc, 4),
         "mi_score": round(mi_s, 4), "cc_mean": round(cc_mean, 3), "cc_max": cc_max,
         "mi": round(mi, 2) if not math.isnan(mi) else 0.0, "lint_weight": weight,
         "findings": findings[:50], "finding_count": len(findings),
-        "most_complex": [{"name": f.fullname, "line": f.lineno, "complexity": f.complexity} for f in worst],
+        "most_complex": [{"name": name, "line": line, "complexity": c} for name, line, c in worst],
     }
+
+
+def _radon(code: str):
+    """radon's figures on the ast (a block tree-sitter cannot parse cleanly); a dict on error."""
+    from radon.metrics import h_visit_ast
+    from radon.visitors import ComplexityVisitor
+
+    tree, err = python_tree(code)
+    if tree is None:
+        return {"error": err}
+    v = ComplexityVisitor.from_ast(tree)
+    funcs = list(v.functions) + [m for c in v.classes for m in c.methods]
+    return codemetrics.Result([(f.fullname, f.lineno, f.complexity) for f in funcs], v.complexity,
+                              v.total_complexity, h_visit_ast(tree).total.volume)
+
+
+def prepare(extractions) -> None:
+    """Optional batch pre-pass: lint the Python blocks of many responses with one ruff run, so
+    that scoring them one by one afterwards runs no linter process per response."""
+    codes = []
+    for ex in extractions:
+        if ex.main is not None and ex.main.language == "python":
+            codes += [b.code for b in ex.blocks if b.language == "python"]
+    linter.prepare(codes)
 
 
 def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
