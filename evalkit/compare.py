@@ -27,23 +27,17 @@ import pandas as pd
 from .passk import pass_at_k as _pass_at_k
 from .rollups import ROLLUP_LABELS, pooled_ratio, rollups
 from .rollups import format_ratio as _format_ratio
+from .scorers import registry
 
 COLUMNS = ["model", "suite", "task_id", "sample", "metric", "value"]
 
-# 0/1 metrics: McNemar applies and the report shows the count of 1s.
-BINARY_METRICS = {"syntax_ok", "runs_ok", "error"}
-# Everything else is "higher is better" unless listed here.
-LOWER_IS_BETTER = {"error", "latency_s", "completion_tokens", "thinking_lines", "lint_findings", "cc_mean"}
-# Measurements with no better/worse (sizes, counts): reported, never coloured or gated by default.
-INFORMATIONAL = {"code_lines", "prose_lines", "code_prose_char_ratio"}
-# Bounded 0..1 metrics (bars drawn on a 0..1 axis); others are scaled to their maximum.
-UNIT_METRICS = {"syntax_ok", "runs_ok", "tests_pass", "claim_consistency", "feature_completeness", "quality", "error"}
-# Display order; unknown metrics follow alphabetically.
-MAIN_METRICS = (
-    "syntax_ok", "runs_ok", "tests_pass", "feature_completeness", "claim_consistency",
-    "quality", "code_prose_ratio",
-)
-METRIC_ORDER = [*MAIN_METRICS, "thinking_lines"]
+# What each metric is (pass/fail, unit, direction, main, order) is declared by its scorer and read
+# from the registry (scorers/registry.py), plugins' metrics included; these are live views of it.
+BINARY_METRICS = registry.where(lambda m: m.kind == "pass_fail")   # McNemar applies, counts of 1s shown
+LOWER_IS_BETTER = registry.where(lambda m: m.direction == "lower")
+INFORMATIONAL = registry.where(lambda m: m.direction == "none")    # no better/worse: never coloured
+UNIT_METRICS = registry.where(lambda m: m.unit)                    # bars drawn on a 0..1 axis
+MAIN_METRICS = registry.where(lambda m: m.main)
 TIE_EPS = 1e-9
 DEFAULT_BOOT = 10_000
 DEFAULT_SEED = 20251104
@@ -52,17 +46,16 @@ ROLLUP_BOOT = 2_000
 
 
 def order_metrics(metrics: Iterable[str]) -> list[str]:
-    ms = set(metrics)
-    known = [m for m in METRIC_ORDER if m in ms]
-    return known + sorted(ms - set(known))
+    """Declared display order, then undeclared metrics alphabetically."""
+    return registry.order_metrics(metrics)
 
 
 def is_main(metric: str) -> bool:
-    return metric in MAIN_METRICS
+    return registry.metric(metric).main
 
 
 def higher_is_better(metric: str) -> bool:
-    return metric not in LOWER_IS_BETTER
+    return registry.metric(metric).higher_is_better
 
 
 # ---- loading ------------------------------------------------------------------------------------
@@ -366,7 +359,7 @@ def pass_at_k_table(df: pd.DataFrame, models: list[str], ks: Iterable[int] = (1,
     """model -> k -> mean pass@k over tasks with tests (a sample is correct when tests_pass == 1)."""
     out: dict[str, dict[int, float]] = {}
     ntasks: dict[str, int] = {}
-    tp = df[(df.metric == "tests_pass")].dropna(subset=["value"])
+    tp = df[(df.metric == registry.pass_at_k_metric())].dropna(subset=["value"])
     for model in models:
         sub = tp[tp.model == model]
         if sub.empty:

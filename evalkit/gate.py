@@ -2,7 +2,7 @@
 
 Rules file (YAML; every key optional, see docs/report-and-gate.md)::
 
-    metrics:                      # merged over the built-in DEFAULT_RULES, metric by metric
+    metrics:                      # merged over the built-in rules (default_rules), metric by metric
       runs_ok:   {max_drop: 0.0, min: 0.8}
       quality:   {max_drop: 0.10, require_significance: true}
       code_prose_ratio: {max_rel_drop: 0.25}
@@ -27,20 +27,18 @@ from typing import Any
 
 from . import compare as C
 from .errors import EvalkitError
+from .scorers import registry
 from .yamlfile import load_mapping
 
-# Sensible for CI on a handful of samples per task: 5 points of a 0..1 rate is a real drop, a
-# 25% fall of the (unbounded) code:prose ratio is a real change of style.
-DEFAULT_RULES: dict[str, dict] = {
-    "error": {"max_drop": 0.05},  # failed requests (lower is better: "drop" is a rise here)
-    "syntax_ok": {"max_drop": 0.05},
-    "runs_ok": {"max_drop": 0.05},
-    "tests_pass": {"max_drop": 0.05},
-    "feature_completeness": {"max_drop": 0.05},
-    "claim_consistency": {"max_drop": 0.10},
-    "quality": {"max_drop": 0.05},
-    "code_prose_ratio": {"max_rel_drop": 0.25},
-}
+
+def default_rules() -> dict[str, dict]:
+    """The built-in rules: each metric's own ``gate`` rule, declared with it by its scorer
+    (scorers/registry.py). Sensible for CI on a handful of samples per task: 5 points of a 0..1
+    rate is a real drop, a 25% fall of the (unbounded) code:prose ratio a real change of style;
+    failed requests (`error`, lower is better: a "drop" is a rise) come first."""
+    return registry.default_gate_rules()
+
+
 RULE_KEYS = {"max_drop", "max_rel_drop", "min", "max", "require_significance", "enabled"}
 EPS = 1e-9
 
@@ -95,7 +93,7 @@ class GateResult:
 def load_rules(path: "str | Path | None") -> tuple[dict[str, dict], dict[str, dict], set[str], str]:
     """(metric rules, roll-up rules, names listed explicitly, source description)."""
     if path is None:
-        return {k: dict(v) for k, v in DEFAULT_RULES.items()}, {}, set(), "built-in defaults"
+        return default_rules(), {}, set(), "built-in defaults"
     if not Path(path).exists():
         raise EvalkitError(f"gate rules file {path} not found; pass --rules FILE or omit it for the defaults")
     return rules_from_mapping(load_mapping(path, "gate rules", "docs/report-and-gate.md"), str(path))
@@ -112,7 +110,7 @@ def rules_from_mapping(data: dict, path: str = "(mapping)") -> tuple[dict[str, d
     defaults = _check_rule(path, "defaults", data.get("defaults") or {})
     listed = _section(path, data, "metrics")
     rollups = _section(path, data, "rollups")
-    metrics = {} if data.get("only_listed") else {k: dict(v) for k, v in DEFAULT_RULES.items()}
+    metrics = {} if data.get("only_listed") else default_rules()
     for name, rule in listed.items():
         metrics[name] = {**({} if rule.get("max_drop") is not None or rule.get("max_rel_drop") is not None
                             else metrics.get(name, {})), **rule}

@@ -12,19 +12,56 @@ code-correctness figure from syntax alone. A roll-up with no input at all is Non
                             back to syntax_ok when execution did not run): code that runs but
                             misstates what it does, or lacks half the features, is not
                             production-ready however tidy it is
+
+The inputs are not listed here: each metric declares the roll-ups it joins, with its weight, in
+its scorer's METRICS (``Metric(rollups={"code_correctness": 0.2})``, see scorers/registry.py), so a
+new metric joins a roll-up from its own module. The roll-ups themselves (name, label, formula) are
+ROLLUPS below.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
+from .scorers import registry
 
 RATIO_TARGET = 5.0  # the code:explanation ratio users aim for (5:1)
 
-WEIGHTS = {
-    "code_correctness": {"syntax_ok": 0.2, "runs_ok": 0.3, "tests_pass": 0.5},
-    "feature_completeness": {"feature_completeness": 1.0},
-}
-PRODUCTION_FACTORS = ("runs_ok", "quality", "claim_consistency", "feature_completeness")
+
+@dataclass(frozen=True)
+class Rollup:
+    name: str
+    label: str
+    formula: str        # weighted: weighted mean of members | ratio: ratio_score of its one member |
+                        # product: weakest-link product of members
+    # members taken first, in this order (the rest follow in display order): floating-point sums and
+    # products depend on the order, and these keep every figure bit-identical to what it was
+    first: tuple[str, ...] = ()
+
+
+ROLLUPS = (
+    Rollup("code_correctness", "Code correctness", "weighted"),
+    Rollup("feature_completeness", "Feature completeness", "weighted"),
+    Rollup("code_explanation_ratio", "Code:explanation ratio", "ratio"),
+    Rollup("production_readiness", "Production readiness", "product",
+           first=("runs_ok", "quality", "claim_consistency", "feature_completeness")),
+)
+ROLLUP_LABELS = {r.name: r.label for r in ROLLUPS}
+_members: tuple[int, dict] = (-1, {})
+
+
+def members() -> dict[str, dict[str, float]]:
+    """roll-up -> {metric: weight} as the registry declares them (cached until the registry changes:
+    the bootstrap calls rollups() thousands of times)."""
+    global _members
+    if _members[0] != registry.generation or not _members[1]:
+        found = {}
+        for r in ROLLUPS:
+            declared = dict(registry.rollup_members(r.name))
+            found[r.name] = {**{m: declared[m] for m in r.first if m in declared}, **declared}
+        _members = (registry.generation, found)
+    return _members[1]
 
 
 def _num(v) -> float | None:
@@ -68,12 +105,15 @@ def rollups(means: dict[str, float | None]) -> dict[str, float | None]:
     prod_in = dict(means)
     if _num(prod_in.get("runs_ok")) is None:
         prod_in["runs_ok"] = prod_in.get("syntax_ok")
-    return {
-        "code_correctness": _weighted(means, WEIGHTS["code_correctness"]),
-        "feature_completeness": _weighted(means, WEIGHTS["feature_completeness"]),
-        "code_explanation_ratio": ratio_score(means.get("code_prose_ratio")),
-        "production_readiness": _product(prod_in, PRODUCTION_FACTORS),
-    }
+    out: dict[str, float | None] = {}
+    for r, weights in zip(ROLLUPS, members().values()):
+        if r.formula == "weighted":
+            out[r.name] = _weighted(means, weights)
+        elif r.formula == "ratio":
+            out[r.name] = ratio_score(means.get(next(iter(weights), "")))
+        else:
+            out[r.name] = _product(prod_in, weights)
+    return out
 
 
 def pooled_ratio(code_lines: float, prose_lines: float) -> float:
@@ -93,11 +133,3 @@ def format_ratio(ratio: float | None) -> str:
         return f"{r:.0f}:1"
     text = f"{r:.1f}".rstrip("0").rstrip(".")
     return f"{text}:1"
-
-
-ROLLUP_LABELS = {
-    "code_correctness": "Code correctness",
-    "feature_completeness": "Feature completeness",
-    "code_explanation_ratio": "Code:explanation ratio",
-    "production_readiness": "Production readiness",
-}

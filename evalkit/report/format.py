@@ -11,6 +11,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import compare as C
+from ..scorers import registry
 
 SECRET_KEY = re.compile(r"key|token|secret|password|authorization|credential", re.I)
 # ten colours told apart at a glance (baseline grey); more models continue round the hue circle
@@ -19,13 +20,7 @@ MODEL_COLOURS = ["#8791a5", "#2563eb", "#d97706", "#059669", "#9333ea",
 ILLUSTRATIVE = ("These are illustrative responses written for the evalkit demo, "
                 "not outputs of real models.")
 
-LABELS = {
-    "syntax_ok": "syntax ok", "runs_ok": "runs ok", "tests_pass": "tests pass",
-    "feature_completeness": "features", "claim_consistency": "claims hold", "quality": "quality",
-    "code_prose_ratio": "code:prose (mean per response)", "thinking_lines": "thinking lines", "error": "request error",
-    "code_correctness": "Code correctness", "code_explanation_ratio": "Code:explanation ratio",
-    "production_readiness": "Production readiness",
-}
+# Metric labels are declared with the metrics (scorers/registry.py), roll-up labels with the roll-ups.
 
 
 def model_colour(i: int) -> str:
@@ -39,16 +34,15 @@ def short_name(name: str, limit: int = 16) -> str:
 
 
 def label(name: str) -> str:
-    if name in LABELS:
-        return LABELS[name]
-    return name.replace("_", " ")
+    rollups = C.rollup_labels()
+    return rollups[name] if name in rollups and not registry.is_known(name) else registry.label(name)
 
 
 def rollup_label(name: str) -> str:
     known = C.rollup_labels()
     if name in known:
         return known[name]
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+    return registry.label(name) if registry.is_known(name) else name.replace("_", " ").capitalize()
 
 
 # ---- values -------------------------------------------------------------------------------------
@@ -60,7 +54,7 @@ def fmt_value(metric: str, v: Any) -> str:
     """One response's score."""
     if _missing(v):
         return "n/a"
-    if metric == "code_prose_ratio":
+    if registry.metric(metric).format == "ratio":
         return C.format_ratio(float(v))
     if metric in C.BINARY_METRICS:
         return "pass" if v >= 1 else "fail"
@@ -73,7 +67,7 @@ def fmt_mean(metric: str, v: float | None) -> str:
     """A mean over responses."""
     if _missing(v):
         return "n/a"
-    if metric == "code_prose_ratio":
+    if registry.metric(metric).format == "ratio":
         return C.format_ratio(v)
     if metric in C.UNIT_METRICS:
         return f"{v:.2f}"

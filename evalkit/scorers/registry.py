@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import re
 import types
+from collections.abc import Set as AbcSet
 from dataclasses import dataclass, field
 from importlib import metadata
 
@@ -239,3 +240,25 @@ def rescore_plan(stored: dict[str, tuple[str, dict | None]], execute: bool) -> t
         if sc.name not in run:
             artifacts.update(stored.get(sc.name, (None, None))[1] or {})
     return [s.name for s in active if s.name in run], [s for s in stored if s not in current], artifacts
+
+
+class MetricSet(AbcSet):
+    """The declared metrics with one property (e.g. pass/fail), read from the registry when asked,
+    so a plugin's metrics belong as soon as it is loaded."""
+
+    def __init__(self, test):
+        self._test = test
+
+    def __contains__(self, name) -> bool:
+        m = get().metrics.get(name)
+        return m is not None and bool(self._test(m))
+
+    def __iter__(self):
+        return iter([n for n, m in get().metrics.items() if self._test(m)])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def where(test) -> MetricSet:
+    return MetricSet(test)
