@@ -126,12 +126,9 @@ class _Job:
     key: str
 
 
-async def generate(store: Store, run_id: str, models: list[ModelSpec], tasks: list[Task],
-                   providers: dict[str, list[Provider]], digests: dict[str, str | None],
-                   settings: GenerationSettings, console: Console | None = None) -> GenerationResult:
-    """Send every request the store cannot answer; `concurrency` workers per endpoint pull from a
-    per-model queue, so replicas of one model share its work and a faster replica takes more."""
-    result = GenerationResult()
+def _plan(store: Store, run_id: str, models: list[ModelSpec], tasks: list[Task], digests: dict[str, str | None],
+          settings: GenerationSettings, result: GenerationResult) -> dict[str, deque[_Job]]:
+    """Link every request the store can already answer to the run; queue the others, per model."""
     queues: dict[str, deque[_Job]] = {m.alias: deque() for m in models}
     for m in models:
         hits = []
@@ -148,45 +145,56 @@ async def generate(store: Store, run_id: str, models: list[ModelSpec], tasks: li
                     queues[m.alias].append(_Job(m, task, sample, messages, params, key))
         store.link_many(run_id, m.alias, hits)
         result.cached += len(hits)
+    return queues
 
-    progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("errors {task.fields[errors]}"), TextColumn("{task.fields[tps]} tok/s"), TimeElapsedColumn(),
-        console=console or Console(stderr=True),
-        disable=not settings.progress or not any(queues.values()),
-    )
-    bars = {m.alias: progress.add_task(m.alias, total=len(queues[m.alias]), errors=0, tps="-") for m in models}
-    tokens = {m.alias: 0 for m in models}
-    errors = {m.alias: 0 for m in models}
-    # one cap per server URL, shared by every model it serves (base and tuned on one Ollama)
-    endpoint_caps: dict[str, asyncio.Semaphore] = {}
-    started = time.perf_counter()
 
-    def store_result(job: _Job, provider: Provider, comp=None, attempts: int = 1,
+class _Sender:
+    """The requests of one run in flight: workers per endpoint, the progress bars, the tally."""
+
+    def __init__(self, store: Store, run_id: str, models: list[ModelSpec], providers: dict[str, list[Provider]],
+                 digests: dict[str, str | None], settings: GenerationSettings, result: GenerationResult,
+                 queues: dict[str, deque[_Job]], console: Console | None):
+        self.store, self.run_id, self.models, self.providers = store, run_id, models, providers
+        self.digests, self.settings, self.result, self.queues = digests, settings, result, queues
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("errors {task.fields[errors]}"), TextColumn("{task.fields[tps]} tok/s"), TimeElapsedColumn(),
+            console=console or Console(stderr=True),
+            disable=not settings.progress or not any(queues.values()),
+        )
+        self.bars = {m.alias: self.progress.add_task(m.alias, total=len(queues[m.alias]), errors=0, tps="-")
+                     for m in models}
+        self.tokens = {m.alias: 0 for m in models}
+        self.errors = {m.alias: 0 for m in models}
+        # one cap per server URL, shared by every model it serves (base and tuned on one Ollama)
+        self.endpoint_caps: dict[str, asyncio.Semaphore] = {}
+        self.started = time.perf_counter()
+        self.alive: dict[str, set[str]] = {m.alias: {p.base_url for p in providers[m.alias]} for m in models}
+
+    def store_result(self, job: _Job, provider: Provider, comp=None, attempts: int = 1,
                      exc: ProviderError | None = None) -> None:
-        m = job.model
+        m, result = job.model, self.result
         rec = {"cache_key": job.key, "provider": m.provider, "base_url": provider.base_url, "model": m.model,
-               "digest": digests.get(m.alias), "suite": job.task.suite, "task_id": job.task.id,
+               "digest": self.digests.get(m.alias), "suite": job.task.suite, "task_id": job.task.id,
                "sample": job.sample, "params": job.params}
         if exc is None:
             rec.update(text=comp.text, thinking=comp.thinking, latency_s=comp.latency_s, ttft_s=comp.ttft_s,
                        prompt_tokens=comp.prompt_tokens, completion_tokens=comp.completion_tokens,
                        finish_reason=comp.finish_reason, attempts=attempts)
-            tokens[m.alias] += comp.completion_tokens or 0
+            self.tokens[m.alias] += comp.completion_tokens or 0
         else:
             rec.update(error=str(exc), attempts=getattr(exc, "attempts", 1))
             result.failed += 1
-            errors[m.alias] += 1
+            self.errors[m.alias] += 1
             result.errors.append(f"{m.alias} {job.task.id}#{job.sample}: {exc}")
         result.sent += 1
-        store.save_and_link(run_id, m.alias, rec)
-        elapsed = max(time.perf_counter() - started, 1e-6)
-        progress.update(bars[m.alias], advance=1, errors=errors[m.alias], tps=f"{tokens[m.alias] / elapsed:.0f}")
+        self.store.save_and_link(self.run_id, m.alias, rec)
+        elapsed = max(time.perf_counter() - self.started, 1e-6)
+        self.progress.update(self.bars[m.alias], advance=1, errors=self.errors[m.alias],
+                             tps=f"{self.tokens[m.alias] / elapsed:.0f}")
 
-    alive: dict[str, set[str]] = {m.alias: {p.base_url for p in providers[m.alias]} for m in models}
-
-    async def worker(m: ModelSpec, provider: Provider, cap: asyncio.Semaphore) -> None:
-        queue = queues[m.alias]
+    async def worker(self, m: ModelSpec, provider: Provider, cap: asyncio.Semaphore) -> None:
+        queue, alive, result = self.queues[m.alias], self.alive, self.result
         while queue and provider.base_url in alive[m.alias]:
             job = queue.popleft()
             async with cap:
@@ -195,8 +203,8 @@ async def generate(store: Store, run_id: str, models: list[ModelSpec], tasks: li
                     return
                 req = Request(messages=job.messages, params=job.params, task_id=job.task.id, sample=job.sample)
                 try:
-                    comp, attempts = await _complete_with_retries(provider, req, settings)
-                    store_result(job, provider, comp, attempts)
+                    comp, attempts = await _complete_with_retries(provider, req, self.settings)
+                    self.store_result(job, provider, comp, attempts)
                 except ProviderError as exc:
                     if exc.kind == "connection":
                         result.endpoints_down.setdefault(provider.base_url, str(exc))
@@ -204,24 +212,35 @@ async def generate(store: Store, run_id: str, models: list[ModelSpec], tasks: li
                         if alive[m.alias]:  # a replica is still up: it takes this request
                             queue.appendleft(job)
                             return
-                    store_result(job, provider, exc=exc)
+                    self.store_result(job, provider, exc=exc)
 
-    def start_workers() -> list:
+    def start_workers(self) -> list:
         workers = []
-        for m in models:
-            for p in providers[m.alias]:
-                if queues[m.alias] and p.base_url in alive[m.alias]:
-                    cap = endpoint_caps.setdefault(p.base_url,
-                                                   asyncio.Semaphore(m.concurrency or settings.concurrency))
-                    workers += [worker(m, p, cap) for _ in range(m.concurrency or settings.concurrency)]
+        for m in self.models:
+            for p in self.providers[m.alias]:
+                if self.queues[m.alias] and p.base_url in self.alive[m.alias]:
+                    n = m.concurrency or self.settings.concurrency
+                    cap = self.endpoint_caps.setdefault(p.base_url, asyncio.Semaphore(n))
+                    workers += [self.worker(m, p, cap) for _ in range(n)]
         return workers
 
-    with progress:
-        # a request handed back by a replica that died after the others had finished needs
-        # another round; each round ends with its queues empty or one more endpoint gone
-        while workers := start_workers():
-            await asyncio.gather(*workers)
-    result.skipped = sum(len(q) for q in queues.values())
-    if all(alive[m.alias] for m in models):
-        result.endpoints_down.clear()  # a replica went down but its work was done elsewhere
+    async def send_all(self) -> None:
+        with self.progress:
+            # a request handed back by a replica that died after the others had finished needs
+            # another round; each round ends with its queues empty or one more endpoint gone
+            while workers := self.start_workers():
+                await asyncio.gather(*workers)
+        self.result.skipped = sum(len(q) for q in self.queues.values())
+        if all(self.alive[m.alias] for m in self.models):
+            self.result.endpoints_down.clear()  # a replica went down but its work was done elsewhere
+
+
+async def generate(store: Store, run_id: str, models: list[ModelSpec], tasks: list[Task],
+                   providers: dict[str, list[Provider]], digests: dict[str, str | None],
+                   settings: GenerationSettings, console: Console | None = None) -> GenerationResult:
+    """Send every request the store cannot answer; `concurrency` workers per endpoint pull from a
+    per-model queue, so replicas of one model share its work and a faster replica takes more."""
+    result = GenerationResult()
+    queues = _plan(store, run_id, models, tasks, digests, settings, result)
+    await _Sender(store, run_id, models, providers, digests, settings, result, queues, console).send_all()
     return result
