@@ -76,6 +76,8 @@ def _parents() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     scoring.add_argument("--suites-dir", action="append", default=None, metavar="DIR",
                          help="extra folder of suite YAML files (repeatable)")
     scoring.add_argument("--no-progress", action="store_true", help="no progress bars")
+    scoring.add_argument("--min-effect", type=_ranged("min_effect"), metavar="X",
+                         help="warn when a main 0..1 metric could not show a change this small (default 0.1)")
     return common, scoring
 
 
@@ -177,12 +179,14 @@ def _finish(result, args, out: str | None) -> int:
     """Write the reports, print the summary, and gate when asked. Returns the exit code."""
     from rich.console import Console
 
+    from .power import warn_underpowered
     from .report.terminal import summary_table
 
     out_dir = Path(out or Path("reports") / result.run_id)
     result.write_reports(out_dir)
     Console().print(summary_table(result.store, result.run_id, comparison=result.report_data))
     print(f"report: {cleaned(str(out_dir / 'index.html'))}")
+    warn_underpowered(result.report_data, _min_effect(args))  # stderr, one line per metric; not an error
     if result.problems:  # the report shows them as not judged; the gate must not pass on a broken sandbox
         raise EvalkitError(f"{len(result.problems)} response(s) could not be scored: {result.problems[0]}")
     if args.gate:
@@ -190,6 +194,13 @@ def _finish(result, args, out: str | None) -> int:
             raise EvalkitError("--gate needs two models (baseline and candidate)")
         return _verdict(result.gate(args.gate), args.markdown, args.junit)
     return 0
+
+
+def _min_effect(args) -> float | None:
+    """--min-effect, else the config's run: min_effect (None: power.DEFAULT_MIN_EFFECT)."""
+    from .config import load_config
+
+    return args.min_effect if args.min_effect is not None else load_config(args.config).run.min_effect
 
 
 def _verdict(result, markdown: str | None, junit: str | None) -> int:

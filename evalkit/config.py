@@ -101,6 +101,7 @@ class RunSettings:
     db: str | None = None
     out: str | None = None
     sandbox: str | None = None
+    min_effect: float | None = None   # warn when a main 0..1 metric cannot show a change this small
 
     @classmethod
     def keys(cls) -> list[str]:

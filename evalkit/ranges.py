@@ -14,6 +14,7 @@ RANGES: dict[str, tuple[type, float, float]] = {
     "workers": (int, 1, 1024),
     "seed": (int, 0, 2**31 - 1),
     "max_answer_mb": (float, 0.001, 1024),
+    "min_effect": (float, 0.001, 1),   # a change on a 0..1 metric (evalkit/power.py)
 }
 
 

@@ -81,6 +81,8 @@ def is_demo(run: dict) -> bool:
 def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: str | None = None,
                   candidate: str | None = None, comparison: RunComparison | None = None) -> Path:
     """comparison: what run_comparison returned for this run and pair, if the caller has it already."""
+    from ..power import detectable_effects
+    from ..power import to_dict as power_dict
     from .html import detailed_slots, render_html, slim
     from .markdown import summary_markdown
 
@@ -91,19 +93,23 @@ def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: s
         raise EvalkitError(f"cannot create the report folder {out}: {exc}; pass --out DIR") from exc
     rc = comparison or run_comparison(store, run_id, baseline, candidate)
     run, models, df, cmp, board = rc.run, rc.models, rc.df, rc.cmp, rc.board
+    power = detectable_effects(rc)  # the smallest change each main metric could show
     # scores.csv and results.json stream from the store one response at a time (flat memory)
     _write_lines(out / "scores.csv", _scores_csv(rc.rows()))
     head = {"format": RESULTS_FORMAT, "run_id": run_id, "run": run, "models": models,
             "baseline": cmp.baseline if cmp else None, "candidate": cmp.candidate if cmp else None,
-            "comparison": cmp.to_dict() if cmp else None, "leaderboard": board.to_dict()}
+            "comparison": cmp.to_dict() if cmp else None, "leaderboard": board.to_dict(),
+            "power": power_dict(power) if cmp else None}
     _write_lines(out / "results.json", _results_json(head, rc.rows()))
-    _write_lines(out / "summary.md", [summary_markdown(run, run_id, cmp, models, demo=is_demo(run), board=board)])
+    _write_lines(out / "summary.md", [summary_markdown(run, run_id, cmp, models, demo=is_demo(run),
+                                                       board=board, power=power)])
     # the page groups each task's samples side by side, so it holds them at once; in a large run
     # only the slots shown side by side keep their text and evidence
     shown = detailed_slots(df, cmp)
     rows = [r if shown is None or (r["suite"], r["task_id"], r["sample"]) in shown else slim(r)
             for r in rc.rows()]
-    _write_lines(out / "index.html", [render_html(run, run_id, rows, cmp, models, demo=is_demo(run), board=board)])
+    _write_lines(out / "index.html", [render_html(run, run_id, rows, cmp, models, demo=is_demo(run),
+                                                  board=board, power=power)])
     return out
 
 

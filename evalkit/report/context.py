@@ -146,8 +146,19 @@ def charts_context(board: Leaderboard, models: list[str], shown: list[str], colo
             "charts": charts, "passk": passk}
 
 
+def power_context(power: dict | None) -> list[dict]:
+    """The smallest change each main metric could show (evalkit/power.py), a row per metric."""
+    rows = []
+    for m, e in (power or {}).items():
+        words = e.sentence(label(m))
+        rows.append({"metric": m, "label": label(m), "pairs": e.n_pairs, "mde": e.amount(),
+                     "words": words[:1].upper() + words[1:]})
+    return rows
+
+
 def build_context(run: dict, run_id: str, rows: list[dict], cmp: Comparison | None,
-                  models: list[str], demo: bool, board: Leaderboard | None = None) -> dict:
+                  models: list[str], demo: bool, board: Leaderboard | None = None,
+                  power: dict | None = None) -> dict:
     colours = {m: model_colour(i) for i, m in enumerate(models)}
     mode = "solo" if cmp is None else ("pair" if len(models) <= 2 else "many")
     ctx: dict[str, Any] = {"run": header_context(run, run_id, models), "models": models, "colours": colours,
@@ -159,6 +170,7 @@ def build_context(run: dict, run_id: str, rows: list[dict], cmp: Comparison | No
     ctx["candidate"] = cmp.candidate if cmp else None
     if cmp:
         ctx.update(pair_context(cmp))
+    ctx["power"] = power_context(power)
     if board is not None:
         ctx.update(board_context(board, colours, with_deltas=mode == "many"))
         ctx.update(charts_context(board, models, models if mode != "pair" else [cmp.baseline, cmp.candidate],

@@ -35,8 +35,9 @@ def _env() -> Environment:
 
 
 def render_html(run: dict, run_id: str, rows: list[dict], cmp: Comparison | None, models: list[str],
-                demo: bool = False, board: Leaderboard | None = None) -> str:
-    ctx = build_context(run, run_id, rows, cmp, models, demo, board)
+                demo: bool = False, board: Leaderboard | None = None, power: dict | None = None) -> str:
+    """power: metric -> evalkit.power.Detectable for the pair (the smallest change it could show)."""
+    ctx = build_context(run, run_id, rows, cmp, models, demo, board, power)
     script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     # CSP allows exactly this script: even a markup injection could not run code
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()

@@ -124,8 +124,22 @@ def solo_per_task(board: Leaderboard) -> list[str]:
     return out + [""]
 
 
+def power_lines(power: dict | None) -> list[str]:
+    """The smallest change each main metric could show, one sentence per metric (evalkit/power.py)."""
+    if not power:
+        return []
+    out = ["## Smallest detectable change", "",
+           "Paired, two-sided 95%, 80% power, from this run's own paired differences: "
+           "(z0.975 + z0.80) × sd / √pairs. A true change below it would be missed more than one time in five.", ""]
+    for m, e in power.items():
+        words = e.sentence(label(m))
+        out.append(f"- {cell(words[:1].upper() + words[1:])}")
+    return out + [""]
+
+
 def summary_markdown(run: dict, run_id: str, cmp: C.Comparison | None, models: list[str], *, demo: bool = False,
-                     board: Leaderboard | None = None) -> str:
+                     board: Leaderboard | None = None, power: dict | None = None) -> str:
+    """power: metric -> evalkit.power.Detectable for the pair."""
     out = [f"# evalkit report — run {cell(run_id)}", ""]
     if demo:
         out += [f"> **Demo data.** {ILLUSTRATIVE}", ""]
@@ -148,6 +162,7 @@ def summary_markdown(run: dict, run_id: str, cmp: C.Comparison | None, models: l
     out += ["✔ the candidate is better, ✘ worse (following each metric's direction); "
             "bold: the 95% paired-bootstrap interval excludes 0 "
             f"({cmp.n_boot} resamples, seed {cmp.seed}).", "", "## Metrics", ""] + metric_table(cmp) + [""]
+    out += power_lines(power)
     out += passk_table(cmp.pass_at_k, models)
     # per task: the main means, so a reviewer sees where the change comes from
     pt = cmp.per_task
