@@ -180,11 +180,11 @@ def _responds(per: list, times: list, script: dict, params: dict, why: str) -> d
     keys = _key_times(script, params.get("keys"))
     after_key = [c for c in (_changed_groups(per, times, t, w) for t in keys) if c is not None]
     # quiet moments: no key pressed, held or just released within a window of them
-    held = max([float(k[2]) for k in script.get("keys") or [] if len(k) > 2] + [0.08])
+    held = {float(k[0]): float(k[2]) for k in script.get("keys") or [] if len(k) > 2}
     all_keys = _key_times(script, None)
     quiet, t = [], times[0] + w
     while t < times[-1] - w:
-        if all(not (t - w - held - 0.05 <= k <= t + w + 0.05) for k in all_keys):
+        if all(not (t - w - held.get(k, 0.08) - 0.05 <= k <= t + w + 0.05) for k in all_keys):
             c = _changed_groups(per, times, t, w)
             if c is not None:
                 quiet.append(c)

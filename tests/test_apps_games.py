@@ -33,6 +33,9 @@ DEFECTS = {
     # tiles drawn without the gaps (off the cells' lattice: the moves_on_lattice probe fails), an undo
     # key that does nothing while the prose claims it
     "game2048": {"feature_completeness": 0.8, "claim_consistency": 0.8, "probe": ("grid_4x4", "moves_on_lattice")},
+    # invaders glide a pixel a frame (off the march lattice), a power-up table of strings read as
+    # dicts when the first invader dies (a crash the scripted shots reach)
+    "invaders": {"runs_ok": 0.0, "probe": ("march", "moves_on_lattice")},
 }
 
 
@@ -59,7 +62,7 @@ def test_suite_lists_the_five_games_with_rubrics_and_scripts():
 
 
 @needs_env
-@pytest.mark.parametrize("task_id", [g for g in GAMES if g in DEFECTS])
+@pytest.mark.parametrize("task_id", GAMES)
 def test_reference_answer_runs_and_scores_high(task_id):
     s = scored(task_id, "reference")
     assert s["runs_ok"].value == 1.0, s["runs_ok"].details.get("reason")
@@ -70,7 +73,7 @@ def test_reference_answer_runs_and_scores_high(task_id):
 
 
 @needs_env
-@pytest.mark.parametrize("task_id", [g for g in GAMES if g in DEFECTS])
+@pytest.mark.parametrize("task_id", GAMES)
 def test_defective_answer_is_caught_on_each_target_metric(task_id):
     ref, bad, want = scored(task_id, "reference"), scored(task_id, "defective"), DEFECTS[task_id]
     if "runs_ok" in want:
