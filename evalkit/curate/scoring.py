@@ -146,6 +146,10 @@ def run_tests(ex: Example, settings: Settings) -> tuple[float | None, str]:
 def score_batch(batch: list[Example], settings: Settings) -> list[dict]:
     """One result per example: metrics, evidence, dedup keys, contamination hits."""
     index = decontaminate.index_for(settings.suites, settings.suites_dirs, settings.ngram, settings.max_share)
+    try:  # quality's pre-pass: one ruff run lints the whole batch (else one run per example)
+        quality.prepare(extract(ex.response, language_hint=settings.language) for ex in batch if not ex.problem)
+    except Exception:  # noqa: BLE001 - each example's own scoring then reports the error
+        pass
     out = []
     for ex in batch:
         if ex.problem:
