@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .passk import pass_at_k as _pass_at_k
+from .records import ScoreRow
 from .rollups import ROLLUP_LABELS, pooled_ratio, rollups
 from .rollups import format_ratio as _format_ratio
 from .scorers import registry
@@ -59,7 +60,7 @@ def higher_is_better(metric: str) -> bool:
 
 
 # ---- loading ------------------------------------------------------------------------------------
-def frame_from_records(records: Iterable[tuple]) -> pd.DataFrame:
+def frame_from_records(records: Iterable[ScoreRow | tuple]) -> pd.DataFrame:
     df = pd.DataFrame.from_records(list(records), columns=COLUMNS)
     df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
     df["sample"] = df["sample"].astype(int)
@@ -68,7 +69,7 @@ def frame_from_records(records: Iterable[tuple]) -> pd.DataFrame:
 
 def scores_frame(store, run_id: str) -> pd.DataFrame:
     """Every score of a run as a long table (value NaN = not scored)."""
-    return frame_from_records(tuple(r) for r in store.score_rows(run_id))
+    return frame_from_records(store.score_rows(run_id))
 
 
 def model_order(named, df: pd.DataFrame) -> list[str]:
@@ -84,8 +85,9 @@ def frame_from_results(results: Iterable[dict]) -> pd.DataFrame:
     for r in results:
         for metric, s in (r.get("scores") or {}).items():
             v = s.get("value") if isinstance(s, dict) else s
-            recs.append((r["model"], r.get("suite", ""), r["task_id"], r["sample"], metric, v))
-        recs.append((r["model"], r.get("suite", ""), r["task_id"], r["sample"], "error", 1.0 if r.get("error") else 0.0))
+            recs.append(ScoreRow(r["model"], r.get("suite", ""), r["task_id"], r["sample"], metric, v))
+        recs.append(ScoreRow(r["model"], r.get("suite", ""), r["task_id"], r["sample"], "error",
+                             1.0 if r.get("error") else 0.0))
     return frame_from_records(recs)
 
 

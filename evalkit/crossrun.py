@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import compare as C
 from .errors import EvalkitError
+from .records import RunRecord, ScoreRow
 
 GENERATION_FACTS = ("latency_s", "completion_tokens")  # scores.csv rows that are not scores
 
@@ -32,7 +33,7 @@ class Source:
     """One run's scores, from the store or from a report folder."""
 
     run_id: str
-    run: dict
+    run: RunRecord
     models: list[str]
     df: pd.DataFrame
     rows: Callable[[], Iterable[dict]]   # every response with its scores (the report's input)
@@ -40,7 +41,7 @@ class Source:
     has_versions: bool = True            # False: a folder with scores.csv only
 
     def version(self, suite: str) -> str | None:
-        info = (self.run.get("suites") or {}).get(suite)
+        info = (self.run.suites or {}).get(suite)
         return str(info.get("version")) if isinstance(info, dict) and info.get("version") is not None else None
 
 
@@ -57,11 +58,12 @@ def is_report_folder(path: str) -> bool:
 
 # ---- opening a run ------------------------------------------------------------------------------
 def store_source(store, run_id: str) -> Source:
-    run = store.get_run(run_id)
-    if run is None:
+    row = store.get_run(run_id)
+    if row is None:
         raise EvalkitError(f"run {run_id!r} not found in {store.path} (nor a folder of that name)")
+    run = RunRecord.from_dict(row, run_id)
     df = C.scores_frame(store, run_id)
-    return Source(run_id=run_id, run=run, models=C.model_order(run.get("models"), df), df=df,
+    return Source(run_id=run_id, run=run, models=C.model_order(run.models, df), df=df,
                   rows=lambda: store.run_results(run_id), where=f"run {run_id}")
 
 
@@ -101,9 +103,10 @@ def folder_source(folder: Path) -> Source:
             raise EvalkitError(f"{rj} is not an evalkit results.json ({type(exc).__name__}); "
                                "re-run `evalkit report`") from exc
         df = C.frame_from_results(results)
-        run = data.get("run") if isinstance(data.get("run"), dict) else {}
-        models = list(data.get("models") or run.get("models") or [])
-        return Source(run_id=str(data.get("run_id") or folder.name), run=run, models=C.model_order(models, df),
+        run_id = str(data.get("run_id") or folder.name)
+        run = RunRecord.from_dict(data["run"] if isinstance(data.get("run"), dict) else {}, run_id)
+        models = list(data.get("models") or run.models or [])
+        return Source(run_id=run_id, run=run, models=C.model_order(models, df),
                       df=df, rows=lambda: iter(results), where=f"report folder {folder}")
     if sc.is_file():
         recs = []
@@ -111,9 +114,9 @@ def folder_source(folder: Path) -> Source:
             for r in csv.DictReader(f):
                 if r.get("metric") in GENERATION_FACTS:
                     continue  # generation facts, not scores (a failed request, `error`, is gated)
-                recs.append((r["model"], "", r["task_id"], int(r["sample"]), r["metric"], r["value"]))
+                recs.append(ScoreRow(r["model"], "", r["task_id"], int(r["sample"]), r["metric"], r["value"]))
         df = C.frame_from_records(recs)
-        return Source(run_id=folder.name, run={}, models=C.model_order([], df), df=df, rows=lambda: iter(()),
+        return Source(run_id=folder.name, run=RunRecord(folder.name), models=C.model_order([], df), df=df, rows=lambda: iter(()),
                       where=f"report folder {folder}", has_versions=False)
     raise EvalkitError(f"{folder} has neither results.json nor scores.csv; pass a report folder written by "
                        "`evalkit run`/`evalkit report`")
@@ -138,7 +141,7 @@ class Combined:
     """The main run's scores plus the models named from other runs, under their labels."""
 
     main: Source
-    run: dict                    # the main run, with the other runs' models added under their labels
+    run: RunRecord               # the main run, with the other runs' models added under their labels
     df: pd.DataFrame
     models: list[str]            # labels, display order
     baseline: str | None
@@ -161,7 +164,7 @@ def combine(store, main: Source, baseline: str | None, candidate: str | None, *,
     only (the gate); otherwise between every model shown and the baseline (the report)."""
     frames = [main.df]
     models = list(main.models)
-    run = {**main.run, "models": dict(main.run.get("models") or {})}
+    run_models = dict(main.run.models or {})
     foreign: list[tuple[Source, str, str]] = []
     owner: dict[str, Source] = {m: main for m in models}
     labels: dict[str, str | None] = {"baseline": None, "candidate": None}
@@ -189,8 +192,8 @@ def combine(store, main: Source, baseline: str | None, candidate: str | None, *,
             frames.append(src.df[src.df.model == model].assign(model=lbl))
             # a borrowed baseline leads the tables, a borrowed candidate follows the baseline
             models.insert(0 if role == "baseline" else 1, lbl)
-            info = (src.run.get("models") or {}).get(model)
-            run["models"][lbl] = {**(info if isinstance(info, dict) else {}), "from_run": src.run_id}
+            info = (src.run.models or {}).get(model)
+            run_models[lbl] = {**(info if isinstance(info, dict) else {}), "from_run": src.run_id}
             foreign.append((src, model, lbl))
             owner[lbl] = src
         labels[role] = lbl
@@ -200,7 +203,8 @@ def combine(store, main: Source, baseline: str | None, candidate: str | None, *,
         check_versions(df, owner, [m for m in (b, c) if m] if only_pair else models)
         if b and c and owner[b] is not owner[c]:
             check_overlap(df, b, c)
-        run["suites"] = _suites_union(main, [s for s, _, _ in foreign])
+    run = replace(main.run, models=run_models,
+                  suites=_suites_union(main, [s for s, _, _ in foreign]) if foreign else main.run.suites)
     return Combined(main=main, run=run, df=df, models=models, baseline=b, candidate=c, foreign=foreign)
 
 
@@ -228,8 +232,8 @@ def check_overlap(df: pd.DataFrame, baseline: str, candidate: str) -> None:
 
 
 def _suites_union(main: Source, others: list[Source]) -> dict[str, Any]:
-    suites = dict(main.run.get("suites") or {})
+    suites = dict(main.run.suites or {})
     for src in others:
-        for name, info in (src.run.get("suites") or {}).items():
+        for name, info in (src.run.suites or {}).items():
             suites.setdefault(name, info)
     return suites

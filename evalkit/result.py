@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .gate import GateResult
     from .generate import GenerationResult
     from .leaderboard import Leaderboard
+    from .records import RunRecord
     from .report import RunComparison
     from .store import Store
 
@@ -47,7 +48,8 @@ class EvalResult:
         return list(self.report_data.models)
 
     @property
-    def run(self) -> dict:
+    def run(self) -> RunRecord:
+        """The run: status, sandbox, suites with versions, models with their settings."""
         return self.report_data.run
 
     @property

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator
 
 from .errors import EvalkitError
 from .migrations import migrate, refuse_newer
+from .records import ScoreRow
 from .safetext import clean, cleaned, note
 
 # The tables and their versions live in migrations.py: a schema change is a new migration step there.
@@ -257,10 +258,10 @@ class Store:
                 out[r[0]][r[1]] = {"value": r[2], "details": json.loads(r[3])}
         return out
 
-    def score_rows(self, run_id: str) -> list[tuple]:
+    def score_rows(self, run_id: str) -> list[ScoreRow]:
         """(model alias, suite, task_id, sample, metric, value) for every score of a run, plus the
         request outcome as metric `error` (1 = the request failed)."""
-        return self._conn.execute(
+        return [ScoreRow(*r) for r in self._conn.execute(
             "SELECT rr.model, rr.suite, rr.task_id, rr.sample, s.metric, s.value FROM run_responses rr"
             " JOIN scores s ON s.response_id = rr.response_id WHERE rr.run_id = ?"
             # a failed request is a score too (error = 1): a candidate whose requests fail must not
@@ -270,7 +271,7 @@ class Store:
             " JOIN responses r ON r.id = rr.response_id WHERE rr.run_id = ?"
             " ORDER BY 1, 2, 3, 4, 5",
             (run_id, run_id),
-        ).fetchall()
+        )]
 
     def run_results(self, run_id: str) -> Iterator[dict]:
         """Stream each response of a run with its scores attached (the report's input).

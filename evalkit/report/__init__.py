@@ -19,6 +19,7 @@ from .. import compare as C
 from ..crossrun import Combined, combine, is_folder, open_source, store_source
 from ..errors import EvalkitError
 from ..leaderboard import Leaderboard, leaderboard
+from ..records import RunRecord
 from ..store import Store
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class RunComparison:
     """What every report file is written from: computed once, shared by files, terminal and gate."""
 
     run_id: str
-    run: dict                   # the run, with models borrowed from other runs added under their labels
+    run: RunRecord              # the run, with models borrowed from other runs added under their labels
     models: list[str]           # display order (baseline first unless chosen otherwise)
     df: "pd.DataFrame"          # long score table of every model shown
     cmp: C.Comparison | None    # baseline vs candidate; None for a one-model report
@@ -92,7 +93,7 @@ def write_reports(store: Store, run_id: str, out_dir: str | Path, *, baseline: s
     except OSError as exc:
         raise EvalkitError(f"cannot create the report folder {out}: {exc}; pass --out DIR") from exc
     rc = comparison or run_comparison(store, run_id, baseline, candidate)
-    run, models, df, cmp, board = rc.run, rc.models, rc.df, rc.cmp, rc.board
+    run, models, df, cmp, board = rc.run.as_dict(), rc.models, rc.df, rc.cmp, rc.board
     power = detectable_effects(rc)  # the smallest change each main metric could show
     # scores.csv and results.json stream from the store one response at a time (flat memory)
     _write_lines(out / "scores.csv", _scores_csv(rc.rows()))
