@@ -5,7 +5,7 @@ The CLI and `evalkit demo` call these functions; a notebook can too (docs/api.md
     import evalkit
     r = evalkit.score("responses.jsonl", suites=["snake"])
     r.table                    # one row per (model, task_id, sample, metric), as scores.csv
-    r.comparison.metric_stats["tests_pass"].delta
+    r.comparison.metric_stats["feature_completeness"].delta
     r.write_reports("reports/mine")
     r.gate().passed
 
