@@ -200,7 +200,7 @@ def http_verdict(case: dict, rec: dict | None) -> dict:
         return {**out, "passed": False, "reason": f"not run: {why}"}
     got = rec.get("requests", [])
     for i, req in enumerate(case["requests"]):
-        what = f"{req.get('method', 'GET').upper()} {req['path']}" + (f" {_short(req['json'], 80)}" if "json" in req else "")
+        what = f"{req.get('method', 'GET').upper()} {req['path']}" + (f" {json.dumps(req['json'])[:80]}" if "json" in req else "")
         if i >= len(got):
             gone = rec.get("server_exited")
             return {**out, "passed": False, "reason": f"{what}: not sent, the server exited ({gone}) before it"}
