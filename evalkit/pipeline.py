@@ -1,6 +1,8 @@
-"""The stages glued in their one direction: suites -> generate -> store -> score -> report (-> gate).
+"""The stages, each in its one direction: generate into the store, import a responses file, score
+what is not scored yet.
 
-cli.py parses flags and calls these; nothing here parses flags.
+api.py orders them (generate -> score -> compare) for the CLI, the demo and Python callers;
+nothing here parses flags, compares or writes a report.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ async def _generate_async(store: Store, run_id: str, models: list[ModelSpec], ta
 
 def generate_run(store: Store, models: list[ModelSpec], suites: list[Suite], settings: GenerationSettings,
                  config: Config | None = None, run_id: str | None = None) -> RunOutcome:
+    from .scorers import registry
+
+    registry.get()  # a broken scorer plugin stops the run here (one line, exit 2), before any request
     run_id = run_id or new_run_id()
     store.create_run(run_id, evalkit_version=__version__,
                      config={"samples": settings.samples, "seed": settings.seed, "timeout": settings.timeout,

@@ -3,7 +3,9 @@
 Contract: every scorer's ``score(task, ex, artifacts) -> list[Score]`` is a pure function of the
 task, the extraction and the artifacts gathered before it. Execution is registered first, so that
 its probe results (``artifacts["probes"]``) can count as evidence for feature_completeness and
-claim_consistency. The scorers, their metrics and versions are in registry.py.
+claim_consistency. The scorers, their metrics and versions are in registry.py. Versions are per
+scorer (each module's VERSION); the one global version of before was "3", and every built-in
+scorer starts at "3", so a store scored as "3:exec" is current and nothing in it is rescored.
 """
 
 from __future__ import annotations
@@ -14,10 +16,6 @@ from ..extract import extract
 from ..suites import Task
 from . import registry
 from .base import Metric, Score, Scorer
-
-# What the one global version "3" meant before versions were per scorer: every built-in scorer
-# starts at "3", so a store scored as "3:exec" is current and nothing is rescored.
-SCORER_VERSION = "3"
 
 
 def score_response(
@@ -61,4 +59,4 @@ def _failed(scorer: str, exc: Exception) -> Score:
     return Score(f"scorer_error_{scorer}", None, {"error": f"{type(exc).__name__}: {exc}"[:500]})
 
 
-__all__ = ["Metric", "Score", "Scorer", "score_response", "registry", "SCORER_VERSION"]
+__all__ = ["Metric", "Score", "Scorer", "score_response", "registry"]
