@@ -1,4 +1,8 @@
-"""The CI gate: rules per metric -> exit 0 (pass) / 1 (regression); usage problems raise EvalkitError (2).
+"""The CI gate: rules per metric -> a verdict (pass / regression); usage problems raise EvalkitError.
+
+``check(comparison, rules)`` judges a comparison already computed (no second bootstrap) and renders
+nothing: report/verdict.py, report/markdown.py and report/junit.py turn the verdict into the log
+line and files, and the CLI into exit 0 (pass) / 1 (regression) / 2 (error).
 
 Rules file (YAML; every key optional, see docs/report-and-gate.md)::
 

@@ -1,7 +1,8 @@
 """Reports for a run: index.html, summary.md, results.json, scores.csv.
 
-``write_reports`` is the one entry point (the CLI and the pipeline call it). Every file is written
-from the same comparison, so the numbers agree across formats.
+``run_comparison`` computes what they are written from, once (``RunComparison``); ``write_reports``
+writes them (``EvalResult.write_reports`` calls it). Every file is written from the same comparison,
+so the numbers agree across formats; the terminal summary and the gate read that comparison too.
 """
 
 from __future__ import annotations
