@@ -246,8 +246,14 @@ def main() -> None:
     if spec.get("server"):
         http_cases(spec, root)
     else:
-        for i, case in enumerate(spec["cases"]):
-            emit(cli_case(spec, case, os.path.join(root, f"case-{i:02d}")))
+        # cases are independent (each in its own folder): a few at a time, reported in their order
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+            futures = [pool.submit(cli_case, spec, case, os.path.join(root, f"case-{i:02d}"))
+                       for i, case in enumerate(spec["cases"])]
+            for future in futures:
+                emit(future.result())
     emit({"id": "__done__"})
 
 
