@@ -81,7 +81,7 @@ def test_a_crash_on_some_input_is_named_in_the_case_evidence(tasks):
     assert not case["passed"]
     assert case["command"] == "python todo.py done 7"
     assert "it crashed with IndexError: list index out of range" in case["reason"]
-    feature = {f["id"]: f for f in bad["feature_completeness"].details["features"]}["error_handling"]
+    feature = {f["id"]: f for f in bad["feature_completeness"].details["features"]}["unknown_id_error"]
     assert feature["found"] is False and feature["source"] == "probe"
 
 
