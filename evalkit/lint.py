@@ -15,6 +15,7 @@ pyflakes' message class as their kind. ``# noqa`` comments in a response are not
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -23,6 +24,8 @@ import sys
 import tempfile
 from collections import OrderedDict
 from typing import Iterable
+
+from .errors import EvalkitError
 
 SELECT = "F,PLW0602"
 _CACHE: "OrderedDict[str, list[dict]]" = OrderedDict()
@@ -53,10 +56,15 @@ _MESSAGES = {
 _W_UNDEFINED, _W_UNUSED, _W_OTHER = 3.0, 0.5, 0.25
 
 
+@functools.lru_cache(maxsize=1)
 def _ruff() -> str:
-    from ruff.__main__ import find_ruff_bin
+    try:
+        from ruff.__main__ import find_ruff_bin
 
-    return os.fsdecode(find_ruff_bin())
+        return os.fsdecode(find_ruff_bin())
+    except (ImportError, FileNotFoundError) as exc:
+        raise EvalkitError("the quality metric needs ruff, which is not installed: pip install ruff "
+                           "(or reinstall evalkit)") from exc
 
 
 def _command() -> list[str]:
