@@ -127,10 +127,16 @@ def score(responses: str | Path, suites: Iterable[str] | str | None = None, *,
 def open_run(run: str | None = None, *, db: str | Path | Store | None = None,
              config: str | Path | Config | None = None, baseline: str | None = None,
              candidate: str | None = None) -> EvalResult:
-    """A run already in the store (default: the latest with results), compared again; nothing is
-    scored. baseline/candidate: MODEL or RUN:MODEL (a model of another run or report folder)."""
+    """A run already in the store (default: the latest with results), or a report folder (e.g. a CI
+    artifact: its results.json), compared again; nothing is scored.
+    baseline/candidate: MODEL or RUN:MODEL (a model of another run or report folder)."""
+    from .crossrun import is_folder
     from .report import run_comparison
 
+    if run and is_folder(run):  # a folder needs no store unless one is named
+        store, owned = open_store(db, _config(config)) if db is not None else (None, False)
+        rc = run_comparison(store, run, baseline, candidate)
+        return EvalResult(rc.run_id, store, rc, owns_store=owned)
     store, owned = open_store(db, _config(config))
     try:
         run_id = resolve_run(store, run)

@@ -36,6 +36,7 @@ class EvalResult:
     problems: list[str] = field(default_factory=list)   # responses the sandbox could not judge, why
     owns_store: bool = True                       # opened for this result: close() closes it
     _table: pd.DataFrame | None = field(default=None, repr=False)
+    _closed: bool = field(default=False, repr=False)
 
     # ---- what was measured ----------------------------------------------------------------------
     @property
@@ -68,6 +69,8 @@ class EvalResult:
         if self._table is None:
             import pandas as pd
 
+            self._check_open()
+
             from .report import score_records
 
             df = pd.DataFrame.from_records(list(score_records(self.report_data.rows())), columns=TABLE_COLUMNS)
@@ -81,6 +84,7 @@ class EvalResult:
         """index.html, summary.md, results.json and scores.csv in ``out_dir``; returns the folder."""
         from .report import write_reports
 
+        self._check_open()
         return write_reports(self.store, self.run_id, out_dir, comparison=self.report_data)
 
     def gate(self, rules: str | Path | dict | None = None) -> GateResult:
@@ -95,10 +99,22 @@ class EvalResult:
             raise EvalkitError("--baseline and --candidate name the same model")
         return check(self.comparison, rules, run_id=self.run_id)
 
+    def _check_open(self) -> None:
+        # response texts and details are read from the store on demand
+        if self._closed:
+            raise EvalkitError(f"the result of run {self.run_id} is closed; read .table or call "
+                               "write_reports() before close() (inside the `with` block)")
+
+    def __repr__(self) -> str:
+        cmp = self.comparison
+        pair = f", {cmp.baseline} -> {cmp.candidate}" if cmp is not None else ""
+        return f"EvalResult(run {self.run_id}: {', '.join(self.models)}{pair})"
+
     def close(self) -> None:
         if self.store is not None and self.owns_store:
             self.store.close()
         self.store = None
+        self._closed = True
 
     def __enter__(self) -> EvalResult:
         return self

@@ -161,3 +161,24 @@ def test_unknown_run_key_in_the_config_is_exit_2(workdir, cli, server):
     (workdir / "evalkit.yaml").write_text(yaml.safe_dump(cfg))
     run = load_config(workdir / "evalkit.yaml").run
     assert (run.samples, run.suites, run.timeout) == (3, ("mini",), None)
+
+
+def test_open_run_from_the_store_and_from_a_report_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./evalkit.yaml nor default store of the checkout is read
+    db = tmp_path / "db.sqlite"
+    with evalkit.score(responses_file(tmp_path), suites=["snake"], db=db, execute=False) as r:
+        folder = r.write_reports(tmp_path / "artifact")
+        run_id, delta = r.run_id, r.comparison.metric_stats["quality"].delta
+    assert repr(r) == f"EvalResult(run {run_id}: base, tuned, base -> tuned)"
+    with pytest.raises(EvalkitError, match="is closed"):
+        r.table  # noqa: B018 - the responses are read from the store, which is closed now
+    with evalkit.open_run(db=db) as again:  # the latest run, compared again, nothing scored
+        assert again.run_id == run_id and again.run.status == "scored" and again.run.sandbox.startswith("not executed")
+        assert again.comparison.metric_stats["quality"].delta == pytest.approx(delta)
+    art = evalkit.open_run(str(folder), baseline="tuned", candidate="base")   # no store needed
+    assert art.store is None and art.run_id == run_id
+    assert art.comparison.metric_stats["quality"].delta == pytest.approx(-delta)
+    pd.testing.assert_frame_equal(art.table, pd.read_csv(folder / "scores.csv"), check_dtype=False)
+    assert not art.gate().passed
+    verdict = evalkit.gate_run(str(folder), baseline="tuned", candidate="base")
+    assert {o.name for o in verdict.failed} == {o.name for o in art.gate().failed}
