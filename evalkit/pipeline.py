@@ -227,20 +227,20 @@ def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool =
 
     versions = registry.versions(execute)
     tasks = {(t.suite, t.id): t for t in all_tasks(suites)}
-    stored = store.scorer_state(run_id)
     todo: dict[int, tuple] = {}  # one entry per response: a cached response can fill several slots
     for r in store.iter_run_responses(run_id):
         key = (r["slot_suite"], r["slot_task"])
         if r["error"] is None and key in tasks and r["id"] not in todo:
-            plan = registry.rescore_plan(stored.get(r["id"], {}), execute)
-            if plan[0] or plan[1]:
-                todo[r["id"]] = (tasks[key], plan)
+            only, drop, _ = registry.rescore_plan(store.scorer_state(r["id"]), execute)
+            if only or drop:
+                todo[r["id"]] = (tasks[key], only, drop)
     if not todo:
         return 0
 
     def items():
-        for rid, (task, (only, _, artifacts)) in todo.items():
-            row = store.response_text(rid)  # read lazily: only the in-flight texts are in memory
+        for rid, (task, only, _) in todo.items():
+            row = store.response_text(rid)  # read lazily: only the in-flight texts and artifacts are in memory
+            artifacts = registry.rescore_plan(store.scorer_state(rid), execute)[2]
             yield rid, (task, row["text"], row["thinking"], execute, sandbox_mode, only, artifacts)
 
     workers = workers or max(1, min(os.cpu_count() or 1, len(todo)))
@@ -255,7 +255,7 @@ def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool =
                 scores = _mark_unjudged(scores, failure)
                 if problems is not None:
                     problems.append(failure)
-            only, drop, _ = todo[rid][1]
+            _, only, drop = todo[rid]
             store.save_scorer_results(rid, {
                 name: (versions[name] + (UNSETTLED if failure else ""), [s for s in scores if s.scorer == name],
                        keep.get(name)) for name in only}, drop)

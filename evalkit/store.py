@@ -214,15 +214,12 @@ class Store:
               version, scorer or getattr(s, "scorer", None)) for s in scores],
         )
 
-    def scorer_state(self, run_id: str) -> dict[int, dict[str, tuple[str, dict | None]]]:
-        """response_id -> scorer -> (version, kept artifacts or None) for a run's responses."""
-        out: dict[int, dict[str, tuple[str, dict | None]]] = {}
+    def scorer_state(self, response_id: int) -> dict[str, tuple[str, dict | None]]:
+        """scorer -> (version it last ran at, the artifacts it kept or None) for one response.
+        One indexed query per response: scoring a run of any size keeps only the stale ones in memory."""
         rows = self._conn.execute(
-            "SELECT s.response_id, s.scorer, s.version, s.artifacts_json FROM scorer_runs s"
-            " WHERE s.response_id IN (SELECT response_id FROM run_responses WHERE run_id = ?)", (run_id,))
-        for rid, scorer, version, arts in rows:
-            out.setdefault(rid, {})[scorer] = (version, None if arts is None else json.loads(arts))
-        return out
+            "SELECT scorer, version, artifacts_json FROM scorer_runs WHERE response_id = ?", (response_id,))
+        return {scorer: (version, None if arts is None else json.loads(arts)) for scorer, version, arts in rows}
 
     def save_scorer_results(self, response_id: int, results: dict[str, tuple[str, list, dict | None]],
                             drop: Iterable[str] = ()) -> None:

@@ -161,7 +161,7 @@ def test_features_rescored_alone_reads_the_kept_probes(tmp_path, fresh_registry,
              if '"sample": 0' in line and '"model": "base"' in line][:6]
     store, run_id, suites, first = _scored_store(tmp_path, execute=True, lines=lines)
     before = _rows(store)
-    kept = store.scorer_state(run_id)
+    kept = {rid: store.scorer_state(rid) for rid in {k[0] for k in before}}
     assert all(s["execution"][1] is not None and "probes" in s["execution"][1] for s in kept.values())
     assert any(s["execution"][1]["probes"] for s in kept.values())        # some answer is a probed game
 

@@ -48,8 +48,8 @@ class Metric:
     kind: str = "unbounded"
     main: bool = False
     order: int | None = None
-    gate: dict | None = None
-    rollups: dict = field(default_factory=dict)
+    gate: dict | None = field(default=None, hash=False)
+    rollups: dict = field(default_factory=dict, hash=False)
     format: str | None = None
     pass_at_k: bool = False
     source: str = ""

@@ -112,7 +112,7 @@ def _load() -> Registry:
         origin = f"scorer plugin {ep.name!r} ({ep.value})"
         try:
             obj = ep.load()
-            scorer = from_module(obj, ep.name) if isinstance(obj, types.ModuleType) else obj
+            scorer = from_module(obj, ep.name.replace("-", "_")) if isinstance(obj, types.ModuleType) else obj
         except Exception as exc:  # noqa: BLE001 - any error of the plugin's own: one line, exit 2
             raise EvalkitError(f"{origin} failed to load: {type(exc).__name__}: {exc}"[:400]) from None
         reg.add(scorer, origin)
