@@ -53,8 +53,9 @@ def test_the_readme_example_works_in_a_fresh_process(tmp_path):
 
 
 def test_import_evalkit_is_light():
-    code = ("import sys, evalkit; assert 'pandas' not in sys.modules, 'pandas imported'; "
-            "f = evalkit.score; assert 'pandas' not in sys.modules; print(f.__module__)")
+    code = ("import sys, evalkit, evalkit.cli; assert 'pandas' not in sys.modules, 'pandas imported'; "
+            "evalkit.cli.build_parser().format_help(); f = evalkit.score; "
+            "assert 'pandas' not in sys.modules and 'numpy' not in sys.modules; print(f.__module__)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "evalkit.api", proc.stderr
     with pytest.raises(AttributeError):
