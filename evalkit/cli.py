@@ -272,13 +272,13 @@ def cmd_gate(args) -> int:
 
 
 def cmd_exec(args) -> int:
-    from .sandbox import exec_command
+    from .sandbox_cli import exec_command
 
     return exec_command(args.file, args.timeout, args.json, args.sandbox, interactive=args.interactive)
 
 
 def cmd_setup_sandbox(args) -> int:
-    from .sandbox import setup_command
+    from .sandbox_cli import setup_command
 
     return setup_command()
 

@@ -215,8 +215,5 @@ def ensure(auto_setup: bool | None = None) -> Path | None:
 def setup_command() -> int:
     """`evalkit setup-sandbox`: (re)create the dependency folder and say where it is."""
     d = setup()
-    print(f"sandbox environment ready: {d}")
-    from .sandbox import describe_isolation
-
-    print(describe_isolation())
+    print(f"sandbox environment ready: {d}")  # (`evalkit setup-sandbox` then prints the isolation level)
     return 0

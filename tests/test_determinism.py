@@ -16,7 +16,8 @@ import pytest
 
 from evalkit import sandbox, sandbox_env
 from evalkit.extract import CodeBlock, Extraction
-from evalkit.sandbox import POOL, Sandbox, classify, exec_command
+from evalkit.sandbox import POOL, Sandbox, classify
+from evalkit.sandbox_cli import exec_command
 from evalkit.scorers import execution
 from evalkit.suites import Task
 

@@ -16,10 +16,11 @@ import pytest
 
 from evalkit import sandbox, sandbox_env
 from evalkit.errors import EvalkitError
-from evalkit.sandbox import Job, Limits, Sandbox, exec_command, resolve_mode, run_program
+from evalkit.sandbox import Job, Limits, Sandbox, isolation, resolve_mode, run_program
+from evalkit.sandbox.bwrap import BWRAP
+from evalkit.sandbox_cli import exec_command
 
-HAS_BWRAP = sys.platform.startswith("linux") and sandbox._bwrap_path() is not None and \
-    sandbox._bwrap_flags(sandbox._bwrap_path()) is not None
+HAS_BWRAP = BWRAP.available()
 needs_bwrap = pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap cannot create namespaces here")
 needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc to look for survivors")
 needs_env = pytest.mark.skipif(sandbox_env.ready_dir() is None, reason="run `evalkit setup-sandbox` first")
@@ -86,7 +87,7 @@ def test_home_project_and_host_packages_are_invisible():
     try:
         out = run(f"""
             import os
-            for path in ({str(secret_file)!r}, "/work/main/evalkit/sandbox.py", {str(Path(__file__))!r}):
+            for path in ({str(secret_file)!r}, "/work/main/evalkit/sandbox/__init__.py", {str(Path(__file__))!r}):
                 try:
                     print("READ", open(path).read()[:40])
                 except OSError as exc:
@@ -407,7 +408,7 @@ def test_pygame_missing_image_is_a_missing_asset_not_a_crash():
 # ---------------------------------------------------------------- fallback and modes
 def test_fallback_without_bubblewrap_warns_once_and_still_limits(monkeypatch):
     monkeypatch.setenv("EVALKIT_BWRAP", "/nonexistent/bwrap")
-    monkeypatch.setattr(sandbox, "_warned", False)
+    monkeypatch.setattr(isolation, "_warned", False)
     with pytest.warns(RuntimeWarning, match="falling back to resource limits"):
         assert resolve_mode("auto") == "limits"
     with warnings.catch_warnings():
