@@ -67,7 +67,8 @@ _WASD = re.compile(r"\bWASD\b")
 
 # the sentence says features are left out ("can be added later", "not included in this version")
 _DISCLAIMER = re.compile(r"(?i)\b(not (yet )?(included|implemented|part of)|left out|omitted|(can|could|might) (easily )?be added|"
-                         r"you (can|could) (easily )?(add|extend|implement)|extend (it|this|the game) with|"
+                         r"you (can|could) (easily )?(add|extend|implement)(?!\s+(new\s+)?(tasks?|todos?|items?|entries|notes?)\b)|"  # not a todo app's `add`
+                         r"extend (it|this|the game) with|"
                          r"(expand|extend|enhance|improve|build)\w*( up)?( on| upon)? (it|this|the game|the code) (further )?by adding|"
                          r"(for|in) (a )?(later|future) (version|update)|not in this version|isn'?t (included|implemented)|"
                          r"aren'?t (included|implemented)|to keep (the code|it|things) (short|simple)|(?-i:TODO)|"
@@ -82,6 +83,7 @@ _IMPERATIVE = re.compile(r"(?i)^\W*(don['’]?t|do not|never|avoid|try not to)\b
 def _negated_before(s: str, pos: int) -> bool:
     """A negation just before a feature's mention, not an instruction ("Don't hit the walls!" says
     the walls kill you)."""
+    s = re.sub(r"`[^`\n]*`", lambda q: "x" * len(q.group()), s)  # a quoted message's "no task" is no negation
     m = _NEGATION.search(s[:pos])
     return m is not None and not (_IMPERATIVE.match(s) and _IMPERATIVE.match(s).end() >= m.start() + 1
                                   and not _NEGATION.search(s[_IMPERATIVE.match(s).end():pos]))
