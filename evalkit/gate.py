@@ -40,7 +40,8 @@ def default_rules() -> dict[str, dict]:
     (scorers/registry.py). Sensible for CI on a handful of samples per task: 5 points of a 0..1
     rate is a real drop, a 25% fall of the (unbounded) code:prose ratio a real change of style;
     failed requests (`error`, lower is better: a "drop" is a rise) come first."""
-    return registry.default_gate_rules()
+    return {name: _check_rule(f"declared by scorer {registry.metric(name).source}", name, rule)
+            for name, rule in registry.default_gate_rules().items()}
 
 
 RULE_KEYS = {"max_drop", "max_rel_drop", "min", "max", "require_significance", "enabled"}

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .errors import EvalkitError
 from .scorers import registry
 
 RATIO_TARGET = 5.0  # the code:explanation ratio users aim for (5:1)
@@ -56,6 +57,12 @@ def members() -> dict[str, dict[str, float]]:
     the bootstrap calls rollups() thousands of times)."""
     global _members
     if _members[0] != registry.generation or not _members[1]:
+        unknown = {(n, r) for n, m in registry.get().metrics.items() for r in m.rollups} - \
+            {(n, r.name) for n in registry.get().metrics for r in ROLLUPS}
+        if unknown:
+            metric, name = sorted(unknown)[0]
+            raise EvalkitError(f"metric {metric} (scorer {registry.metric(metric).source}) joins roll-up {name!r}, "
+                               f"which does not exist; roll-ups: {', '.join(ROLLUP_LABELS)}")
         found = {}
         for r in ROLLUPS:
             declared = dict(registry.rollup_members(r.name))

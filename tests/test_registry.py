@@ -230,3 +230,24 @@ def test_every_metric_a_built_in_scorer_emits_is_declared(fresh_registry):
     assert {f"scorer_error_{s.name}" for s in registry.scorers()} <= set(declared)
     assert registry.pass_at_k_metric() == "tests_pass"
     assert [s.name for s in registry.scorers()][0] == "execution"   # its artifacts come first
+
+
+def test_declarations_that_cannot_work_are_refused_by_name(fresh_registry):
+    from evalkit import gate, rollups
+    from evalkit.errors import EvalkitError
+    from evalkit.scorers.base import Metric, Scorer
+
+    def nothing(task, ex, artifacts):
+        return []
+
+    with pytest.raises(EvalkitError, match="scorer .twice.: .*declares a metric twice"):
+        registry.register(Scorer("twice", "1", (Metric("a_metric"), Metric("a_metric")), nothing))
+    with pytest.raises(EvalkitError, match="needs probes_x"):
+        registry.register(Scorer("needy", "1", (), nothing, needs=("probes_x",)))
+    registry.register(Scorer("typo", "1", (Metric("typo_metric", gate={"max_dorp": 0.1}),), nothing))
+    with pytest.raises(EvalkitError, match="declared by scorer typo: typo_metric has unknown key.*max_dorp"):
+        gate.default_rules()
+    registry.reset()
+    registry.register(Scorer("stray", "1", (Metric("stray_metric", rollups={"speed": 1.0}),), nothing))
+    with pytest.raises(EvalkitError, match="stray_metric .scorer stray. joins roll-up 'speed'"):
+        rollups.rollups({"syntax_ok": 1.0})

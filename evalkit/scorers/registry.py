@@ -68,6 +68,8 @@ def _problem(reg: Registry, scorer) -> str | None:
     provided = {k for s in reg.scorers for k in s.provides}
     if any(n not in provided for n in scorer.needs):
         return f"scorer {scorer.name} needs {', '.join(scorer.needs)}; no scorer registered before it provides that"
+    if len({getattr(m, "name", None) for m in scorer.metrics}) != len(scorer.metrics):
+        return f"scorer {scorer.name} declares a metric twice"
     for m in scorer.metrics:
         if not isinstance(m, Metric):
             return f"scorer {scorer.name}: metrics must be Metric records"
