@@ -15,9 +15,11 @@ and the progress bars on stderr when ``progress=True``); nothing renders a repor
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -181,6 +183,58 @@ def gate_store(store: Store | None, run: str | None, *, baseline: str, candidate
     if both.df.empty:
         raise EvalkitError(f"run {both.main.run_id} has no scores; score it first (`evalkit run`/`evalkit score`)")
     return check(comparison_of(both).cmp, loaded, run_id=both.main.run_id)
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """One endpoint of one model, as `evalkit models` lists it."""
+
+    alias: str
+    provider: str
+    model: str
+    base_url: str | None
+    answers: str     # yes | no: the endpoint answered
+    exists: str      # yes | no | ?: the server lists the model (? when it lists none)
+    note: str
+
+
+def check_models(models: Iterable[str] | str | None = None, *,
+                 config: str | Path | Config | None = None) -> list[ModelCheck]:
+    """Ask every endpoint of the given models (default: every model in the config) whether it
+    answers and has the model; one row per endpoint (replicas included)."""
+    from .config import resolve_models
+
+    cfg = _config(config)
+    names = _names(models, "models")
+    specs = resolve_models(names, cfg) if names else list(cfg.models.values())
+    if not specs:
+        raise EvalkitError("no models configured; write evalkit.yaml (see README) or pass --models provider:model")
+    return asyncio.run(_check_endpoints(specs))
+
+
+async def _check_endpoints(specs: list) -> list[ModelCheck]:
+    from .generate import build_providers
+
+    providers = build_providers(specs, timeout=10.0)
+    rows = []
+    try:
+        for m in specs:
+            for p in providers[m.alias]:
+                info = await p.endpoint_info()
+                if not info.reachable:
+                    up, exists, note = "no", "?", info.error or ""
+                elif info.models is None:
+                    up, exists, note = "yes", "?", "the server does not list models"
+                else:
+                    found = p.has_model(info.models)
+                    up, exists = "yes", "yes" if found else "no"
+                    note = "" if found else "available: " + ", ".join(info.models[:8])
+                rows.append(ModelCheck(m.alias, m.provider, m.model, p.base_url, up, exists, note))
+    finally:
+        for ps in providers.values():
+            for p in ps:
+                await p.aclose()
+    return rows
 
 
 # ---- the shared steps ---------------------------------------------------------------------------

@@ -6,7 +6,6 @@ Every user error becomes one line on stderr and exit code 2; --debug shows the t
 from __future__ import annotations
 
 import argparse
-import asyncio
 import signal
 import sys
 import threading
@@ -287,41 +286,14 @@ def cmd_models(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from .config import load_config, resolve_models
-    from .generate import build_providers
+    from .api import check_models
 
-    config = load_config(args.config)
-    specs = resolve_models(args.models, config) if args.models else list(config.models.values())
-    if not specs:
-        raise EvalkitError("no models configured; write evalkit.yaml (see README) or pass --models provider:model")
-
-    async def check():
-        providers = build_providers(specs, timeout=10.0)
-        rows = []
-        try:
-            for m in specs:
-                for p in providers[m.alias]:
-                    info = await p.endpoint_info()
-                    if not info.reachable:
-                        rows.append((m, p, "no", "?", info.error or ""))
-                    elif info.models is None:
-                        rows.append((m, p, "yes", "?", "the server does not list models"))
-                    else:
-                        found = p.has_model(info.models)
-                        rows.append((m, p, "yes", "yes" if found else "no",
-                                     "" if found else "available: " + ", ".join(info.models[:8])))
-        finally:
-            for ps in providers.values():
-                for p in ps:
-                    await p.aclose()
-        return rows
-
-    rows = asyncio.run(check())
+    rows = check_models(args.models, config=args.config)
     table = Table(title="models")
     for col in ("alias", "provider", "model", "base_url", "endpoint answers", "model exists", "note"):
         table.add_column(col)
-    for m, p, up, exists, note in rows:
-        table.add_row(m.alias, m.provider, m.model, p.base_url or "-", up, exists, note)
+    for r in rows:
+        table.add_row(r.alias, r.provider, r.model, r.base_url or "-", r.answers, r.exists, r.note)
     Console(width=200).print(table)
     return 0
 

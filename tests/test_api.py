@@ -183,3 +183,15 @@ def test_open_run_from_the_store_and_from_a_report_folder(tmp_path, monkeypatch)
     assert not art.gate().passed
     verdict = evalkit.gate_run(str(folder), baseline="tuned", candidate="base")
     assert {o.name for o in verdict.failed} == {o.name for o in art.gate().failed}
+
+
+def test_check_models_asks_every_endpoint(server, workdir):
+    from evalkit.api import check_models
+
+    config = write_config(workdir / "evalkit.yaml", server,
+                          ghost={"provider": "openai", "model": "nope", "base_url": server.url + "/v1"})
+    rows = {r.alias: r for r in check_models(config=config)}
+    assert (rows["base"].answers, rows["base"].exists) == ("yes", "yes")
+    assert (rows["tuned"].answers, rows["tuned"].exists) == ("yes", "yes")
+    assert rows["ghost"].exists == "no" and "available: tuned" in rows["ghost"].note
+    assert [r.alias for r in check_models("base", config=config)] == ["base"]
