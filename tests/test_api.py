@@ -195,3 +195,15 @@ def test_check_models_asks_every_endpoint(server, workdir):
     assert (rows["tuned"].answers, rows["tuned"].exists) == ("yes", "yes")
     assert rows["ghost"].exists == "no" and "available: tuned" in rows["ghost"].note
     assert [r.alias for r in check_models("base", config=config)] == ["base"]
+
+
+@pytest.mark.parametrize("module", ["cli.py", "demo.py"])
+def test_cli_and_demo_leave_the_pipeline_to_the_api(module):
+    """The order of work (generate, score, compare, gate) lives in evalkit/api.py only."""
+    import ast
+
+    tree = ast.parse((PROJECT_DIR / "evalkit" / module).read_text(encoding="utf-8"))
+    imported = {n.module.lstrip(".").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.module for a in n.names}
+    stages = {"pipeline", "generate", "store", "compare", "crossrun", "scorers", "gate", "leaderboard", "executors"}
+    assert not imported & stages, imported & stages
