@@ -17,7 +17,7 @@ import importlib
 import re
 import types
 from collections.abc import Set as AbcSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 
 from ..errors import EvalkitError
@@ -45,15 +45,9 @@ class Registry:
             raise EvalkitError(f"{origin}: {problem}; fix or uninstall it")
         self.scorers.append(scorer)
         for m in scorer.metrics:
-            self.metrics[m.name] = m if m.source else _with_source(m, scorer.name)
+            self.metrics[m.name] = replace(m, source=scorer.name)
         error = f"scorer_error_{scorer.name}"  # what score_response records when the scorer raises
         self.metrics[error] = Metric(error, source=scorer.name)
-
-
-def _with_source(m: Metric, source: str) -> Metric:
-    from dataclasses import replace
-
-    return replace(m, source=source)
 
 
 def _problem(reg: Registry, scorer) -> str | None:
@@ -116,7 +110,8 @@ def _load() -> Registry:
             obj = ep.load()
             scorer = from_module(obj, ep.name.replace("-", "_")) if isinstance(obj, types.ModuleType) else obj
         except Exception as exc:  # noqa: BLE001 - any error of the plugin's own: one line, exit 2
-            raise EvalkitError(f"{origin} failed to load: {type(exc).__name__}: {exc}"[:400]) from None
+            # `from exc`: --debug shows the plugin's own traceback
+            raise EvalkitError(f"{origin} failed to load: {type(exc).__name__}: {exc}"[:400]) from exc
         reg.add(scorer, origin)
     return reg
 
