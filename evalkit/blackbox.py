@@ -185,8 +185,8 @@ def cli_verdict(case: dict, rec: dict | None, prog: str) -> dict:
         elif wrong is None and m is not None:
             wrong = f"{name} was not written" if text is None else match(text, m, name)
     crash = crash_line(run.get("stderr", ""))
-    if wrong is not None and crash and crash not in wrong:
-        wrong += f" (it crashed with {crash})"
+    if wrong is not None and crash and crash not in wrong:  # the crash first: the reason is clipped in reports
+        wrong = f"it crashed with {crash}; {wrong}"
     if wrong is not None and run.get("stderr"):
         out["stderr"] = run["stderr"][-400:]
     return {**out, "passed": wrong is None, "reason": wrong or f"{got}; output as expected"}
