@@ -26,7 +26,8 @@ branch       an if/elif/while whose condition matches every regex in ``cond`` an
 unguarded    branches matching ``cond``/``body`` exist and none is guarded by ``guard`` (in its
              own condition, an enclosing condition, a nested if, or a function its condition
              calls)
-str_as_dict  a name matching ``target`` is assigned a string but used like a dict (``.get(``)
+str_as_dict  a name matching ``target`` is assigned a string but used like a dict (``.get(``), or a
+             table of strings read as dicts (``T[k].get(``, ``T[k]["key"]``)
 line         a source line matches ``pattern`` (escape hatch for shapes the index lacks)
 within       ``{within: <name regex>, check: {...}}``: the inner check's hits that sit inside a
              function or class whose name matches (``class SkinItem: def apply(...)``);
@@ -399,6 +400,8 @@ def _str_as_dict(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[in
         if not (_search(pat, lt) and _STR_TABLE.fullmatch(rt)):
             continue
         uses = [cl for fn, _t, cl in idx.calls if re.fullmatch(re.escape(lt.strip()) + r"\[[^\]]+\]\.get", fn)]
+        # ... or indexed with a key: ITEMS["bomb"]["cost"] (string indices must be integers)
+        uses += sorted(idx.lines_matching(r"(?<![\w.])" + re.escape(lt.strip()) + r"\[[^\]]+\]\s*\[\s*[rbuf]*[\"']"))
         if uses:
             return [ln, *uses]
     return []

@@ -1,20 +1,23 @@
 """Agreement between evalkit's scorers and the hand labels of the validation corpus.
 
 Every response in tests/corpus/responses/ is scored with evalkit's real pipeline
-(``evalkit.scorers.score_response`` with execution on, the bundled snake task) and compared with
-its hand label in tests/corpus/labels.yaml (format: /tmp/team/CORPUS.md, docs/validation.md):
+(``evalkit.scorers.score_response`` with execution on, the bundled task its label names with
+``task:``: ``snake`` by default, or a task of the apps suite such as ``pong``) and compared with its
+hand label in tests/corpus/labels*.yaml (format: /tmp/team/CORPUS.md, docs/validation.md):
 
 * runs_ok       label 1/0/null vs evalkit's value (None = not judged); exact match
 * outcome       label vs evalkit's run status (shown, not a threshold)
-* grid probe    the ``grid_aligned`` probe's verdict vs the label, over items where both exist;
+* grid probe    the ``grid_aligned`` probe's verdict (a game of the apps suite: ``moves_on_lattice``)
+                vs the label, over items where both exist;
                 also counted: no verdict where a label exists, a verdict where the label is null
-* features      each rubric feature: label true/false vs feature_completeness ``found``
+* features      each feature of the item's task's rubric: label true/false vs feature_completeness
+                ``found`` (per-feature rows of other tasks than snake are named ``task/feature``)
 * claims        each labelled claim matched to an extracted claim by kind + feature / key /
                 value / name / file; true <-> "supported"; a labelled claim evalkit did not
                 extract is "missed"; a false claim judged "supported" is a false support
 
     python -m tests.corpus.agreement [--jobs 2] [--runs N] [--only ID,ID] [--json FILE] [-q] [--static]
-                                     [--corpus DIR]
+                                     [--corpus DIR] [--task TASK]
 
 ``--static`` scores without execution (no sandbox, no probes): the static feature and claim
 verdicts alone, in seconds; runs_ok and the grid probe are then not judged.
@@ -41,6 +44,7 @@ FEATURES = ("grid_movement", "wall_collision", "self_collision", "food_growth", 
             "skin_item", "items_awarded", "pause", "score")
 OUTCOMES = ("ok", "crashed", "timeout", "missing_asset", "syntax_error")
 THRESHOLDS = {"runs_ok": 0.95, "grid_probe": 0.90, "features": 0.90, "claims": 0.90}
+GRID_PROBES = ("grid_aligned", "moves_on_lattice")  # Snake's lattice probe, the apps games' one
 
 
 # ------------------------------------------------------------------ labels
@@ -77,7 +81,12 @@ def load_labels(paths: list[Path] | None = None, corpus: Path = CORPUS) -> list[
             raise ValueError(f"label {iid} has no response file responses/{iid}.md")
         if it.get("outcome") not in OUTCOMES:
             raise ValueError(f"{iid}: outcome {it.get('outcome')!r} not one of {OUTCOMES}")
-        missing = [f for f in FEATURES if f not in (it.get("features") or {})]
+        it["task"] = str(it.get("task") or "snake")
+        try:
+            wanted = features_for(it["task"])
+        except Exception as exc:  # noqa: BLE001 - an unknown task is a bad label, said in one line
+            raise ValueError(f"{iid}: task {it['task']!r}: {exc}") from None
+        missing = [f for f in wanted if f not in (it.get("features") or {})]
         if missing:
             raise ValueError(f"{iid}: features without a label: {missing}")
         for c in it.get("claims") or []:
@@ -103,18 +112,34 @@ def _claim_key(c: dict) -> tuple:
     return (kind,)
 
 
-# ------------------------------------------------------------------ scoring (worker process)
-_TASK = None
+# ------------------------------------------------------------------ tasks
+_TASKS: dict = {}
+TASK_SUITES = ("snake", "apps")  # where a label's task is looked up, in this order
 
 
-def _task():
-    global _TASK
-    if _TASK is None:
+def _task(task_id: str = "snake"):
+    """The bundled task a label names (snake's suite first: Snake items never need another suite)."""
+    if task_id not in _TASKS:
         from evalkit.suites import load_suites
 
-        suite, = load_suites(["snake"])
-        _TASK = next(t for t in suite.tasks if t.id == "snake")
-    return _TASK
+        for name in TASK_SUITES:
+            suite, = load_suites([name])
+            _TASKS.update({t.id: t for t in suite.tasks if t.id not in _TASKS})
+            if task_id in _TASKS:
+                break
+        else:
+            raise ValueError(f"no bundled task {task_id!r} in the suites {', '.join(TASK_SUITES)}")
+    return _TASKS[task_id]
+
+
+def features_for(task_id: str) -> tuple[str, ...]:
+    """The feature ids a label of this task must give (the task's rubric)."""
+    if task_id == "snake":
+        return FEATURES
+    return tuple(f["id"] for f in _task(task_id).rubric.get("features") or ())
+
+
+# ------------------------------------------------------------------ scoring (worker process)
 
 
 def _jsonable(v):
@@ -124,7 +149,7 @@ def _jsonable(v):
 _EXECUTE = True  # --static turns execution off (static verdicts only)
 
 
-def score_item(iid: str, corpus: Path = CORPUS) -> dict:
+def score_item(iid: str, corpus: Path = CORPUS, task_id: str = "snake") -> dict:
     """evalkit's view of one response: run status, probes, features, claims, every metric value."""
     from evalkit.scorers import execution, score_response
 
@@ -139,7 +164,7 @@ def score_item(iid: str, corpus: Path = CORPUS) -> dict:
     text = (Path(corpus) / "responses" / f"{iid}.md").read_text(encoding="utf-8")
     execution.run = run_and_keep
     try:
-        scores = score_response(_task(), text, execute=_EXECUTE)
+        scores = score_response(_task(task_id), text, execute=_EXECUTE)
     finally:
         execution.run = real_run
     by = {s.metric: s for s in scores}
@@ -171,10 +196,10 @@ def score_item(iid: str, corpus: Path = CORPUS) -> dict:
     return _jsonable(out)
 
 
-def _safe_score(job: tuple[str, str]) -> dict:
-    iid, corpus = job
+def _safe_score(job: tuple[str, str, str]) -> dict:
+    iid, corpus, task_id = job
     try:
-        return score_item(iid, Path(corpus))
+        return score_item(iid, Path(corpus), task_id)
     except Exception as exc:  # noqa: BLE001 - one item failing must not hide the others' figures
         return {"id": iid, "harness_error": f"{type(exc).__name__}: {exc}"[:400]}
 
@@ -184,10 +209,12 @@ def _init_worker(execute: bool) -> None:
     _EXECUTE = execute
 
 
-def score_all(ids: list[str], jobs: int = 2, corpus: Path = CORPUS, runs: int = 1) -> list[dict[str, dict]]:
+def score_all(ids: list[str], jobs: int = 2, corpus: Path = CORPUS, runs: int = 1,
+              tasks: dict[str, str] | None = None) -> list[dict[str, dict]]:
     """Score every item `runs` times: one result dict per run. All runs share one pool of workers, so
-    they see the same evalkit code (and any state a worker carries from item to item)."""
-    work = [(i, str(corpus)) for i in ids]
+    they see the same evalkit code (and any state a worker carries from item to item). ``tasks``:
+    item id -> task id (snake when missing)."""
+    work = [(i, str(corpus), (tasks or {}).get(i, "snake")) for i in ids]
     if jobs <= 1:
         return [{i: _safe_score(w) for i, w in zip(ids, work)} for _ in range(max(runs, 1))]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(_EXECUTE,)) as pool:
@@ -236,7 +263,7 @@ def compare(labels: list[dict], results: dict[str, dict]) -> dict:
         if it["outcome"] == r.get("status"):
             outcome["agree"] += 1
         # grid probe
-        g = (r.get("probes") or {}).get("grid_aligned")
+        g = next(((r.get("probes") or {}).get(k) for k in GRID_PROBES if (r.get("probes") or {}).get(k)), None)
         verdict = None if g is None or g.get("passed") is None else bool(g["passed"])
         glab = it.get("grid_aligned")
         if verdict is None:
@@ -253,15 +280,17 @@ def compare(labels: list[dict], results: dict[str, dict]) -> dict:
                 dis(iid, "grid_probe", glab, verdict, g.get("detail", ""))
         # features
         fr = r.get("features") or {}
-        for fid in FEATURES:
+        task_id = it.get("task") or "snake"
+        for fid in features_for(task_id):
+            row = fid if task_id == "snake" else f"{task_id}/{fid}"
             flab = bool(it["features"][fid])
             x = fr.get(fid)
             found = bool(x and x.get("found"))
-            feat[fid]["n"] += 1
+            feat[row]["n"] += 1
             if found == flab:
-                feat[fid]["agree"] += 1
+                feat[row]["agree"] += 1
             else:
-                feat[fid]["fp" if found else "fn"] += 1
+                feat[row]["fp" if found else "fn"] += 1
                 why = ""
                 if x:
                     ev = x.get("evidence") or x.get("contra_evidence") or []
@@ -361,14 +390,20 @@ def nondeterministic(runs: list[dict[str, dict]]) -> dict[str, list[str]]:
     return out
 
 
-def run(ids: list[str] | None = None, jobs: int = 2, runs: int = 1, corpus: Path = CORPUS) -> dict:
+def run(ids: list[str] | None = None, jobs: int = 2, runs: int = 1, corpus: Path = CORPUS,
+        task: str | None = None) -> dict:
     labels = load_labels(corpus=corpus)
+    if task:
+        labels = [it for it in labels if it["task"] == task]
+        if not labels:
+            raise ValueError(f"no corpus item is labelled with task {task!r}")
     if ids:
         unknown = set(ids) - {it["id"] for it in labels}
         if unknown:
             raise ValueError(f"unknown corpus ids: {', '.join(sorted(unknown))}")
         labels = [it for it in labels if it["id"] in ids]
-    all_runs = score_all([it["id"] for it in labels], jobs, corpus, runs)
+    all_runs = score_all([it["id"] for it in labels], jobs, corpus, runs,
+                         {it["id"]: it.get("task") or "snake" for it in labels})
     rep = compare(labels, all_runs[0])
     rep["runs"] = len(all_runs)
     rep["nondeterministic"] = nondeterministic(all_runs) if len(all_runs) > 1 else {}
@@ -442,12 +477,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", default=str(CORPUS),
                     help="a corpus folder (responses/<id>.md + labels*.yaml), e.g. an unseen set; default: this one")
     ap.add_argument("--static", action="store_true", help="no execution: static feature and claim verdicts only")
+    ap.add_argument("--task", default="", help="only the items labelled with this task (snake, pong, ...)")
     a = ap.parse_args(argv)
     global _EXECUTE
     _EXECUTE = not a.static
     ids = [s for s in a.only.split(",") if s.strip()] or None
     try:
-        rep = run(ids, jobs=a.jobs, runs=a.runs, corpus=Path(a.corpus))
+        rep = run(ids, jobs=a.jobs, runs=a.runs, corpus=Path(a.corpus), task=a.task or None)
     except (ValueError, OSError) as exc:
         print(f"agreement: {exc}", file=sys.stderr)
         return 2
