@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import compare as C
 from .errors import EvalkitError
@@ -95,16 +95,25 @@ class GateResult:
 
 
 # ---- rules --------------------------------------------------------------------------------------
-def load_rules(path: "str | Path | None") -> tuple[dict[str, dict], dict[str, dict], set[str], str]:
-    """(metric rules, roll-up rules, names listed explicitly, source description)."""
+class Rules(NamedTuple):
+    """What a rules file says, merged over the built-in rules."""
+
+    metrics: dict[str, dict]    # metric -> rule
+    rollups: dict[str, dict]    # roll-up -> rule
+    explicit: set[str]          # names the file lists (a rule on a metric nobody scored is an error)
+    source: str                 # for messages: the file, or "built-in defaults"
+
+
+def load_rules(path: "str | Path | None") -> Rules:
+    """The rules of a file, or the built-in rules for None."""
     if path is None:
-        return default_rules(), {}, set(), "built-in defaults"
+        return Rules(default_rules(), {}, set(), "built-in defaults")
     if not Path(path).exists():
         raise EvalkitError(f"gate rules file {path} not found; pass --rules FILE or omit it for the defaults")
     return rules_from_mapping(load_mapping(path, "gate rules", "docs/report-and-gate.md"), str(path))
 
 
-def rules_from_mapping(data: dict, path: str = "(mapping)") -> tuple[dict[str, dict], dict[str, dict], set[str], str]:
+def rules_from_mapping(data: dict, path: str = "(mapping)") -> Rules:
     """load_rules for the contents of a rules file (e.g. a dict given to the Python API)."""
     if not isinstance(data, dict):
         raise EvalkitError(f"gate rules {path}: expected a mapping with metrics, rollups, defaults, only_listed")
@@ -123,7 +132,7 @@ def rules_from_mapping(data: dict, path: str = "(mapping)") -> tuple[dict[str, d
         for name in rules:
             rules[name] = {**defaults, **rules[name]}
     explicit = set(listed) | {f"rollup:{n}" for n in rollups}
-    return metrics, rollups, explicit, str(path)
+    return Rules(metrics, rollups, explicit, str(path))
 
 
 def _section(path: str, data: dict, key: str) -> dict[str, dict]:
@@ -221,14 +230,11 @@ def evaluate(cmp: C.Comparison, metric_rules: dict, rollup_rules: dict, explicit
 
 
 # ---- entry point --------------------------------------------------------------------------------
-Rules = tuple  # what load_rules returns
-
-
 def check(cmp: C.Comparison, rules: "str | Path | dict | Rules | None" = None, *, run_id: str = "") -> GateResult:
     """The verdict on a computed comparison: no statistics are recomputed and nothing is rendered
     (report/markdown.gate_markdown, report/junit.gate_junit and report/verdict.verdict_text do that).
     rules: a rules file, its contents as a mapping, what load_rules returned, or None (built-in)."""
-    if isinstance(rules, tuple):
+    if isinstance(rules, Rules):
         metric_rules, rollup_rules, explicit, source = rules
     elif isinstance(rules, dict):
         metric_rules, rollup_rules, explicit, source = rules_from_mapping(rules)
