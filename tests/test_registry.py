@@ -251,3 +251,30 @@ def test_declarations_that_cannot_work_are_refused_by_name(fresh_registry):
     registry.register(Scorer("stray", "1", (Metric("stray_metric", rollups={"speed": 1.0}),), nothing))
     with pytest.raises(EvalkitError, match="stray_metric .scorer stray. joins roll-up 'speed'"):
         rollups.rollups({"syntax_ok": 1.0})
+
+
+@pytest.mark.parametrize("mode", ["exec", "static"])
+def test_migration_2_gives_every_scorer_of_a_response_its_version(tmp_path, monkeypatch, mode):
+    """A store at schema 1 (evalkit before per-scorer versions) gets scorer_runs and scores.scorer
+    in one step, with its backup; --no-exec rows never had an execution scorer."""
+    from evalkit import migrations
+
+    db = tmp_path / "evalkit.db"
+    shutil.copyfile(STORES / "v0.db", db)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE scores SET scorer_version = ?", (f"3:{mode}",))
+    con.commit()
+    con.close()
+    with monkeypatch.context() as m:   # the schema the previous evalkit wrote
+        m.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+        Store(db).close()
+    store = Store(db)
+    assert store.migrated == [2] and migrations.backup_path(db, 1).exists()
+    rows = store._conn.execute("SELECT scorer, version, artifacts_json FROM scorer_runs").fetchall()
+    scorers = {"syntax", "ratio", "claims", "features", "quality"} | ({"execution"} if mode == "exec" else set())
+    assert {r[0] for r in rows} == scorers and len(rows) == 8 * len(scorers)
+    assert {r[1] for r in rows} == {f"3:{mode}"} and {r[2] for r in rows} == {None}   # nothing was kept then
+    assert not store._conn.execute("SELECT count(*) FROM scores WHERE scorer IS NULL").fetchone()[0]
+    assert [tuple(r) for r in store._conn.execute("SELECT DISTINCT scorer FROM scores WHERE metric = 'tests_pass'")] \
+        == [("execution",)]
+    store.close()
