@@ -150,3 +150,21 @@ def test_script_for_merges_task_keys_over_the_default_and_drops_bad_entries():
                                                     "random_keys": None}})
     assert got["keys"] == [[0.5, "s", 0.3]] and got["random_keys"] is None and got["quit_at"] == 10.0
     assert gameprobes_generic.script_for({}) is None
+
+
+def _formation_trace(step: float, every: int) -> list:
+    """A row of 8 invaders (30x20) moving `step` px every `every` frames, as whole frames."""
+    frames = []
+    for i in range(240):
+        x0 = 60 + step * (i // every)
+        shapes = [[x0 + 50 * c, 60, 30, 20, 200, 80, 200, "r"] for c in range(8)]
+        frames.append({"t": i / 60, "s": shapes})
+    return [{"frames": frames}]
+
+
+def test_lattice_probe_passes_fixed_steps_and_fails_a_pixel_glide():
+    rubric = {"game_probes": {"moves_on_lattice": {"min_count": 8, "min_step": 0.2}}}
+    steps = gameprobes_generic.analyse(rubric, _formation_trace(10, 30), [600, 560])["moves_on_lattice"]
+    assert steps["passed"] is True and "lattice of 10" in steps["detail"], steps
+    glide = gameprobes_generic.analyse(rubric, _formation_trace(1, 1), [600, 560])["moves_on_lattice"]
+    assert glide["passed"] is False and "moves by pixels" in glide["detail"], glide
