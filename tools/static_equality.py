@@ -1,8 +1,9 @@
 """One-off check: static scores of two checkouts of evalkit, compared response by response.
 
+    git worktree add /tmp/static_old <old commit>
     python tools/static_equality.py dump --root /tmp/static_old --out /tmp/old.json
     python tools/static_equality.py dump --root . --out /tmp/new.json
-    python tools/static_equality.py compare /tmp/old.json /tmp/new.json
+    python tools/static_equality.py compare /tmp/old.json /tmp/new.json [--metrics quality,cc_mean,...]
 
 Scores (``score_response(..., execute=False)``) every response of tests/corpus/responses/,
 tests/fixtures/responses/, tests/fixtures/programs/ (each program as one fenced block),
