@@ -26,7 +26,19 @@ from ..gameprobes import analyse
 from ..sandbox import NOT_JUDGED, Job, Outcome, Sandbox
 from ..sandboxed.gameshim import DEFAULT_SCRIPT
 from ..suites import Task
-from .base import Score
+from .base import Metric, Score
+
+# ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
+VERSION = "3"
+EXECUTE = True                       # skipped by --no-exec
+PROVIDES = ("execution", "probes")   # for later scorers: the outcome and the game/terminal probes
+PERSIST = ("probes",)                # stored, so features/claims can be rescored without a new run
+METRICS = (
+    Metric("runs_ok", "runs ok", kind="pass_fail", main=True, order=20, gate={"max_drop": 0.05},
+           rollups={"code_correctness": 0.3, "production_readiness": 1.0}),
+    Metric("tests_pass", "tests pass", kind="unit", main=True, order=30, gate={"max_drop": 0.05},
+           rollups={"code_correctness": 0.5}, pass_at_k=True),
+)
 
 RUN_TIMEOUT = 10.0      # seconds of the program's own time (wall minus waiting for a CPU) for a program
 GAME_TIMEOUT = 10.0     # ... for a game (10 s of virtual game time normally takes < 1 s; a hang: 5 s)
