@@ -312,7 +312,8 @@ def cmd_suites(args) -> int:
         for s in load_suites([name], dirs):
             tasks = s.tasks if len(s.tasks) <= 12 else s.tasks[:3]
             for t in tasks:
-                table.add_row(s.name, s.version, t.id, t.language, str(len(t.tests)), ",".join(t.tags))
+                n_tests = len(t.tests) + len(t.checks.get("cases", ()))  # test snippets or black-box cases
+                table.add_row(s.name, s.version, t.id, t.language, str(n_tests), ",".join(t.tags))
             if len(s.tasks) > len(tasks):
                 table.add_row(s.name, s.version, f"... {len(s.tasks)} tasks in all", "", "", "")
     Console(width=160).print(table)
