@@ -255,7 +255,7 @@ def _summary(verdicts: list[dict]) -> str:
 def tests_score(verdicts: list[dict], isolation: str | None) -> Score:
     n = sum(v["passed"] for v in verdicts)
     tests = [{"index": i, "id": v["id"], "passed": v["passed"], "status": "ok" if v["passed"] else "failed",
-              "reason": f"{v['id']}: {v['command']} -> {v['reason']}"[:600], "case": v}
+              "reason": f"{v['command']} -> {v['reason']}"[:600], "case": v}
              for i, v in enumerate(verdicts)]
     return Score("tests_pass", n / len(verdicts), {"passed": n, "total": len(verdicts), "tests": tests,
                                                    "reason": _summary(verdicts)[:600], "isolation": isolation})

@@ -138,7 +138,8 @@ def _tests(sec: dict, det: dict) -> None:
             " ".join(str(x) for x in (t.get("exception_type"), t.get("message")) if x)
         idx = t.get("index", i)
         num = int(idx) + 1 if isinstance(idx, int) else i + 1
-        sec["items"].append({"name": f"test {num}", "ok": t.get("passed"), "why": short(why, 300)})
+        name = t["id"] if isinstance(t.get("id"), str) else f"test {num}"  # a black-box case has an id
+        sec["items"].append({"name": name, "ok": t.get("passed"), "why": short(why, 300)})
     sec["extra"] = f"{det.get('passed', '?')}/{det.get('total', len(det['tests']))} passed"
 
 
