@@ -429,6 +429,29 @@ def test_unknown_mode_and_none_mode():
     assert out.isolation == "none" and out.ok  # no memory limit in the explicit opt-out
 
 
+def test_every_isolation_level_is_one_backend_behind_one_interface():
+    from evalkit.sandbox import BACKENDS, MODES, Backend, backend_for
+
+    assert set(BACKENDS) == set(MODES) - {"auto"}
+    for name, backend in BACKENDS.items():
+        assert isinstance(backend, Backend) and backend.name == name and backend_for(name) is backend
+        assert backend.describe()
+    rl, watchdog = backend_for("limits").job_limits(Limits())
+    assert rl["processes"] is None and rl["memory_mb"] == 1024 and watchdog == 64  # no RLIMIT_NPROC outside a user ns
+    rl, watchdog = backend_for("none").job_limits(Limits())
+    assert rl["memory_mb"] is None and rl["processes"] is None and watchdog is None
+    if HAS_BWRAP:
+        assert backend_for("bwrap").job_limits(Limits()) == ({**Limits().rlimits()}, 64)
+    launch = backend_for("limits").launch(Limits(), None)  # a host folder the template removes itself
+    try:
+        assert launch.cwd == launch.workdir and os.path.isdir(launch.workdir) and os.path.isdir(launch.tmpdir)
+        assert launch.argv[-2].endswith("sandboxed/server.py")
+        assert json.loads(launch.argv[-1])["cleanup"] == launch.host_dir and launch.workdir.startswith(launch.host_dir)
+    finally:
+        for d in (launch.workdir, launch.tmpdir, launch.host_dir):
+            os.rmdir(d)
+
+
 # ---------------------------------------------------------------- evalkit exec
 def test_exec_command_prints_outcome_and_returns_exit_code(tmp_path, capsys):
     good = tmp_path / "good.py"
