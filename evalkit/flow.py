@@ -309,9 +309,21 @@ def unused_functions(idx, tree, shapes: _Shapes) -> list[tuple[int, int, str]]:
             uses[w] = uses.get(w, 0) + 1
     out = []
     for name, fn in shapes.fns.items():
-        if uses.get(name, 0) <= shapes.def_counts.get(name, 1) and not _CALLBACK.match(name):
+        if uses.get(name, 0) <= shapes.def_counts.get(name, 1) and not _CALLBACK.match(name) \
+                and not _registered(fn.node):
             out.append((_line(fn.node), fn.node.end_point[0] + 1, name))
     return out
+
+
+_REGISTERS = re.compile(r"^@\s*[\w.]+\.\w+\s*\(")  # @app.get("/todos"), @app.errorhandler(404), @cli.command()
+
+
+def _registered(node) -> bool:
+    """A function its decorator hands to a framework (a Flask route, a click command): the framework
+    calls it, though the program never does."""
+    parent = node.parent
+    return parent is not None and parent.type == "decorated_definition" and any(
+        c.type == "decorator" and _REGISTERS.match(c.text.decode("utf-8", "replace")) for c in parent.named_children)
 
 
 class _Facts:

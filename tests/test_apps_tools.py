@@ -187,3 +187,15 @@ def test_the_spec_the_sandbox_gets_holds_no_expected_values(tasks):
     spec = dict(job["files"])[blackbox.SPEC_NAME]
     assert '"status"' not in spec and '"response"' not in spec and "expect" not in spec
     assert '"title": "Buy milk"' in spec
+
+
+def test_without_execution_static_evidence_decides_and_routes_count_as_called(tasks):
+    """--no-exec: Flask handlers are never called by the program itself, but their decorator
+    registers them, so their code is evidence; the defective answers still lose their defects."""
+    for task_id, ref_min, bad_max in (("todo_api", 1.0, 0.8), ("todo_cli", 1.0, 0.6)):
+        ref = {s.metric: s for s in score_response(tasks[task_id], (FIXTURES / task_id / "reference.md").read_text(),
+                                                   execute=False)}
+        bad = {s.metric: s for s in score_response(tasks[task_id], (FIXTURES / task_id / "defective.md").read_text(),
+                                                   execute=False)}
+        assert "runs_ok" not in ref and "tests_pass" not in ref
+        assert ref["feature_completeness"].value >= ref_min and bad["feature_completeness"].value <= bad_max
