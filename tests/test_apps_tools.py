@@ -199,3 +199,21 @@ def test_without_execution_static_evidence_decides_and_routes_count_as_called(ta
                                                    execute=False)}
         assert "runs_ok" not in ref and "tests_pass" not in ref
         assert ref["feature_completeness"].value >= ref_min and bad["feature_completeness"].value <= bad_max
+
+
+@needs_sandbox
+def test_a_command_that_floods_its_output_fails_alone(tasks):
+    code = ("import sys\n"
+            "if sys.argv[1:] == ['flood']:\n"
+            "    while True:\n"
+            "        print('x' * 1000)\n"
+            "print('fine')\n")
+    cases = [{"id": "flood", "name": "flood", "args": ["flood"], "before": [], "files": {}, "exit": 0,
+              "stdout": {"equals": "fine"}, "stderr": None, "files_after": {}, "timeout": 5.0},
+             {"id": "calm", "name": "calm", "args": [], "before": [], "files": {}, "exit": 0,
+              "stdout": {"equals": "fine"}, "stderr": None, "files_after": {}}]
+    task = _task(tasks, "word_freq", cases=cases, main=[])
+    s = {x.metric: x for x in score_response(task, _answer(code, "wordfreq.py"))}
+    verdicts = {t["id"]: t["case"] for t in s["tests_pass"].details["tests"]}
+    assert not verdicts["flood"]["passed"] and verdicts["flood"]["stdout"].startswith("x" * 300)
+    assert verdicts["calm"]["passed"] and s["tests_pass"].value == 0.5

@@ -78,23 +78,36 @@ def prepare(spec: dict, folder: str, files: dict) -> None:
 
 
 def run_command(spec: dict, folder: str, args: list, stdin: str | None, timeout: float) -> dict:
+    """One command in the case folder. Its input and output go through files beside the folder (not
+    pipes): a program that floods its output meets the file-size limit instead of filling the
+    harness's memory, and only the head of stdout and the tail of stderr are read back."""
     argv = command(spec, args)
     rec = {"args": [str(a) for a in args]}
-    try:
-        proc = subprocess.Popen(argv, cwd=folder, env=child_env(spec, folder), stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    except OSError as exc:
-        return {**rec, "error": f"could not start: {exc}"}
-    try:
-        out, err = proc.communicate((stdin or "").encode(), timeout=timeout)
-        rec["exit"] = proc.returncode
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        out, err = proc.communicate()
-        rec["timed_out"] = True
-    rec["stdout"] = head(out.decode("utf-8", "replace"), OUT_CHARS)
-    rec["stderr"] = tail(err.decode("utf-8", "replace"), ERR_CHARS)
+    io_in, io_out, io_err = (folder + ext for ext in (".in", ".out", ".err"))
+    with open(io_in, "w", encoding="utf-8") as f:
+        f.write(stdin or "")
+    with open(io_in, "rb") as fin, open(io_out, "wb") as fout, open(io_err, "wb") as ferr:
+        try:
+            proc = subprocess.Popen(argv, cwd=folder, env=child_env(spec, folder), stdin=fin, stdout=fout,
+                                    stderr=ferr, start_new_session=True)
+        except OSError as exc:
+            return {**rec, "error": f"could not start: {exc}"}
+        try:
+            rec["exit"] = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            proc.wait()
+            rec["timed_out"] = True
+    rec["stdout"] = head(read_part(io_out, OUT_CHARS * 4, from_end=False), OUT_CHARS)
+    rec["stderr"] = tail(read_part(io_err, ERR_CHARS * 4, from_end=True), ERR_CHARS)
     return rec
+
+
+def read_part(path: str, limit: int, from_end: bool) -> str:
+    with open(path, "rb") as f:
+        if from_end:
+            f.seek(max(0, os.path.getsize(path) - limit))
+        return f.read(limit).decode("utf-8", "replace")
 
 
 def kill_group(proc: subprocess.Popen) -> None:
