@@ -168,3 +168,12 @@ def test_lattice_probe_passes_fixed_steps_and_fails_a_pixel_glide():
     assert steps["passed"] is True and "lattice of 10" in steps["detail"], steps
     glide = gameprobes_generic.analyse(rubric, _formation_trace(1, 1), [600, 560])["moves_on_lattice"]
     assert glide["passed"] is False and "moves by pixels" in glide["detail"], glide
+
+
+def test_arrow_pair_named_in_the_sentence_is_all_a_claim_needs():
+    """'Left/Right arrow keys move the ship' needs the two arrows it names, not all four."""
+    text = (FIXTURES / "invaders" / "reference.md").read_text(encoding="utf-8")
+    text = text.replace("the ship moves with **←/→**", "Left/Right arrow keys move the ship")
+    cc = next(s for s in score_response(task("invaders"), text, execute=False) if s.metric == "claim_consistency")
+    arrows = [c for c in cc.details["claims"] if c["kind"] == "control" and c.get("key") == "arrow keys"]
+    assert arrows and all(c["verdict"] == "supported" for c in arrows), arrows

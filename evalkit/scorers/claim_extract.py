@@ -47,6 +47,7 @@ _KEY_WORDS = {
 _PADDLE = re.compile(r"(?i)\bpaddles?\b")
 _VERTICAL = re.compile(r"(?i)\b(up\s*(and|/|or|&)\s*down|down\s*(and|/|or|&)\s*up|vertical(ly)?)\b")
 _HORIZONTAL = re.compile(r"(?i)\b(left\s*(and|/|or|&)\s*right|right\s*(and|/|or|&)\s*left|horizontal(ly)?)\b")
+_ARROW_PAIR = re.compile(r"(?i)\b(left\s*(and|/|or|&)\s*right|up\s*(and|/|or|&)\s*down)\s+arrow")
 _KEYTOK = r"(?:[A-Za-z0-9]|space(?:bar)?|esc(?:ape)?|enter|return|tab|backspace)"
 _CONTROL_PATTERNS = [
     re.compile(r"\b(?:press(?:ing)?|hit(?:ting)?|tap(?:ping)?|push)\s+(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1(?![\w-])", re.I),
@@ -166,7 +167,11 @@ def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, pre
 
 def _arrow_keys(sentence: str, context: str = "") -> list[str] | list[list[str]]:
     """The arrows an "arrow keys" claim needs: all four, except for a paddle, which moves along one
-    axis (up/down or left/right as the sentence or the task says; either pair when neither does)."""
+    axis (up/down or left/right as the sentence or the task says; either pair when neither does),
+    and a pair the sentence names for the arrows themselves ("Left/Right arrow keys move the ship")."""
+    named = {"h" if _HORIZONTAL.match(m.group(0)) else "v" for m in _ARROW_PAIR.finditer(sentence)}
+    if len(named) == 1:
+        return ["left", "right"] if named == {"h"} else ["up", "down"]
     if not (_PADDLE.search(sentence) or (_PADDLE.search(context) and not re.search(r"(?i)\bsnake\b", sentence))):
         return ["up", "down", "left", "right"]
     for text in (sentence, context):
