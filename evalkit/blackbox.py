@@ -146,8 +146,12 @@ def _ran(prog: str, rec: dict, stdin: str | None) -> str:
         return f"{text} {rec['error']}"
     if rec.get("timed_out"):
         return f"{text} was still running at its timeout"
+    code = rec.get("exit")
+    if isinstance(code, int) and code < 0:  # a signal: SIGXFSZ is the file-size limit (output flood)
+        name = {-25: "SIGXFSZ (file size limit)", -9: "SIGKILL", -24: "SIGXCPU (CPU time limit)"}.get(code, str(-code))
+        return f"{text} was killed by signal {name}"
     crash = crash_line(rec.get("stderr", ""))
-    return f"{text} exited {rec.get('exit')}" + (f" with {crash}" if crash else "")
+    return f"{text} exited {code}" + (f" with {crash}" if crash else "")
 
 
 def _exit_ok(want, got) -> bool:

@@ -216,4 +216,5 @@ def test_a_command_that_floods_its_output_fails_alone(tasks):
     s = {x.metric: x for x in score_response(task, _answer(code, "wordfreq.py"))}
     verdicts = {t["id"]: t["case"] for t in s["tests_pass"].details["tests"]}
     assert not verdicts["flood"]["passed"] and verdicts["flood"]["stdout"].startswith("x" * 300)
+    assert "File too large" in verdicts["flood"]["reason"]  # Python sees the file-size limit as EFBIG
     assert verdicts["calm"]["passed"] and s["tests_pass"].value == 0.5
