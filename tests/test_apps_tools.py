@@ -218,3 +218,16 @@ def test_a_command_that_floods_its_output_fails_alone(tasks):
     assert not verdicts["flood"]["passed"] and verdicts["flood"]["stdout"].startswith("x" * 300)
     assert "File too large" in verdicts["flood"]["reason"]  # Python sees the file-size limit as EFBIG
     assert verdicts["calm"]["passed"] and s["tests_pass"].value == 0.5
+
+
+def test_the_suite_digest_covers_the_checks():
+    from evalkit.task import Suite
+
+    suite = load_suites(["apps"])[0]
+    tool = next(t for t in suite.tasks if t.id == "todo_cli")
+    changed = replace(tool, checks={**tool.checks, "main": ["list", "--pending"]})
+    other = Suite(suite.name, suite.version, suite.description,
+                  tuple(changed if t.id == "todo_cli" else t for t in suite.tasks))
+    assert other.digest != suite.digest
+    plain = replace(tool, checks={})  # a task without checks hashes as before checks existed
+    assert Suite("s", "1", "", (plain,)).digest == Suite("s", "1", "", (replace(plain),)).digest
