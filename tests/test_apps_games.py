@@ -177,3 +177,12 @@ def test_arrow_pair_named_in_the_sentence_is_all_a_claim_needs():
     cc = next(s for s in score_response(task("invaders"), text, execute=False) if s.metric == "claim_consistency")
     arrows = [c for c in cc.details["claims"] if c["kind"] == "control" and c.get("key") == "arrow keys"]
     assert arrows and all(c["verdict"] == "supported" for c in arrows), arrows
+
+
+def test_a_count_of_lives_is_a_claim_about_lives():
+    """'You have 3 lives.' ties 3 to the lives feature (its unit names it), not to the sentence before."""
+    text = (FIXTURES / "breakout" / "reference.md").read_text(encoding="utf-8")
+    text = text.replace("- Lives: you get 3.", "- You have 3 lives.")
+    cc = next(s for s in score_response(task("breakout"), text, execute=False) if s.metric == "claim_consistency")
+    nums = [c for c in cc.details["claims"] if c["kind"] == "number" and c.get("value") == 3]
+    assert [c["feature"] for c in nums] == ["lives"] and nums[0]["verdict"] == "supported", nums

@@ -121,6 +121,7 @@ def _plain(s: str) -> str:
     return _EMPH.sub("", s)
 
 
+_OWN_UNITS = {"lives", "life"}  # unit words that are a feature's own name (a count of lives is the lives feature)
 _CLAUSE = re.compile(r"[,;]|\b(?:and|but|while|whereas)\b")
 
 
@@ -141,6 +142,10 @@ def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, pre
         if prev is not None and prev not in allowed:
             prev = None
     if end is not None:
+        # the number's own unit names the feature: "3 lives"
+        own = [sp for sp in spans if pos < sp[1] < end and sentence[sp[1]:end].strip().lower() in _OWN_UNITS]
+        if own:
+            return own[0][0]
         right_after = [sp for sp in spans if sp[1] >= end and re.fullmatch(r"\s*(\w+\s+){0,2}", sentence[end:sp[1]])]
         if right_after:
             return min(right_after, key=lambda sp: sp[1])[0]
