@@ -219,8 +219,8 @@ _ACTION_CODE = {  # what the branch handling the key must do (its body, one leve
     "pause": r"(?i)(paus\w*[\"']?\]?\s*(=\s*(not\b|!|true\b|1\b)|\^=)|(toggle|set)_?paus|\bpause\w*\(|"
              r"state\w*\s*=.*paus)",
     "restart": r"(?i)(reset|restart|new_\w+|init|start|__init__|game_?loop|main\(|=\s*[A-Z]\w*\(|setup|begin|play|"
-               r"again|round|score\s*=\s*0|\breturn\b|\bbreak\b|"
-               r"\b(snake|body|segments)\w*\s*(,[^=\n]*)?=\s*[\[\(]|\b(dead|over|game_over)\b[^=\n]*=[^\n]*\b(False|false))",
+               r"again|round|score\s*=(\s*\w+\s*=)*\s*0\b|\breturn\b|\bbreak\b|"
+               r"\b(snake|body|segments|board|grid|cells|tiles)\w*\s*(,[^=\n]*)?=\s*[\[\(]|\b(dead|over|game_over)\b[^=\n]*=[^\n]*\b(False|false))",
     "quit": r"(?i)(quit|exit|close|destroy|end_game\(\)|running\s*=\s*(False|false)|game_?over\s*=\s*(True|true)|"
             r"\bbreak\b|\breturn\b|endwin)",
     "start": r"(?i)(start|play|state|running|menu|begin|reset|init|paus)",
