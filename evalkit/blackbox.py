@@ -34,7 +34,11 @@ def spec_for(checks: dict, entry: str, answer_files: list[str], module: str | No
         else:
             cases.append({"id": c["id"], "args": c["args"], "stdin": c.get("stdin"), "before": c["before"],
                           "files": c["files"], "read": sorted(c["files_after"]), "timeout": c.get("timeout")})
-    spec = {"entry": entry, "module": module, "answer_files": answer_files, "cases": cases,
+    # a sample todo.json or sales.csv in the answer is left out: the checks own their data files
+    managed = {*checks.get("main_files", {}), *(checks.get("server") or {}).get("files", {}),
+               *(n for c in checks["cases"] for n in (*c.get("files", {}), *c.get("files_after", {})))}
+    kept = [n for n in answer_files if n == entry or n not in managed]
+    spec = {"entry": entry, "module": module, "answer_files": kept, "cases": cases,
             "timeout": checks["timeout"]}
     if checks.get("server"):
         spec["server"] = checks["server"]

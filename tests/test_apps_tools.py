@@ -236,3 +236,11 @@ def test_the_suite_digest_covers_the_checks():
     old = [(plain.id, plain.prompt, plain.system, plain.tests, plain.entry_point, plain.language, plain.rubric)]
     expected = hashlib.sha256(json.dumps(old, sort_keys=True, default=str).encode()).hexdigest()[:12]
     assert Suite("s", "1", "", (plain,)).digest == expected
+
+
+@needs_sandbox
+def test_a_sample_data_file_in_the_answer_does_not_seed_the_cases(tasks):
+    text = (FIXTURES / "todo_cli" / "reference.md").read_text(encoding="utf-8")
+    text += '\nA sample `todo.json`:\n\n**todo.json**\n```json\n[{"id": 1, "text": "Example", "done": false}]\n```\n'
+    s = {x.metric: x for x in score_response(tasks["todo_cli"], text)}
+    assert s["tests_pass"].value == 1.0, s["tests_pass"].details["reason"]
