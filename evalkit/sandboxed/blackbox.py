@@ -145,9 +145,20 @@ def cli_case(spec: dict, case: dict, folder: str) -> dict:
 
 
 # ---------------------------------------------------------------- web API
+def own_loopback() -> bool:
+    """In a network namespace of its own (bwrap) the only interface is lo; sharing the host's
+    network (limits mode), a fixed port could collide with another scoring worker's server."""
+    try:
+        with open("/proc/net/dev", encoding="ascii") as f:
+            names = [line.split(":", 1)[0].strip() for line in f.readlines()[2:]]
+    except OSError:
+        return False
+    return names == ["lo"]
+
+
 def pick_port() -> int:
-    """The fixed port when it is free (the sandbox's own loopback: always), else any free one."""
-    for port in (FIXED_PORT, 0):
+    """The fixed port on the sandbox's own loopback, else any free one."""
+    for port in ((FIXED_PORT, 0) if own_loopback() else (0,)):
         s = socket.socket()
         try:
             s.bind(("127.0.0.1", port))
