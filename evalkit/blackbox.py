@@ -216,8 +216,10 @@ def http_verdict(case: dict, rec: dict | None) -> dict:
         if r.get("error"):
             return {**out, "passed": False, "reason": f"{what}: no answer ({r['error']})"}
         if r.get("status") != req["expect_status"]:
+            crash = crash_line(r.get("server_log", ""))
+            raised = f" (the server raised {crash})" if crash else ""
             return {**out, "passed": False, "body": r.get("body", "")[:300],
-                    "reason": f"{what}: status {r.get('status')}, expected {req['expect_status']}"}
+                    "reason": f"{what}: status {r.get('status')}, expected {req['expect_status']}{raised}"}
         wrong = match(r.get("body", ""), req["expect_body"], f"{what}: the body") if req["expect_body"] else None
         if wrong:
             return {**out, "passed": False, "reason": wrong}

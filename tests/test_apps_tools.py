@@ -89,7 +89,7 @@ def test_a_crash_on_some_input_is_named_in_the_case_evidence(tasks):
 def test_web_api_cases_say_which_request_failed(tasks):
     bad = scored(tasks["todo_api"], "defective")
     cases = {t["id"]: t["case"] for t in bad["tests_pass"].details["tests"]}
-    assert cases["create_invalid"]["reason"] == "POST /todos {}: status 500, expected 400"
+    assert cases["create_invalid"]["reason"] == "POST /todos {}: status 500, expected 400 (the server raised KeyError: 'title')"
     assert "'id': 2" not in cases["ids_not_reused"]["reason"] and '"id": 2' in cases["ids_not_reused"]["reason"]
     assert cases["list_empty"]["passed"] and bad["runs_ok"].details["status"] == "ok"
 

@@ -233,6 +233,21 @@ def send(port: int, req: dict, timeout: float) -> dict:
     return rec
 
 
+def new_output(proc: subprocess.Popen) -> str:
+    """The server's output since the last call (its log file, read from where we stopped)."""
+    log = getattr(proc, "_evalkit_log", None)
+    if log is None:
+        return ""
+    time.sleep(0.02)  # let the server finish writing what the request made it print
+    start = getattr(proc, "_evalkit_seen", 0)
+    log.flush()
+    log.seek(start)
+    data = log.read(64 * 1024)
+    proc._evalkit_seen = start + len(data)  # type: ignore[attr-defined]
+    log.seek(0, os.SEEK_END)
+    return data.decode("utf-8", "replace")
+
+
 def http_cases(spec: dict, root: str) -> None:
     proc, info = start_server(spec, os.path.join(root, "server"))
     emit(info)
@@ -243,7 +258,12 @@ def http_cases(spec: dict, root: str) -> None:
             continue
         res = {"id": case["id"], "requests": []}
         for req in case.get("requests") or ():
-            res["requests"].append(send(info["port"], req, timeout))
+            got = send(info["port"], req, timeout)
+            said = new_output(proc)  # what the server printed meanwhile: a 500's traceback
+            if "Traceback (most recent call last)" in said:  # the last traceback, its end kept
+                last = said.rsplit("Traceback (most recent call last)", 1)[1]
+                got["server_log"] = "Traceback (most recent call last)" + tail(last, ERR_CHARS)
+            res["requests"].append(got)
             if proc.poll() is not None:
                 res["server_exited"] = proc.returncode
                 break
