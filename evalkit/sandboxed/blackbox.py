@@ -238,7 +238,6 @@ def new_output(proc: subprocess.Popen) -> str:
     log = getattr(proc, "_evalkit_log", None)
     if log is None:
         return ""
-    time.sleep(0.02)  # let the server finish writing what the request made it print
     start = getattr(proc, "_evalkit_seen", 0)
     log.flush()
     log.seek(start)
@@ -260,6 +259,11 @@ def http_cases(spec: dict, root: str) -> None:
         for req in case.get("requests") or ():
             got = send(info["port"], req, timeout)
             said = new_output(proc)  # what the server printed meanwhile: a 500's traceback
+            for _ in range(15 if got.get("status", 0) >= 500 else 0):  # some servers log it after answering
+                if "Traceback (most recent call last)" in said:
+                    break
+                time.sleep(0.02)
+                said += new_output(proc)
             if "Traceback (most recent call last)" in said:  # the last traceback, its end kept
                 last = said.rsplit("Traceback (most recent call last)", 1)[1]
                 got["server_log"] = "Traceback (most recent call last)" + tail(last, ERR_CHARS)
