@@ -15,7 +15,7 @@ from pathlib import Path
 from .errors import EvalkitError
 from .paths import DEMO_DIR
 
-DEMO_SUITES = ("snake", "seed")
+DEMO_SUITES = ("snake", "seed", "apps")
 ILLUSTRATIVE = ("Illustrative responses written for the evalkit demo, not outputs of real models.")
 
 
