@@ -328,23 +328,51 @@ def _registered(node) -> bool:
 
 class _Facts:
     """What the whole program says once, read by every branch: truth-valued assignments, unpacked
-    and looked-up names, branches that only test a flag, stub functions and flags nothing reads."""
+    and looked-up names, branches that only test a flag, stub functions and flags nothing reads.
+    Each is computed on first use (a program whose branches no check reads needs none of them)."""
 
     def __init__(self, idx, shapes: _Shapes):
-        self.shapes, self.fns = shapes, shapes.fns
-        self.colls = Collections(idx)
-        self.assigned = _truth_assignments(idx, self.fns)
-        self.unpacked = _unpacked(idx)
-        self.looked_up = _looked_up(idx)
-        self.flag_tests: dict[str, list] = {}  # flag -> branches whose condition is just that flag
-        for br in idx.branches:
-            m = re.fullmatch(r"\s*\(?\s*(?:not\s+|!\s*)?([\w.$]+)\s*(?:(?:==|===|is)\s*(?:True|true|1))?\s*\)?\s*", br.cond)
+        self.idx, self.shapes, self.fns = idx, shapes, shapes.fns
+        self.lines = idx.lines  # the indexed lines (an HTML page's index later shows the page's own)
+
+    @functools.cached_property
+    def colls(self) -> Collections:
+        return Collections(self.idx, self.lines)
+
+    @functools.cached_property
+    def assigned(self) -> dict:
+        return _truth_assignments(self.idx, self.fns)
+
+    @functools.cached_property
+    def unpacked(self) -> dict:
+        return _unpacked(self.idx)
+
+    @functools.cached_property
+    def looked_up(self) -> dict:
+        return _looked_up(self.idx)
+
+    @functools.cached_property
+    def flag_tests(self) -> dict[str, list]:
+        """flag -> branches whose condition is just that flag."""
+        out: dict[str, list] = {}
+        for br in self.idx.branches:
+            m = _FLAG_TEST.fullmatch(br.cond)
             if m:
-                self.flag_tests.setdefault(m.group(1), []).append(br)
+                out.setdefault(m.group(1), []).append(br)
+        return out
+
+    @functools.cached_property
+    def stubs(self) -> tuple:
         # a name is a stub only when every definition of it is (a base class's `apply` is overridden)
-        self.stubs = tuple(sorted(name for name, fn in self.fns.items()
-                                  if _is_stub(fn) and shapes.def_counts.get(name, 1) <= 1))
-        self.unread = _unread_flags(idx)
+        return tuple(sorted(name for name, fn in self.fns.items()
+                            if _is_stub(fn) and self.shapes.def_counts.get(name, 1) <= 1))
+
+    @functools.cached_property
+    def unread(self) -> tuple:
+        return _unread_flags(self.idx)
+
+
+_FLAG_TEST = re.compile(r"\s*\(?\s*(?:not\s+|!\s*)?([\w.$]+)\s*(?:(?:==|===|is)\s*(?:True|true|1))?\s*\)?\s*")
 
 
 def _truth_assignments(idx, fns: dict[str, _Fn]) -> dict[str, list[tuple[str, int]]]:
@@ -382,8 +410,9 @@ def _looked_up(idx) -> dict[str, list[tuple[str, int]]]:
 
 
 def annotate(idx, tree) -> None:
-    """Fill ``cond_parts`` / ``body_parts`` of every branch of ``idx`` (one level of data flow) and
-    ``idx.unused`` (functions a complete program never calls)."""
+    """Set up ``cond_parts`` / ``body_parts`` of every branch of ``idx`` (one level of data flow;
+    computed when a check first reads them) and fill ``idx.unused`` (functions a complete program
+    never calls), ``idx.complete`` and ``idx.hangs``."""
     if tree is None:
         return
     shapes = _Shapes(tree, idx.language)
@@ -392,16 +421,36 @@ def annotate(idx, tree) -> None:
     idx.unused = unused_functions(idx, tree, shapes)
     if not idx.branches:
         return
-    facts = _Facts(idx, shapes)
+    flow = _BranchFlow(idx, shapes)
     for br in idx.branches:
-        own_fn = _enclosing_fn(br.node, facts.fns)
+        br.flow = flow
+
+
+class _BranchFlow:
+    """Computes one branch's parts on demand; every branch of an index shares the program facts."""
+
+    def __init__(self, idx, shapes: _Shapes):
+        self.facts = _Facts(idx, shapes)
+        self.shapes, self.branches, self.complete = shapes, idx.branches, idx.complete
+
+    def _own_fn(self, br) -> str | None:
+        d = br.__dict__
+        if "_own_fn" not in d:
+            d["_own_fn"] = _enclosing_fn(br.node, self.facts.fns)
+        return d["_own_fn"]
+
+    def cond(self, br) -> None:
+        facts = self.facts
         cparts, texts = _flag_parts(br, facts)
-        cparts += _helper_parts(br, texts, own_fn, facts, idx.branches)
+        cparts += _helper_parts(br, texts, self._own_fn(br), facts, self.branches)
         cparts += _membership_parts(br, cparts, facts.colls)
-        br.cond_parts = _dedup(cparts)
-        br.body_parts = _dedup(_call_parts(br, own_fn, facts) + _flag_set_parts(br, facts)
-                               + _loop_exit_parts(br.node, shapes))
-        _mask_body(br, facts, idx.complete)
+        br.__dict__["_cond_parts"] = _dedup(cparts)
+
+    def body(self, br) -> None:
+        facts = self.facts
+        br.__dict__["_body_parts"] = _dedup(_call_parts(br, self._own_fn(br), facts) + _flag_set_parts(br, facts)
+                                            + _loop_exit_parts(br.node, self.shapes))
+        br.__dict__["_body_masked"] = _mask_body(br, facts, self.complete)
 
 
 def _flag_parts(br, facts: _Facts) -> tuple[list, list[tuple[str, int]]]:
@@ -529,14 +578,14 @@ def _loop_exit_parts(node, shapes: _Shapes) -> list[tuple[str, int, str]]:
     return out
 
 
-def _mask_body(br, facts: _Facts, complete: bool) -> None:
+def _mask_body(br, facts: _Facts, complete: bool) -> str | None:
+    """The body with calls of stubs and writes of unread flags masked; None when nothing is."""
     masked = br.body
     if facts.stubs:  # a call of a function that does nothing does nothing: `apply_item()` with a TODO body
         masked = _STUB_CALL(facts.stubs).sub("noop(", masked)
-    if facts.unread and complete:  # a flag nothing reads ends nothing: `collided = True` never tested
+    if complete and facts.unread:  # a flag nothing reads ends nothing: `collided = True` never tested
         masked = _UNREAD(facts.unread).sub(r"unread_flag\1", masked)
-    if masked != br.body:
-        br.body_masked = masked
+    return masked if masked != br.body else None
 
 
 def _dedup(parts):

@@ -14,32 +14,38 @@ _BODY_NAME = re.compile(r"(?i)(body|snake|segment|tail|position|coord|part|block
 
 
 def split_args(s: str) -> list[str]:
-    out, depth, cur = [], 0, ""
-    for ch in s:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        out.append(cur)
+    """Top-level comma-separated parts of ``s`` (unstripped; a blank last part is dropped)."""
+    pieces = s.split(",")
+    out, depth, cur = [], 0, []
+    for piece in pieces[:-1]:
+        # the comma after this piece splits only at bracket depth 0 (brackets inside strings count too)
+        cur.append(piece)
+        depth += sum(map(piece.count, "([{")) - sum(map(piece.count, ")]}"))
+        if depth == 0:
+            out.append(",".join(cur))
+            cur = []
+    cur.append(pieces[-1])
+    last = ",".join(cur)
+    if last.strip():
+        out.append(last)
     return out
 
 
 _CALL = re.compile(r"(?<![\w])((?:[A-Za-z_$][\w$]*\.)*)([A-Za-z_$][\w$]*)\s*\(")
+_PAREN = re.compile(r"[()]")
 
 
 def calls(text: str):
     """(name, argument texts) of every call in ``text`` (arguments split at top-level commas)."""
+    if "(" not in text:
+        return
     for m in _CALL.finditer(text):
-        depth, i = 1, m.end()
-        while i < len(text) and depth:
-            depth += {"(": 1, ")": -1}.get(text[i], 0)
-            i += 1
+        depth, i = 1, len(text)  # an unclosed call runs to the end of the text
+        for p in _PAREN.finditer(text, m.end()):
+            depth += 1 if p.group() == "(" else -1
+            if not depth:
+                i = p.end()
+                break
         yield m.group(2), split_args(text[m.end():i - 1])
 
 
@@ -66,7 +72,7 @@ def _norm(a: str) -> str:
 class Collections:
     """What the code adds to each collection, and which ones grow at one end (a snake's body)."""
 
-    def __init__(self, idx):
+    def __init__(self, idx, lines: list[str] | None = None):
         self.inserted: dict[str, set[str]] = {}
         self.queues: set[str] = set()
         pops: set[str] = set()
@@ -89,7 +95,7 @@ class Collections:
         for coll in list(self.inserted):
             if coll in pops:
                 self.queues.add(coll)
-        for ln_text in idx.lines:
+        for ln_text in idx.lines if lines is None else lines:
             m = re.search(r"del\s+([\w.]+)\[0\]", ln_text)
             if m and m.group(1) in self.inserted:
                 self.queues.add(m.group(1))
@@ -136,76 +142,106 @@ _CMP = re.compile(r"(.+?)\s*(?:===?|\bis\b(?!\s+not))\s*(.+)")
 _COLLIDE = re.compile(r"([\w.$\[\]]+)\.(?:colliderect|collidepoint|equals|collides?_?with)\(\s*([^()]+?)\s*\)")
 
 
+_ATOM_SPLIT = re.compile(r"\band\b|\bor\b|&&|\|\||\n|;")
+_NOT = re.compile(r"^(?:not\s+|!\s*)")
+_KEYWORD = re.compile(r"^(?:if|elif|while|return)\b\s*")
+
+
 def _atoms(text: str) -> list[str]:
     out = []
-    for a in re.split(r"\band\b|\bor\b|&&|\|\||\n|;", text):
+    for a in _ATOM_SPLIT.split(text):
         a = a.strip()
-        a = re.sub(r"^(?:not\s+|!\s*)", "", a).strip()
+        a = _NOT.sub("", a).strip()
         while a.startswith("(") and a.endswith(")"):
             a = a[1:-1].strip()
-        a = re.sub(r"^(?:if|elif|while|return)\b\s*", "", a)
+        a = _KEYWORD.sub("", a)
         if a:
             out.append(a)
     return out
+
+
+_CALL_PREFIX = re.compile(r"^(?:[\w.]*\(\s*)+")
 
 
 def _refers(side: str, var: str, coll: str) -> str | None:
     """The component suffix when ``side`` is the loop variable (``seg``, ``seg[0]``, ``body[i].x``)."""
     side = side.strip().rstrip(")").strip() if side.count(")") > side.count("(") else side.strip()
     if side.count("(") > side.count(")"):  # `any(seg` from `any(seg == head for seg in body)`
-        side = re.sub(r"^(?:[\w.]*\(\s*)+", "", side).strip()
-    m = re.fullmatch(re.escape(var) + r"((?:\[\d\]|\.[xy]|\.pos|\.position|\.rect)*)", side)
-    if m:
-        return m.group(1)
+        side = _CALL_PREFIX.sub("", side).strip()
+    # (both shapes start with a literal text: a side that lacks it cannot match)
+    if side.startswith(var):
+        m = re.fullmatch(re.escape(var) + r"((?:\[\d\]|\.[xy]|\.pos|\.position|\.rect)*)", side)
+        if m:
+            return m.group(1)
+    if "[" not in side or var not in side:
+        return None
     b = re.escape(collection_base(coll))
     m = re.fullmatch(b + r"\[\s*" + re.escape(var) + r"\s*\]((?:\[\d\]|\.[xy]|\.pos|\.position)*)", side)
     return m.group(1) if m else None
+
+
+_NOT_BEFORE = re.compile(r"\bnot\s*$")
+_FOR_BEFORE = re.compile(r"\bfor\s+[\w\s,()]*$")
+_FOR_SPLIT = re.compile(r"\s+for\s+")
+# literal texts each pattern needs: a text without them skips the pattern (most conditions)
+_COUNT_WORDS = (".count(", ".includes(", ".contains(", ".__contains__(", ".indexOf(")
+_JS_ITER_WORDS = (".some(", ".find(", ".findIndex(", ".filter(", ".every(", ".forEach(")
 
 
 def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """(element, collection, how) membership tests in ``text``, given loop variable bindings
     (``how`` is "in", "count" ... or, for a comparison with a loop variable, that variable)."""
     out = []
-    for m in _MEMBER.finditer(text):
-        before = text[:m.start()]
-        if re.search(r"\bnot\s*$", before) or re.search(r"\bfor\s+[\w\s,()]*$", before):
-            continue
-        out.append((m.group(1), m.group(2), "in"))
-    for m in _COUNT.finditer(text):
-        out.append((m.group(3), m.group(1), m.group(2)))
-    binds_here = list(bindings) + [(v, c) for v, c in _COMPREHENSION.findall(text)]
-    for m in _DISTANCE.finditer(text):  # turtle: segment.distance(head) < 20 inside `for segment in segments`
-        a, b = m.group(1) or m.group(3), m.group(2) or m.group(4)
-        for var, coll in binds_here:
-            for this, other in ((a, b), (b, a)):
-                if _refers(this, var, coll) is not None and _refers(other, var, coll) is None:
-                    out.append((other, coll, var))
-    for m in _COLLIDELIST.finditer(text):  # head_rect.collidelist(body_rects[1:]) != -1
-        out.append((m.group(1), m.group(2), "collidelist"))
-    for m in _SPRITECOLLIDE.finditer(text):  # pygame.sprite.spritecollideany(head, body_group)
-        out.append((m.group(1), m.group(2), "collidelist"))
-    for m in _DUPLICATES.finditer(text):  # len(set(body)) != len(body): a segment repeats
-        if collection_base(m.group(1)) == collection_base(m.group(2)):
-            out.append((collection_base(m.group(1)) + "[0]", m.group(1), "duplicates"))
+    if "in" in text:
+        for m in _MEMBER.finditer(text):
+            before = text[:m.start()]
+            if _NOT_BEFORE.search(before) or _FOR_BEFORE.search(before):
+                continue
+            out.append((m.group(1), m.group(2), "in"))
+    if any(w in text for w in _COUNT_WORDS):
+        for m in _COUNT.finditer(text):
+            out.append((m.group(3), m.group(1), m.group(2)))
+    comprehension = _COMPREHENSION.findall(text) if "for" in text else []
+    if "dist" in text:
+        binds_here = list(bindings) + [(v, c) for v, c in comprehension]
+        for m in _DISTANCE.finditer(text):  # turtle: segment.distance(head) < 20 inside `for segment in segments`
+            a, b = m.group(1) or m.group(3), m.group(2) or m.group(4)
+            for var, coll in binds_here:
+                for this, other in ((a, b), (b, a)):
+                    if _refers(this, var, coll) is not None and _refers(other, var, coll) is None:
+                        out.append((other, coll, var))
+    if "collidelist" in text:
+        for m in _COLLIDELIST.finditer(text):  # head_rect.collidelist(body_rects[1:]) != -1
+            out.append((m.group(1), m.group(2), "collidelist"))
+    if "spritecollide" in text:
+        for m in _SPRITECOLLIDE.finditer(text):  # pygame.sprite.spritecollideany(head, body_group)
+            out.append((m.group(1), m.group(2), "collidelist"))
+    if "set(" in text:
+        for m in _DUPLICATES.finditer(text):  # len(set(body)) != len(body): a segment repeats
+            if collection_base(m.group(1)) == collection_base(m.group(2)):
+                out.append((collection_base(m.group(1)) + "[0]", m.group(1), "duplicates"))
     binds = list(bindings)
-    binds += [(v, c) for v, c in _COMPREHENSION.findall(text)]
-    binds += [(v, c) for c, v in JS_ITER.findall(text)]
+    binds += [(v, c) for v, c in comprehension]
+    if any(w in text for w in _JS_ITER_WORDS):
+        binds += [(v, c) for c, v in JS_ITER.findall(text)]
     if not binds:
         return out
     for atom in _atoms(text):
         pairs = []
-        m = _CMP.fullmatch(atom)
-        if m:
-            pairs.append((m.group(1), m.group(2)))
-        pairs += [(a, b) for a, b in _COLLIDE.findall(atom)]
+        if "=" in atom or "is" in atom:
+            m = _CMP.fullmatch(atom)
+            if m:
+                pairs.append((m.group(1), m.group(2)))
+        if "collide" in atom or "equals" in atom:
+            pairs += [(a, b) for a, b in _COLLIDE.findall(atom)]
         for left, right in pairs:
             for var, coll in binds:
                 for this, other in ((left, right), (right, left)):
                     comp = _refers(this, var, coll)
                     if comp is None:
                         continue
-                    other = re.split(r"\s+for\s+", other)[0].strip().rstrip(")").strip() \
-                        if other.count(")") > other.count("(") else re.split(r"\s+for\s+", other)[0].strip()
+                    other = _FOR_SPLIT.split(other)[0].strip().rstrip(")").strip() \
+                        if other.count(")") > other.count("(") else _FOR_SPLIT.split(other)[0].strip()
                     if comp and other.endswith(comp):
                         other = other[: -len(comp)]
                     if other and not _refers(other, var, coll) and re.search(r"[A-Za-z_]", other):

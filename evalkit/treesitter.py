@@ -161,20 +161,48 @@ class Branch:
     line: int          # 1-based line of the `if`
     end_line: int      # last line of its body (the consequence, not elif/else parts)
     node: object = field(repr=False, default=None)
-    # one level of data flow (evalkit/flow.py): (text, source line, why) found by following a flag,
-    # a helper function, a loop variable or a flag set in the body
-    cond_parts: list = field(default_factory=list, repr=False)
-    body_parts: list = field(default_factory=list, repr=False)
-    body_masked: str | None = field(default=None, repr=False)  # the body with calls of do-nothing stubs masked
+    # one level of data flow (evalkit/flow.py), computed on first use (most branches' body parts are
+    # never read): cond_parts / body_parts are (text, source line, why) found by following a flag, a
+    # helper function, a loop variable or a flag set in the body; body_masked is the body with calls
+    # of do-nothing stubs masked
+    flow: object = field(repr=False, default=None, compare=False)
+
+    def _lazy(self, key: str, compute: str):
+        d = self.__dict__
+        if key not in d:
+            if self.flow is None:
+                d.update(_cond_parts=[], _body_parts=[], _body_masked=None)
+            else:
+                getattr(self.flow, compute)(self)
+        return d[key]
+
+    @property
+    def cond_parts(self) -> list:
+        return self._lazy("_cond_parts", "cond")
+
+    @property
+    def body_parts(self) -> list:
+        return self._lazy("_body_parts", "body")
+
+    @property
+    def body_masked(self) -> str | None:
+        return self._lazy("_body_masked", "body")
 
     @property
     def flow_cond(self) -> str:
-        return "\n".join([self.cond] + [t for t, _l, _w in self.cond_parts])
+        d = self.__dict__
+        if "_flow_cond" not in d:  # cached: checks test it against many patterns
+            d["_flow_cond"] = "\n".join([self.cond] + [t for t, _l, _w in self.cond_parts])
+        return d["_flow_cond"]
 
     @property
     def flow_body(self) -> str:
-        return "\n".join([self.body if self.body_masked is None else self.body_masked]
-                         + [t for t, _l, _w in self.body_parts])
+        d = self.__dict__
+        if "_flow_body" not in d:
+            masked = self.body_masked
+            d["_flow_body"] = "\n".join([self.body if masked is None else masked]
+                                        + [t for t, _l, _w in self.body_parts])
+        return d["_flow_body"]
 
 
 @dataclass

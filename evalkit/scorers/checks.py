@@ -78,16 +78,35 @@ def _tuple_items(text: str) -> list[str]:
     t = text.strip()
     if t.startswith("(") and t.endswith(")"):
         t = t[1:-1]
-    out, depth, cur = [], 0, ""
-    for ch in t:
-        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(ch, 0)
-        if ch == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    out.append(cur.strip())
+    if "," not in t:
+        t = t.strip()
+        return [t] if t else []
+    out, depth, cur = [], 0, []
+    for piece in t.split(","):
+        # the comma after this piece splits only at bracket depth 0 (brackets inside strings count too)
+        cur.append(piece)
+        depth += sum(map(piece.count, "([{")) - sum(map(piece.count, ")]}"))
+        if depth == 0:
+            out.append(",".join(cur).strip())
+            cur = []
+    if cur:
+        out.append(",".join(cur).strip())
     return [o for o in out if o]
+
+
+def _tuple_assigns(idx: treesitter.CodeIndex) -> list[tuple[list[str], list[str]]]:
+    """(left items, right items) of the index's tuple assignments (`x, y = 0, 1`), memoised on it."""
+    memo = idx.__dict__.get("_tuple_assigns")
+    if memo is None:
+        memo = []
+        for lt, rt, _ in idx.assigns:
+            ls = _tuple_items(lt)
+            if len(ls) > 1:
+                rs = _tuple_items(rt)
+                if len(ls) == len(rs):
+                    memo.append((ls, rs))
+        idx.__dict__["_tuple_assigns"] = memo
+    return memo
 
 
 def _expand(pattern, vocab: dict) -> str:
@@ -235,7 +254,7 @@ def _same_number(text: str) -> float | None:
 def _under(idx: treesitter.CodeIndex, line: int, cond: str) -> bool:
     """``line`` runs only when a branch whose condition matches ``cond`` is taken: it sits in that
     branch's body, or in a function that branch's body calls (one level)."""
-    gated = [br for br in idx.branches if _search(cond, br.flow_cond)]
+    gated = [br for i, br in enumerate(idx.branches) if _hit(idx, "cond", cond, i)]
     if any(br.line < line <= br.end_line for br in gated):
         return True
     inner = idx.enclosing_defs(line)
@@ -288,36 +307,59 @@ def _assign(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]:
     return [ln for lt, rt, ln in idx.assigns if _search(lp, lt) and _search(rp, rt)]
 
 
+_NAME = re.compile(r"[\w.]+")
+
+
+class _Row(NamedTuple):
+    """One assignment with what the arith checks ask of it, worked out once per index."""
+    lt: str
+    rt: str
+    name: str | None        # the stripped left side when it is a plain (dotted) name
+    collection: bool        # the right side is a dict/list literal
+    number: float | None    # _same_number(rt)
+    countish: bool          # _COUNTISH matches the left side
+
+
+def _rows(idx: treesitter.CodeIndex) -> list[_Row]:
+    memo = idx.__dict__.get("_assign_rows")
+    if memo is None:
+        memo = [_Row(lt, rt, lt.strip() if _NAME.fullmatch(lt.strip()) else None,
+                     rt.lstrip().startswith(("{", "[", "dict(")), _same_number(rt), bool(_COUNTISH.search(lt)))
+                for lt, rt, _ in idx.assigns]
+        idx.__dict__["_assign_rows"] = memo
+    return memo
+
+
 def _tainted(check: dict, idx: treesitter.CodeIndex, rp: str) -> set[str]:
     """Names that hold a ``right`` match one assignment away (``taint``/``same_number`` of arith)."""
+    rows = _rows(idx)
+    if not rows:
+        return set()
+    right = _rx(rp).search
     # one level of data flow: `step = int(self.speed * m)` makes `step` match too
     # (not through dict/list literals: a config table mentioning "speed" is not a speed)
-    names = {lt.strip() for lt, rt, _ in idx.assigns
-             if not rt.lstrip().startswith(("{", "[", "dict(")) and _search(rp, rt)
-             and re.fullmatch(r"[\w.]+", lt.strip())}
+    names = {r.name for r in rows if not r.collection and right(r.rt) and r.name is not None}
     # tuple assignments pair up: `x_change, y_change = BLOCK, 0` taints x_change
-    for lt, rt, _ in idx.assigns:
-        ls, rs = _tuple_items(lt), _tuple_items(rt)
-        if len(ls) > 1 and len(ls) == len(rs):
-            names |= {a for a, b in zip(ls, rs) if re.fullmatch(r"[\w.]+", a) and _search(rp, b)}
+    for ls, rs in _tuple_assigns(idx):
+        names |= {a for a, b in zip(ls, rs) if _NAME.fullmatch(a) and right(b)}
     if check.get("same_number"):
         # `seg_size = (16, 16)` ... `snake_speed = 16`: a name holding the same number as a match
-        values = {v for lt, rt, _ in idx.assigns if _search(rp, lt) and not _COUNTISH.search(lt)
-                  for v in [_same_number(rt)] if v}
-        names |= {lt.strip() for lt, rt, _ in idx.assigns if re.fullmatch(r"[\w.]+", lt.strip())
-                  and _same_number(rt) in values}
+        values = {r.number for r in rows if right(r.lt) and not r.countish and r.number}
+        names |= {r.name for r in rows if r.name is not None and r.number in values}
     return names
 
 
 def _cell_names(idx: treesitter.CodeIndex, up: str) -> set[str]:
     """Names assigned from an ``unless_from`` match, or holding its number (arith)."""
+    rows = _rows(idx)
+    if not rows:
+        return set()
+    match = _rx(up).search
     # `SPEED = BLOCK`: a "speed" that is assigned a cell size is a cell step, not a speed
-    cells = {lt.strip() for lt, rt, _ in idx.assigns if re.fullmatch(r"[\w.]+", lt.strip()) and _search(up, rt)}
+    cells = {r.name for r in rows if r.name is not None and match(r.rt)}
     # `snake_size = (10, 10)` ... `snake_speed = 10  # pixels per move`: the same number as the cell size
-    sizes = {float(v) for lt, rt, _ in idx.assigns if _search(up, lt) and not _COUNTISH.search(lt)
-             for v in [_same_number(rt)] if v is not None and v > 0}
-    cells |= {lt.strip() for lt, rt, _ in idx.assigns if re.fullmatch(r"[\w.]+", lt.strip())
-              and _same_number(rt) in sizes}
+    sizes = {r.number for r in rows if match(r.lt) and not r.countish and r.number is not None and r.number > 0}
+    cells |= {r.name for r in rows if r.name is not None and r.number in sizes}
     return cells
 
 
@@ -334,7 +376,24 @@ def _arith(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]:
         if cells:
             strip = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(cells))) + r")(?!\w)")
             pairs = [(strip.sub("_", a), strip.sub("_", b), ln) for a, b, ln in pairs]
-    return [ln for a, b, ln in pairs if (_search(lp, a) and _search(rp, b)) or (_search(lp, b) and _search(rp, a))]
+    if not pairs:
+        return []
+    left, right = _rx(lp).search, _rx(rp).search
+    return [ln for a, b, ln in pairs if (left(a) and right(b)) or (left(b) and right(a))]
+
+
+def _hit(idx: treesitter.CodeIndex, which: str, pattern: str, i: int) -> bool:
+    """``pattern`` matches branch ``i``'s flow_cond / flow_body (memoised on the index: many checks
+    of a rubric test the same vocab regex against the same branches)."""
+    memo = idx.__dict__.setdefault("_branch_hits", {})
+    vec = memo.get((which, pattern))
+    if vec is None:
+        vec = memo[(which, pattern)] = [None] * len(idx.branches)
+    v = vec[i]
+    if v is None:
+        br = idx.branches[i]
+        v = vec[i] = _rx(pattern).search(br.flow_cond if which == "cond" else br.flow_body) is not None
+    return v
 
 
 def _matching_branches(check: dict, idx: treesitter.CodeIndex, vocab: dict):
@@ -343,18 +402,17 @@ def _matching_branches(check: dict, idx: treesitter.CodeIndex, vocab: dict):
     conds = [_expand(c, vocab) for c in (conds if isinstance(conds, list) else [conds])]
     body, body_not = _arg(check, vocab, "body"), check.get("body_not")
     matched, flow_lines = [], []
-    for br in idx.branches:
+    for i, br in enumerate(idx.branches):
         # flow_cond/flow_body: the branch plus what one step of data flow adds (evalkit/flow.py)
-        cond_text, body_text = br.flow_cond, br.flow_body
-        if not all(_search(c, cond_text) for c in conds):
+        if not all(_hit(idx, "cond", c, i) for c in conds):
             continue
         if body_not is not None:
             # "a branch that does not do X" is about an if/elif that tests something, not the
             # `else:` of a dispatch (`if kind == "speed": ... else: rainbow_until = ...`) nor a loop
             # (`while food in body or food == powerup.pos:` re-rolls a spawn, it picks nothing up)
-            if _search(_expand(body_not, vocab), body_text) or getattr(br.node, "type", "") in ("else_clause", "while_statement"):
+            if _hit(idx, "body", _expand(body_not, vocab), i) or getattr(br.node, "type", "") in ("else_clause", "while_statement"):
                 continue
-        elif not _search(body, body_text):
+        elif not _hit(idx, "body", body, i):
             continue
         matched.append(br)
         # evidence also cites the lines the flow went through (the flag's assignment, the helper)
