@@ -26,7 +26,7 @@ def test_responses_jsonl_is_built_from_sources():
     recs = [json.loads(line) for line in (DEMO_DIR / "responses.jsonl").read_text().splitlines()]
     assert [r["model"] for r in recs][:1] == ["base"]          # base first: it is the baseline
     slots = {(r["model"], r["task_id"], r["sample"]) for r in recs}
-    assert len(slots) == len(recs) == 36                          # 2 models x 6 tasks x 3 samples
+    assert len(slots) == len(recs) == 96                          # 2 models x 16 tasks (snake, seed, apps) x 3 samples
     for r in recs:
         assert set(r) == {"model", "task_id", "sample", "response"} and r["response"].strip()
 
