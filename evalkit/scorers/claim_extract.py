@@ -17,7 +17,7 @@ from ..errors import EvalkitError
 MAX_CLAIMS = 200
 
 _EMPH = re.compile(r"(\*\*|__|\*(?=\S)|(?<=\S)\*)")
-_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\"'(])")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`*\"'(])")  # "... 8 seconds. 1.5x speed ..." is two
 _NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(?![\d.]*\+)\s*(?:-\s*)?"
     r"(?:(?:extra|bonus|more|additional)\s+(?=points?\b))?"  # "50 extra points" is 50 points
@@ -127,15 +127,18 @@ _CLAUSE = re.compile(r"[,;]|\b(?:and|but|while|whereas)\b")
 
 def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, prev: str | None,
          allowed=None, end: int | None = None) -> str | None:
-    """The feature a number belongs to, in order of preference: one named earlier in the same
-    clause; one whose code terms appear earlier in the clause ("speed (1.5x"); one named earlier
-    in the sentence; the last one named in the previous sentence ("The Ice Shield ... When active,
-    it skips 3 collisions"); one named later in the same clause. None: the number is not a claim.
+    """The feature a number belongs to, the nearest mention by position, in order of preference:
+    one named earlier in the same clause; one whose code terms appear earlier in the clause
+    ("speed (1.5x", "Items only drop when you eat food (40%"); one named later in the same
+    clause ("A new 2 or 4 spawns"); one named earlier in the sentence; one named later in it; the
+    last one named in the previous sentence, only when this sentence names no feature before the
+    number ("The Ice Shield ... When active, it skips 3 collisions"). None: the number is not a claim.
     ``allowed``: the features that can take this number's unit (a duration never belongs to the grid);
     before all of these, a feature named right after the number ("+1 score", "3 collisions with
     the shield" is not: two words at most between them) and, failing every rule, the only feature
     that takes the unit ("10 points" is the score's)."""
     only = next(iter(allowed)) if allowed is not None and len(allowed) == 1 else None
+    named_before = any(sp[1] < pos for sp in spans)  # any feature, whatever units it takes
     if allowed is not None:
         spans = [sp for sp in spans if sp[0] in allowed]
         terms = [t for t in terms if t[0] in allowed]
@@ -156,17 +159,22 @@ def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, pre
     if before_in_clause:
         return max(before_in_clause, key=lambda sp: sp[1])[0]
     head = sentence[lo:pos]
-    by_terms = [(m.start(), fid) for fid, rx in terms for m in [rx.search(head)] if m]
+    # a term at the start of a word only: "white" holds the shield's "hit"
+    by_terms = [(m.start(), fid) for fid, rx in terms for m in rx.finditer(head)
+                if m.start() == 0 or not head[m.start() - 1].isalpha()]
     if by_terms:
         return max(by_terms)[1]
-    before = [sp for sp in spans if sp[1] < pos]
-    if before:
-        return max(before, key=lambda sp: sp[1])[0]
-    if prev is not None:
-        return prev
     after_in_clause = [sp for sp in spans if pos <= sp[1] < hi]
     if after_in_clause:
         return min(after_in_clause, key=lambda sp: sp[1])[0]
+    before = [sp for sp in spans if sp[1] < pos]
+    if before:
+        return max(before, key=lambda sp: sp[1])[0]
+    after = [sp for sp in spans if sp[1] >= pos]  # "For 5 s after you grab it, the speed boost ..."
+    if after:
+        return min(after, key=lambda sp: sp[1])[0]
+    if prev is not None and not named_before:
+        return prev
     return only
 
 
@@ -331,6 +339,7 @@ def _feature_claims(s: str, raw: str, pats, absent_pats: dict, add) -> tuple[lis
     return spans, negated
 
 
+_CODE_SETTING = re.compile(r"`\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\s*[:=]\s*-?\d+(?:\.\d+)?\s*`")
 _CLASSED_UNITS = ("px", "pixel", "pixels", "cell", "cells", "points", "point", "frames", "frame", "fps", "segment",
                   "segments")
 
@@ -339,7 +348,11 @@ def _number_claims(s: str, raw: str, spans: list, prev: str | None, terms: list,
                    add) -> None:
     """Number claims of one sentence, each tied to the feature it describes (``_tie``)."""
     with_terms = {fid for fid, _ in terms}
-    for m in _NUMBER.finditer(s):
+    # a number inside a code span is code quoted, not a quantity the prose claims (`range(3)`,
+    # `shield > 0`), except a setting quoted whole (`BOOST_SECONDS = 5`)
+    spans_set = {m.start(): m.group(1) for m in _CODE_SETTING.finditer(s)}
+    masked = _BACKTICK.sub(lambda q: q.group() if q.start() in spans_set else " " * len(q.group()), s)
+    for m in _NUMBER.finditer(masked):
         unit = (m.group(2) or "").lower()
         kind = _UNIT_KIND.get(unit)
         if unit and kind is None and unit not in _CLASSED_UNITS:
@@ -351,8 +364,11 @@ def _number_claims(s: str, raw: str, spans: list, prev: str | None, terms: list,
             continue
         value = float(m.group(1))
         baseline = _BASELINE.search(s[max(0, m.start() - 25):m.start()]) is not None
+        quoted = [name for at, name in spans_set.items() if at < m.start() < s.find("`", at + 1)]
         setting = _BACKTICK.search(raw)
-        if setting and _IDENT.match(setting.group(1).strip()) and "(" not in setting.group(1):
+        if quoted:
+            claims_extra = {"setting": quoted[0]}
+        elif setting and _IDENT.match(setting.group(1).strip()) and "(" not in setting.group(1):
             claims_extra = {"setting": setting.group(1).strip()}
         else:
             claims_extra = {}

@@ -99,6 +99,8 @@ def _sets_quantity(line: str, value: float, qty: str, above: str = "", term_rx=N
             continue  # an element of a tuple or list (a colour's 255), not a setting
         if re.search(r"([-+*/%<>!]=|[<>])\s*$", before):
             return False  # a step (`shield -= 1`) or a comparison (`timer >= 1`), not a setting
+        if re.search(r"[\w)\]]\s*[-+*/]\s*$", before):
+            return False  # an operand (`SECONDS * 1000` converts units), not what the name is set to
         key = _KEY_BEFORE.search(before)
         if key is not None:
             if rx.search(key.group(1)) is None:
@@ -164,30 +166,106 @@ def _data_number(text: str, want: set[float], terms: str) -> int | None:
     return None
 
 
+# ---- arithmetic equivalents: "1.5x" is `v * 1.5`, "50%" is `h // 2` added to the height itself
+_LIT = r"(?<![\w.])%s(?:\.0+)?(?![\w.])"
+_MULT_NAME = re.compile(r"(?i)(mult|factor|scale|ratio|times)")
+
+
+def _fmt(x: float) -> str:
+    return re.escape(f"{x:g}")
+
+
+def _scales_by(line: str, lit: float) -> bool:
+    """``lit`` multiplies something on ``line``: `v * 1.5`, `speed *= 1.5`, `1.5 * v`."""
+    n = _LIT % _fmt(lit)
+    return re.search(r"\*=?\s*\(?\s*" + n, line) is not None or re.search(n + r"\s*\*(?!\*)", line) is not None
+
+
+def _target(line: str) -> str:
+    """What ``line`` changes: an assignment's left side, or the object a method is called on."""
+    m = re.match(r"\s*([\w.\[\]\"']+)\s*[-+*/]?=(?!=)", line) or re.match(r"\s*([\w.]+)\.\w+\(", line)
+    return m.group(1) if m else ""
+
+
+def _part_of_itself(line: str, lit: float, ops: str) -> bool:
+    """``x <op> lit`` on ``line`` where x is the very thing the line changes (`paddle.inflate_ip(0,
+    paddle.height // 2)`, `self.h += self.h * 0.5`), not a position (`Rect(WIDTH // 2 - 7, ...)`)."""
+    target = re.sub(r"^self\.", "", _target(line)).lower()
+    if not target:
+        return False
+    for m in re.finditer(r"([A-Za-z_][\w.]*)\s*(?:" + ops + r")\s*" + _LIT % _fmt(lit), line):
+        operand = re.sub(r"^self\.", "", m.group(1)).lower()
+        if operand == target or operand.startswith(target + "."):
+            return True
+    return False
+
+
+def _arith_equivalent(line: str, lit: float, value: float, kind: str | None) -> bool:
+    """The literal ``lit`` on ``line`` is the claimed ``value`` written as arithmetic: a multiplier
+    ("1.5x", "150%") that scales something, or a share ("50%") of the thing the line grows
+    (`h // 2`, `h / 2`, `h * 0.5` of h itself)."""
+    if kind == "mult":
+        return abs(lit - value) < 1e-9 and _scales_by(line, lit)
+    if kind != "pct" or value <= 0:
+        return False
+    f = value / 100
+    if any(abs(lit - x) < 1e-9 for x in (1 + f, 1 - f, f)) and f != 1 and _scales_by(line, lit):
+        return abs(lit - f) > 1e-9 or _part_of_itself(line, lit, r"\*")  # a bare `* 0.5`: of itself only
+    d = 100 / value
+    return abs(d - round(d)) < 1e-9 and abs(lit - d) < 1e-9 and _part_of_itself(line, lit, r"//|/")
+
+
+_SIBLING = re.compile(r"^\s*(}\s*)?(elif\b|else\b|case\b|def\b|function\b|default\s*:)")
+
+
+def _under_terms(idx, ln: int, term_lines: set) -> bool:
+    """Line ``ln`` names the feature or sits at most 3 lines below a line that does, with no other
+    branch or function starting in between (`elif kind == "fast":` under `if kind == "big":`)."""
+    for k in range(4):
+        if ln - k in term_lines:
+            return True
+        if ln - k < 1 or _SIBLING.match(idx.lines[ln - k - 1]):
+            return False
+    return False
+
+
 def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None,
                   data_blocks=None) -> dict:
     want = _number_values(value, kind)
     qty = _QUANTITY.get(kind or "")
     term_lines = idx.lines_matching(terms)
     qty_lines = idx.lines_matching(qty) if qty else None
-    same, other = [], []
+    same, other, worked = [], [], []  # worked: the value as arithmetic (`h // 2` for 50%)
     term_rx = re.compile(terms[4:], re.I) if terms.startswith("(?i)") else re.compile(terms)
     for v, ln in idx.numbers:
-        if qty_lines is not None and ln not in qty_lines:
+        if not _under_terms(idx, ln, term_lines):
             continue
-        if not any(ln - k in term_lines for k in range(4)):  # on the line or the 3 above
+        line = idx.lines[ln - 1]
+        # arithmetic that is the claimed value (`v * 1.5` under `if kind == "fast":`): the form itself
+        # says what the number does, so the line need not name the quantity; a whole multiplier
+        # (`* 2` is everywhere) still needs the quantity named on the line or the 3 above
+        arith = _arith_equivalent(line, v, value, kind) and (
+            kind != "mult" or v != int(v) or any(ln - k in qty_lines for k in range(4)))
+        if qty_lines is not None and ln not in qty_lines and not arith:
+            if kind == "mult" and v != 0 and _scales_by(line, v) and any(ln - k in qty_lines for k in range(4)):
+                other.append(ln)  # the feature's multiplier is another number (`v * 1.5` for "2x")
             continue
-        key = _SETTING_KEY.match(idx.lines[ln - 1]) if ln not in term_lines else None
-        if key and not term_rx.search(key.group(1)):
+        key = _SETTING_KEY.match(line) if ln not in term_lines else None
+        if key and not term_rx.search(key.group(1)) and not (arith and not key.group(1).isupper()):
             continue  # `ITEM_SPAWN_EVERY = 5000` under the boost settings is another setting
-        if round(v, 6) in want:
+        if arith:
+            same.append(ln)
+            worked.append(ln)
+        elif round(v, 6) in want:
             own = _literal_key(idx.lines[ln - 1], v)
             if own is not None and not term_rx.search(own) and not (qty and re.search(qty, own)):
                 continue  # the equal literal is another setting's (`"charges": 2` is not the 2x speed)
             same.append(ln)
-        elif v != 0 and qty and _sets_quantity(idx.lines[ln - 1], v, qty, _dict_opener(idx, ln), term_rx):
+        elif v != 0 and qty and _sets_quantity(line, v, qty, _dict_opener(idx, ln), term_rx) and (
+                kind != "mult" or _scales_by(line, v) or _MULT_NAME.search(_literal_key(line, v) or "")):
             # a different value that this line sets for the quantity ("delay": 70), not any number
-            # nearby (a colour's 255); a zero is a reset or a start value, not the setting
+            # nearby (a colour's 255); a zero is a reset or a start value, not the setting; a
+            # multiplier's is a factor (`SPEED_MULT = 2`, `v * 2`), not the speed itself (`BALL_SPEED = 6`)
             other.append(ln)
     if feature_res is not None and feature_res.get("contradicted"):
         lines = [e["line"] for e in feature_res.get("contra_evidence", [])] + same
@@ -201,7 +279,8 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
     same = [ln for ln in same if ln not in unused]
     if same:
         return {"verdict": "supported", "evidence": _evidence(idx, same, block),
-                "reason": "an equal literal sits where the feature is configured"}
+                "reason": "an equal literal sits where the feature is configured" if set(same) - set(worked)
+                else "the code applies the same factor where the feature is configured"}
     for bi, b in data_blocks or []:  # settings kept in a JSON/YAML/INI file of the answer
         hit = _data_number(b.code, want, terms)
         if hit:
