@@ -103,18 +103,48 @@ _SOURCE_FILE = re.compile(r"\.(py|pyw|js|mjs|ts|tsx|jsx|html?|css|go|java|c|cc|c
 _WRITE_VERB = re.compile(r"(?i)\b(sav|writ|wrote|stor|persist|record|export|dump|log[sg]?\b|kept|keeps)")
 
 
-def _sentences(prose: str) -> list[str]:
+_TABLE_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?")
+
+
+def _sentences(prose: str) -> list[tuple[str, list[str] | None]]:
+    """(sentence, the header cells of the table it is a row of, or None): a line, a bullet or a
+    table row each split into sentences."""
     out = []
-    for raw in prose.split("\n"):
-        line = raw.strip()
-        if not line or line.startswith("#") or line.startswith("|---"):
+    lines = [raw.strip() for raw in prose.split("\n")]
+    header = None
+    for i, line in enumerate(lines):
+        if not line.startswith("|"):
+            header = None
+        if i + 1 < len(lines) and line.startswith("|") and _TABLE_RULE.fullmatch(lines[i + 1]):
+            header = line.split("|")  # the header row: its cells name the columns' units
+        if not line or line.startswith("#") or _TABLE_RULE.fullmatch(line):
             continue
         line = re.sub(r"^([-*+]|\d+[.)])\s+", "", line)
-        for s in _SENT_SPLIT.split(line):
+        for k, s in enumerate(_SENT_SPLIT.split(line)):
             s = s.strip()
             if s:
-                out.append(s[:400])
+                out.append((s[:400], header if k == 0 and line.startswith("|") else None))
     return out
+
+
+# a table column's unit, named in its header ("Duration (s)", "Multiplier", "Chance")
+_HEADER_UNITS = [(re.compile(r"(?i)\b(ms|milliseconds?)\b"), "ms"),
+                 (re.compile(r"(?i)((?<![a-z])\(s\)|\bsecs?\b|\bseconds?\b|\bduration\b)"), "seconds"),
+                 (re.compile(r"(?i)\b(minutes?|mins?)\b"), "minutes"),
+                 (re.compile(r"(?i)(\bmultiplier\b|\bfactor\b|^\s*×?\s*x?\s*$)"), "x"),
+                 (re.compile(r"(?i)(%|\bpercent|\bchance\b|\bprobability\b)"), "%"),
+                 (re.compile(r"(?i)\b(charges?|hits?|collisions?|lives|uses)\b"), "charges")]
+
+
+def _header_unit(header: list[str] | None, s: str, pos: int) -> str | None:
+    """The unit the table's header gives the column the number at ``pos`` of row ``s`` is in."""
+    if not header:
+        return None
+    col = s[:pos].count("|")
+    cell = header[col] if col < len(header) else ""
+    if not cell.strip():
+        return None
+    return next((u for rx, u in _HEADER_UNITS if rx.search(_plain(cell))), None)
 
 
 def _plain(s: str) -> str:
@@ -290,11 +320,11 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
             seen.add(key)
             claims.append(claim)
 
-    for raw in _sentences(prose):
+    for raw, header in _sentences(prose):
         s = _plain(raw)
         spans, negated = _feature_claims(s, raw, pats, absent_pats, add)
         if terms and (spans or prev is not None):
-            _number_claims(s, raw, spans, prev, terms, units, negated, add)
+            _number_claims(s, raw, spans, prev, terms, units, negated, add, header)
         prev = max(spans, key=lambda sp: sp[1])[0] if spans else None
         for label, keys, action in _control_keys(s, context):
             claim = {"text": raw, "kind": "control", "key": label, "keys": keys}
@@ -340,20 +370,22 @@ def _feature_claims(s: str, raw: str, pats, absent_pats: dict, add) -> tuple[lis
 
 
 _CODE_SETTING = re.compile(r"`\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\s*[:=]\s*-?\d+(?:\.\d+)?\s*`")
+_SHARE_OF = re.compile(r"(?i)\s+of\s+(the\s+)?(screen|window|display|board|court|field|arena|playfield)")
 _CLASSED_UNITS = ("px", "pixel", "pixels", "cell", "cells", "points", "point", "frames", "frame", "fps", "segment",
                   "segments")
 
 
 def _number_claims(s: str, raw: str, spans: list, prev: str | None, terms: list, units: dict, negated: set,
-                   add) -> None:
-    """Number claims of one sentence, each tied to the feature it describes (``_tie``)."""
+                   add, header: list[str] | None = None) -> None:
+    """Number claims of one sentence, each tied to the feature it describes (``_tie``); a bare
+    number in a table row takes its column's unit ("| Speed | 1.5 | 5 |" under "Multiplier | Duration (s)")."""
     with_terms = {fid for fid, _ in terms}
     # a number inside a code span is code quoted, not a quantity the prose claims (`range(3)`,
     # `shield > 0`), except a setting quoted whole (`BOOST_SECONDS = 5`)
     spans_set = {m.start(): m.group(1) for m in _CODE_SETTING.finditer(s)}
     masked = _BACKTICK.sub(lambda q: q.group() if q.start() in spans_set else " " * len(q.group()), s)
     for m in _NUMBER.finditer(masked):
-        unit = (m.group(2) or "").lower()
+        unit = (m.group(2) or "").lower() or (_header_unit(header, s, m.start()) or "")
         kind = _UNIT_KIND.get(unit)
         if unit and kind is None and unit not in _CLASSED_UNITS:
             continue
@@ -374,5 +406,7 @@ def _number_claims(s: str, raw: str, spans: list, prev: str | None, terms: list,
             claims_extra = {}
         if baseline:  # "70 ms instead of 150 ms": 150 is the normal setting, not the feature's
             claims_extra["baseline"] = True
+        if kind == "pct" and _SHARE_OF.match(masked, m.end()):  # "50% of the screen": a share of its size
+            claims_extra["share_of_screen"] = True
         add(("number", fid, value, kind), {**claims_extra, "text": raw, "kind": "number", "feature": fid,
                                           "value": value, "unit": unit or None, "quantity": kind})

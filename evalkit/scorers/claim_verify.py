@@ -200,19 +200,37 @@ def _part_of_itself(line: str, lit: float, ops: str) -> bool:
     return False
 
 
-def _arith_equivalent(line: str, lit: float, value: float, kind: str | None) -> bool:
+_SCREEN = r"(?i)(height|width|screen|window|display|\b[hw]\b|_[hw]\b)"
+
+
+def _share_of_screen(line: str, lit: float, ops: str, term_rx) -> bool:
+    """``HEIGHT // 2`` that the line sets the feature's own size to ("50% of the screen"), not a
+    position centred on the screen (`HEIGHT // 2 - 40`)."""
+    target = _target(line)
+    if not target or term_rx is None or not term_rx.search(target):
+        return False
+    return any(re.search(_SCREEN, m.group(1)) and not re.match(r"\s*[-+]", line[m.end():])
+               for m in re.finditer(r"([A-Za-z_][\w.]*)\s*(?:" + ops + r")\s*" + _LIT % _fmt(lit), line))
+
+
+def _arith_equivalent(line: str, lit: float, value: float, kind: str | None, screen_rx=None) -> bool:
     """The literal ``lit`` on ``line`` is the claimed ``value`` written as arithmetic: a multiplier
     ("1.5x", "150%") that scales something, or a share ("50%") of the thing the line grows
-    (`h // 2`, `h / 2`, `h * 0.5` of h itself)."""
+    (`h // 2`, `h / 2`, `h * 0.5` of h itself); with ``screen_rx`` (the feature's terms, for "50%
+    of the screen") also a share of the screen's size the feature's own size is set to."""
     if kind == "mult":
         return abs(lit - value) < 1e-9 and _scales_by(line, lit)
     if kind != "pct" or value <= 0:
         return False
-    f = value / 100
+    f, d = value / 100, 100 / value
+    whole_d = abs(d - round(d)) < 1e-9 and abs(lit - d) < 1e-9
+    if screen_rx is not None:  # "50% of the screen": `HEIGHT // 2`, `HEIGHT * 0.5`, not the size grown by half
+        return (abs(lit - f) < 1e-9 and _share_of_screen(line, lit, r"\*", screen_rx)) or (
+            whole_d and _share_of_screen(line, lit, r"//|/", screen_rx))
     if any(abs(lit - x) < 1e-9 for x in (1 + f, 1 - f, f)) and f != 1 and _scales_by(line, lit):
-        return abs(lit - f) > 1e-9 or _part_of_itself(line, lit, r"\*")  # a bare `* 0.5`: of itself only
-    d = 100 / value
-    return abs(d - round(d)) < 1e-9 and abs(lit - d) < 1e-9 and _part_of_itself(line, lit, r"//|/")
+        # `* 1.5` scales; a bare `* 0.5` is a share of anything (a centre), so of the thing itself only
+        return abs(lit - f) > 1e-9 or f > 1 or _part_of_itself(line, lit, r"\*")
+    return whole_d and _part_of_itself(line, lit, r"//|/")
 
 
 _SIBLING = re.compile(r"^\s*(}\s*)?(elif\b|else\b|case\b|def\b|function\b|default\s*:)")
@@ -230,8 +248,8 @@ def _under_terms(idx, ln: int, term_lines: set) -> bool:
 
 
 def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None,
-                  data_blocks=None) -> dict:
-    want = _number_values(value, kind)
+                  data_blocks=None, share_of_screen: bool = False) -> dict:
+    want = _number_values(value, kind) if not share_of_screen else {round(value, 6), round(value / 100, 6)}
     qty = _QUANTITY.get(kind or "")
     term_lines = idx.lines_matching(terms)
     qty_lines = idx.lines_matching(qty) if qty else None
@@ -244,7 +262,7 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
         # arithmetic that is the claimed value (`v * 1.5` under `if kind == "fast":`): the form itself
         # says what the number does, so the line need not name the quantity; a whole multiplier
         # (`* 2` is everywhere) still needs the quantity named on the line or the 3 above
-        arith = _arith_equivalent(line, v, value, kind) and (
+        arith = _arith_equivalent(line, v, value, kind, term_rx if share_of_screen else None) and (
             kind != "mult" or v != int(v) or any(ln - k in qty_lines for k in range(4)))
         if qty_lines is not None and ln not in qty_lines and not arith:
             if kind == "mult" and v != 0 and _scales_by(line, v) and any(ln - k in qty_lines for k in range(4)):
@@ -408,7 +426,8 @@ def _number_verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_
         return {"verdict": "unsupported", "evidence": [], "reason": "no normal setting has this value"}
     data = [(i, b) for i, b in enumerate(ex.blocks) if (b.language or "") in _DATA_LANGS
             or (b.filename or "").lower().endswith((".json", ".yaml", ".yml", ".toml", ".ini", ".cfg"))]
-    return _check_number(claim["value"], claim["quantity"], terms, idx, block, fres.get(claim["feature"]), data)
+    return _check_number(claim["value"], claim["quantity"], terms, idx, block, fres.get(claim["feature"]), data,
+                         bool(claim.get("share_of_screen")))
 
 
 def _control_verdict(claim: dict, idx, block, fres: dict) -> dict:
