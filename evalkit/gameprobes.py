@@ -380,25 +380,28 @@ def _grid(snake: dict, cells: list[dict], step: float, seg: int) -> dict:
                          f"({ox:g}, {oy:g}), one cell per step ({seen})")
 
 
-def _wall(snake: dict, frames: list, width: float, height: float, status: str, why: str, script) -> dict:
-    events, steps, step, gap = snake["events"], snake["steps"], snake["step"], snake["gap"]
-    band = max(step, snake["seg"])  # the border cell: the head's near side within one cell of the edge
-    half = snake["seg"] / 2
-    long_gap = max(3 * gap, 0.5)
-    xs = [e["pos"][0] for e in steps]
-    ys = [e["pos"][1] for e in steps]
-    last_t = frames[-1][0]
-    quit_at = float((script or {}).get("quit_at", 10.0))
+class _WallRun:
+    """What the wall verdict reads from one scripted run: the snake's events and how the run ended."""
 
-    def outside(p) -> bool:
-        return p[0] < 0 or p[1] < 0 or p[0] > width or p[1] > height
+    def __init__(self, snake: dict, frames: list, width: float, height: float, status: str, why: str, script):
+        self.snake, self.width, self.height, self.status, self.why = snake, width, height, status, why
+        self.events, self.step = snake["events"], snake["step"]
+        self.long_gap = max(3 * snake["gap"], 0.5)
+        self.xs = [e["pos"][0] for e in snake["steps"]]
+        self.ys = [e["pos"][1] for e in snake["steps"]]
+        self.last_t = frames[-1][0]
+        self.quit_at = float((script or {}).get("quit_at", 10.0))
 
-    def after(k: int) -> tuple[str | None, str]:
+    def outside(self, p) -> bool:
+        return p[0] < 0 or p[1] < 0 or p[0] > self.width or p[1] > self.height
+
+    def after(self, k: int) -> tuple[str | None, str]:
         """What followed event k: ("end", how) when the round ended, ("wrap"|"on"|"crash", how) otherwise."""
+        events, last_t, status, why, long_gap = self.events, self.last_t, self.status, self.why, self.long_gap
         e = events[k]
         nxt = events[k + 1] if k + 1 < len(events) else None
         if nxt is None:
-            if last_t - e["t"] < 1.0 and last_t < quit_at - 0.05:  # the frames stopped right there
+            if last_t - e["t"] < 1.0 and last_t < self.quit_at - 0.05:  # the frames stopped right there
                 if status in FAILED_RUN:
                     return "crash", f"then the program stopped{why}"
                 return "end", f"then the program drew no more frames and ended without error (exit or " \
@@ -410,26 +413,60 @@ def _wall(snake: dict, frames: list, width: float, height: float, status: str, w
         if nxt["t"] - e["t"] > long_gap:
             return "end", f"then the snake stopped moving for {nxt['t'] - e['t']:.1f} s (game over, then a restart)"
         if nxt["kind"] == "change":
-            if _clamped(snake["body"], events, k):
+            if _clamped(self.snake["body"], events, k):
                 return "on", "its body shrank behind a head that stayed at the edge"
             return "end", f"then the snake {'disappeared' if not nxt['len'] else 'was redrawn elsewhere (reset)'} " \
                           f"at {nxt['t']:.1f} s"
         if nxt["kind"] == "jump":
-            (x0, y0), (x1, y1) = e["pos"], nxt["pos"]
-            dx, dy = e["vec"]
-            # the far side of the window, or of the board the head has crossed (a board smaller
-            # than the window), in the same row or column: a wrap, not a reset to the start
-            span_x, span_y = 0.6 * (max(xs) - min(xs)), 0.6 * (max(ys) - min(ys))
-            opposite = (dx < 0 and (x1 > width - step or x1 - x0 > span_x) and abs(y1 - y0) < step / 2) or \
-                       (dx > 0 and (x1 < step or x0 - x1 > span_x) and abs(y1 - y0) < step / 2) or \
-                       (dy < 0 and (y1 > height - step or y1 - y0 > span_y) and abs(x1 - x0) < step / 2) or \
-                       (dy > 0 and (y1 < step or y0 - y1 > span_y) and abs(x1 - x0) < step / 2)
-            if opposite and nxt["len"] >= e["len"]:
-                return "wrap", f"then it wrapped around to ({x1:g}, {y1:g}) on the other side"
-            return "end", f"then the snake was reset to ({x1:g}, {y1:g}) at {nxt['t']:.1f} s"
+            return self._after_jump(e, nxt)
         return "on", "it kept moving"
 
-    for k, e in enumerate(events):
+    def _after_jump(self, e: dict, nxt: dict) -> tuple[str, str]:
+        """A head that jumped after event e: a wrap to the far side, or a reset."""
+        xs, ys, width, height, step = self.xs, self.ys, self.width, self.height, self.step
+        (x0, y0), (x1, y1) = e["pos"], nxt["pos"]
+        dx, dy = e["vec"]
+        # the far side of the window, or of the board the head has crossed (a board smaller
+        # than the window), in the same row or column: a wrap, not a reset to the start
+        span_x, span_y = 0.6 * (max(xs) - min(xs)), 0.6 * (max(ys) - min(ys))
+        opposite = (dx < 0 and (x1 > width - step or x1 - x0 > span_x) and abs(y1 - y0) < step / 2) or \
+                   (dx > 0 and (x1 < step or x0 - x1 > span_x) and abs(y1 - y0) < step / 2) or \
+                   (dy < 0 and (y1 > height - step or y1 - y0 > span_y) and abs(x1 - x0) < step / 2) or \
+                   (dy > 0 and (y1 < step or y0 - y1 > span_y) and abs(x1 - x0) < step / 2)
+        if opposite and nxt["len"] >= e["len"]:
+            return "wrap", f"then it wrapped around to ({x1:g}, {y1:g}) on the other side"
+        return "end", f"then the snake was reset to ({x1:g}, {y1:g}) at {nxt['t']:.1f} s"
+
+    def past_edge(self, k: int, where: str) -> dict:
+        """The verdict for a head drawn outside the window at event k."""
+        events, e = self.events, self.events[k]
+        # games that move before they check draw the head one or two cells past the edge
+        j, past = k, 1
+        while past < 3 and j + 1 < len(events):
+            nxt = events[j + 1]
+            if nxt["kind"] != "step" or nxt["vec"] != e["vec"] or not self.outside(nxt["pos"]) \
+                    or nxt["t"] - events[j]["t"] > self.long_gap:
+                break
+            j, past = j + 1, past + 1
+        what, how = self.after(j)
+        cells = "one cell" if past == 1 else f"{past} cells"
+        if what == "end" and past <= 2:
+            return _result(True, f"the head moved {cells} past the edge, to {where} first, {how}: the round "
+                                 f"ended at the wall")
+        if what == "crash":
+            return _result(False, f"the head moved past the edge to {where}, {how}")
+        if what == "wrap":
+            return _result(False, f"the head moved past the edge to {where}, {how}: the wall does not end the round")
+        return _result(False, f"the snake left the board at {where} and kept moving ({past} cells past the "
+                              f"edge) instead of hitting a wall")
+
+
+def _wall(snake: dict, frames: list, width: float, height: float, status: str, why: str, script) -> dict:
+    run = _WallRun(snake, frames, width, height, status, why, script)
+    xs, ys = run.xs, run.ys
+    band = max(run.step, snake["seg"])  # the border cell: the head's near side within one cell of the edge
+    half = snake["seg"] / 2
+    for k, e in enumerate(run.events):
         if e["kind"] != "step":
             continue
         (hx, hy), (dx, dy) = e["pos"], e["vec"]
@@ -438,29 +475,11 @@ def _wall(snake: dict, frames: list, width: float, height: float, status: str, w
         extreme = (dx < 0 and hx <= min(xs) + 0.5) or (dx > 0 and hx >= max(xs) - 0.5) or \
                   (dy < 0 and hy <= min(ys) + 0.5) or (dy > 0 and hy >= max(ys) - 0.5)
         where = f"({hx:g}, {hy:g}) at {e['t']:.1f} s (frame {e['i']})"
-        if outside(e["pos"]):
-            # games that move before they check draw the head one or two cells past the edge
-            j, past = k, 1
-            while past < 3 and j + 1 < len(events):
-                nxt = events[j + 1]
-                if nxt["kind"] != "step" or nxt["vec"] != e["vec"] or not outside(nxt["pos"]) \
-                        or nxt["t"] - events[j]["t"] > long_gap:
-                    break
-                j, past = j + 1, past + 1
-            what, how = after(j)
-            cells = "one cell" if past == 1 else f"{past} cells"
-            if what == "end" and past <= 2:
-                return _result(True, f"the head moved {cells} past the edge, to {where} first, {how}: the round "
-                                     f"ended at the wall")
-            if what == "crash":
-                return _result(False, f"the head moved past the edge to {where}, {how}")
-            if what == "wrap":
-                return _result(False, f"the head moved past the edge to {where}, {how}: the wall does not end the round")
-            return _result(False, f"the snake left the board at {where} and kept moving ({past} cells past the "
-                                  f"edge) instead of hitting a wall")
+        if run.outside(e["pos"]):
+            return run.past_edge(k, where)
         if not (at_edge or extreme):
             continue
-        what, how = after(k)
+        what, how = run.after(k)
         if what == "on" or (what == "crash" and not at_edge):  # a crash away from the edge is not a wall
             continue
         if what == "crash":

@@ -162,6 +162,17 @@ def _value(status: str) -> float | None:
 def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Score], dict]:
     main_index = _main_index(task, ex)
     main = ex.blocks[main_index] if main_index is not None else None
+    early = _not_run(task, main)
+    if early is not None:
+        return early
+    if task.checks:  # a command-line tool or web API: black-box cases in the sandbox (docs/apps.md)
+        return _run_checks(task, ex, main_index, sandbox_mode)
+    return _run_program(task, ex, main_index, sandbox_mode)
+
+
+def _not_run(task: Task, main) -> tuple[list[Score], dict] | None:
+    """The outcome of an answer with no code to run, or in a language evalkit does not run; None
+    when the main block runs."""
     lang = (main.language or None) if main is not None else None
     if main is None or not main.code.strip():
         details = {"status": "no_code", "isolation": None, "reason": "the response has no code block to run"}
@@ -174,34 +185,36 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
         details = {"status": "unsupported_language", "language": lang or task.language, "isolation": None,
                    "reason": f"not judged: the program is {lang or task.language}, which evalkit does not run"}
         return [Score("runs_ok", None, details)], {"execution": details, "probes": {}}
+    return None
 
-    if task.checks:  # a command-line tool or web API: black-box cases in the sandbox (docs/apps.md)
-        return _run_checks(task, ex, main_index, sandbox_mode)
-    source = program_for(task, main.code)
+
+def _main_job(task: Task, ex: Extraction, main_index: int, source: str, entry: str, files: tuple) -> Job:
+    """The main block's run: a game with the task's own keys when its rubric scripts them."""
+    job = program_job(source, interactive=task.interactive, filename=entry, files=files,
+                      as_module=ex.run_as_module and main_index == ex.main_index)
+    if job.game is not None and gameprobes_generic.script_for(task.rubric):  # the task's own keys (Pong's W/S ...)
+        job = replace(job, game=gameprobes_generic.script_for(task.rubric))
+    return job
+
+
+def _run_program(task: Task, ex: Extraction, main_index: int, sandbox_mode: str) -> tuple[list[Score], dict]:
+    """A program (and its tests) in the sandbox, then the game/terminal probes on what it drew."""
+    source = program_for(task, ex.blocks[main_index].code)
     entry, files = program_files(ex, main_index, source)
-    main_job = program_job(source, interactive=task.interactive, filename=entry, files=files,
-                           as_module=ex.run_as_module and main_index == ex.main_index)
-    game, terminal = main_job.game is not None, main_job.terminal is not None
-    if game and gameprobes_generic.script_for(task.rubric):  # the task's own keys (Pong's W/S ...)
-        main_job = replace(main_job, game=gameprobes_generic.script_for(task.rubric))
+    main_job = _main_job(task, ex, main_index, source, entry, files)
     if "pygame" in source + "".join(code for _, code in files):
         sandbox_env.ensure()
     # A function task's program (no __main__ block) is observed in the run of its first test:
     # the runner reports when the program part finished, so one run gives runs_ok and test 1.
     combine = bool(task.tests) and not task.interactive and "__main__" not in source
-    test_results: list[dict] = []
-    replay = None
-    with Sandbox(sandbox_mode) as sb:
-        def test_job(test: str) -> Job:
-            return Job(source=source, filename=entry, files=files, timeout=TEST_TIMEOUT, run_name=TEST_MODULE,
-                       test=test)
 
-        if combine:
-            first = sb.run(test_job(task.tests[0]))
-            out = _program_outcome(first)
-        else:
-            first = None
-            out = sb.run(main_job)
+    def test_job(test: str) -> Job:
+        return Job(source=source, filename=entry, files=files, timeout=TEST_TIMEOUT, run_name=TEST_MODULE, test=test)
+
+    test_results: list[dict] = []
+    with Sandbox(sandbox_mode) as sb:
+        first = sb.run(test_job(task.tests[0])) if combine else None
+        out = _program_outcome(first) if combine else sb.run(main_job)
         if _needs_display(out):
             out = replace(out, status="needs_display")
         elif out.status == "crashed" and out.exception_file and \
@@ -210,7 +223,7 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
         details = outcome_details(out)
         details["block"] = main_index
         details.update(_program_details(ex, entry, files, out))
-        replay = _replay(out) if terminal else None
+        replay = _replay(out) if main_job.terminal is not None else None
         if replay is not None:
             details["screen"] = replay.screen_text
             details["terminal"] = {**TERMINAL, "frames": len(replay.frames)}
@@ -218,37 +231,50 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
             details["observed_in"] = "test 1"
         scores = [Score("runs_ok", _value(out.status), details)]
         if task.tests:
-            if out.status in NOT_SCORED:
-                scores.append(Score("tests_pass", None, {"status": out.status, "passed": 0,
-                                                         "total": len(task.tests), "tests": []}))
-            else:
-                # a program that does not compile, or whose own part failed in the first test's
-                # run (crash, hang, limit), fails every test the same way: no run spent on each
-                doomed = out.status == "syntax_error" or (first is not None and not first.program_ok)
-                for i, test in enumerate(task.tests):
-                    if doomed:
-                        t_out = first or out
-                    elif i == 0 and first is not None:
-                        t_out = first
-                    else:
-                        t_out = sb.run(test_job(test))
-                    test_results.append({
-                        "index": i, "passed": t_out.status == "ok" and t_out.completed, "status": t_out.status,
-                        "exception_type": t_out.exception_type,
-                        "message": (t_out.exception_message or "")[:500],
-                        "duration": round(t_out.duration, 4),
-                    })
-                n_pass = sum(r["passed"] for r in test_results)
-                scores.append(Score("tests_pass", n_pass / len(task.tests), {
-                    "passed": n_pass, "total": len(task.tests), "tests": test_results,
-                    "isolation": out.isolation}))
+            scores.append(_tests_score(task, out, first, lambda test: sb.run(test_job(test)), test_results))
 
+    probes = _probes(task, main_job, out, replay)
+    execution = dict(details)
+    if test_results:
+        execution["tests"] = test_results
+    return scores, {"execution": execution, "probes": probes}
+
+
+def _tests_score(task: Task, out: Outcome, first: Outcome | None, run_test, test_results: list[dict]) -> Score:
+    """tests_pass from each test's run (``run_test(test)``); the per-test rows go to test_results."""
+    if out.status in NOT_SCORED:
+        return Score("tests_pass", None, {"status": out.status, "passed": 0, "total": len(task.tests), "tests": []})
+    # a program that does not compile, or whose own part failed in the first test's
+    # run (crash, hang, limit), fails every test the same way: no run spent on each
+    doomed = out.status == "syntax_error" or (first is not None and not first.program_ok)
+    for i, test in enumerate(task.tests):
+        if doomed:
+            t_out = first or out
+        elif i == 0 and first is not None:
+            t_out = first
+        else:
+            t_out = run_test(test)
+        test_results.append({
+            "index": i, "passed": t_out.status == "ok" and t_out.completed, "status": t_out.status,
+            "exception_type": t_out.exception_type,
+            "message": (t_out.exception_message or "")[:500],
+            "duration": round(t_out.duration, 4),
+        })
+    n_pass = sum(r["passed"] for r in test_results)
+    return Score("tests_pass", n_pass / len(task.tests), {
+        "passed": n_pass, "total": len(task.tests), "tests": test_results, "isolation": out.isolation})
+
+
+def _probes(task: Task, main_job: Job, out: Outcome, replay) -> dict:
+    """The Snake probes (from the terminal screens or the game's draw trace) or the generic game
+    probes the rubric asks for; {} when there are none or the evidence is garbled."""
     probes = {}
     if replay is not None and _is_snake(task):
         try:
             probes = termscreen.probes(replay, out.status, out.exception_type, terminal_script())
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):
             probes = {}
+    game = main_job.game is not None
     if game and _is_snake(task):
         try:
             probes = analyse(out.trace, out.screen_size, out.status, out.exception_type)
@@ -260,10 +286,7 @@ def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Sc
                                                 out.exception_type, main_job.game)
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):
             probes = {}
-    execution = dict(details)
-    if test_results:
-        execution["tests"] = test_results
-    return scores, {"execution": execution, "probes": probes}
+    return probes
 
 
 def _program_details(ex: Extraction, entry: str, files: tuple, out: Outcome) -> dict:
