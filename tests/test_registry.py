@@ -18,6 +18,7 @@ import pytest
 
 from evalkit import pipeline
 from evalkit.paths import DEMO_DIR
+from evalkit.scorers import claims as claims_module
 from evalkit.scorers import features as features_module
 from evalkit.scorers import registry
 from evalkit.scorers import syntax as syntax_module
@@ -188,7 +189,8 @@ def test_features_rescored_alone_reads_the_kept_probes(tmp_path, fresh_registry,
 
 
 def test_a_store_scored_under_global_version_3_is_not_rescored(tmp_path):
-    """The previous evalkit wrote one version for every row ("3:exec"); every scorer starts at "3"."""
+    """The previous evalkit wrote one version for every row ("3:exec"); every scorer started at "3",
+    so only the scorers bumped since (their module's VERSION, e.g. claims) score those rows again."""
     db = tmp_path / "evalkit.db"
     shutil.copyfile(STORES / "v0.db", db)
     con = sqlite3.connect(db)
@@ -200,11 +202,19 @@ def test_a_store_scored_under_global_version_3_is_not_rescored(tmp_path):
     before = _rows(store)
     assert {v[3] for v in before.values()} <= {"execution", "syntax", "ratio", "claims", "features", "quality"}
     suites = load_suites(["mini"], [STORES / "suites"])
-    assert pipeline.score_run(store, run_id, suites, execute=True, workers=1, progress=False) == 0
-    assert _rows(store) == before
+    current = registry.versions(True)
+    # the scorers bumped since, and those they need evidence from (no artifacts were kept then)
+    rerun = set(registry.rescore_plan({name: ("3:exec", None) for name in current}, True)[0])
+    assert ("claims" in rerun) == (claims_module.VERSION != "3")
+    rescored = pipeline.score_run(store, run_id, suites, execute=True, workers=1, progress=False)
+    after = _rows(store)
+    assert rescored == (len({k[0] for k in before}) if rerun else 0)
+    assert {k: v for k, v in after.items() if v[3] not in rerun} == {k: v for k, v in before.items() if v[3] not in rerun}
+    assert {v[3]: v[2] for v in after.values() if v[3] in rerun} == {n: current[n] for n in rerun if
+                                                                     any(v[3] == n for v in after.values())}
     # the same store asked for static scores is a different mode: everything is scored again, as before
     assert pipeline.score_run(store, run_id, suites, execute=False, workers=1, progress=False) == 8
-    assert {v[2] for v in _rows(store).values()} == {"3:static"}
+    assert {v[2] for v in _rows(store).values()} == {registry.versions(False)[v[3]] for v in _rows(store).values()}
     assert not any(k[1] in ("runs_ok", "tests_pass") for k in _rows(store))   # --no-exec has no run scores
     store.close()
 

@@ -34,7 +34,7 @@ from .claim_extract import MAX_CLAIMS, extract_claims
 from .claim_verify import verdict
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
-VERSION = "3"
+VERSION = "4"
 NEEDS = ("probes",)  # claims about features read the features' verdicts, probes included
 METRICS = (
     Metric("claim_consistency", "claims hold", kind="unit", main=True, order=50, gate={"max_drop": 0.10},
