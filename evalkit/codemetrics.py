@@ -128,12 +128,10 @@ def _irrefutable(case) -> bool:
 def analyse(code: str) -> Result | None:
     """radon's complexity figures and Halstead volume of a Python block; None when tree-sitter's
     tree has errors (then radon on the ast decides)."""
-    import tree_sitter as ts
-
     tree = treesitter.parse("python", code)
     if tree is None or tree.root_node.has_error:
         return None
-    caps = ts.QueryCursor(treesitter._query("python", _QUERY)).captures(tree.root_node)
+    caps = treesitter.python_captures(code, "cm")  # the one query every reader of the tree shares
     blocks, skipped = _blocks(caps)
     starts = [b.start for b in blocks]
     module_decisions = _count_decisions(caps, blocks, starts, skipped)

@@ -52,11 +52,17 @@ _PART_CAP = 800
 _BOOLISH = re.compile(r"(==|!=|<|>|\bin\b|\bnot\b|\band\b|\bor\b|&&|\|\||!|\bany\(|\ball\(|collide|contains|"
                       r"\.count\(|includes\(|^\s*(True|False|true|false)\s*;?\s*$)")
 _MAX_PARTS = 24
+_DOTTED = re.compile(r"[\w.$]+")
+
+
+_COMPREHENSION_FOR = re.compile(r"\bfor\s+[\w\s,()]+?\s+in\b")
 
 
 def _boolish(expr: str) -> bool:
     """A truth value, not a collection built by a comprehension (`{p for _, p in items}`)."""
-    return _BOOLISH.search(re.sub(r"\bfor\s+[\w\s,()]+?\s+in\b", " ", expr)) is not None
+    if "for" in expr:
+        expr = _COMPREHENSION_FOR.sub(" ", expr)
+    return _BOOLISH.search(expr) is not None
 
 
 def _txt(n) -> str:
@@ -126,11 +132,16 @@ def _shape_query(lang, query_src: str):
 class _Shapes:
     """Functions (by name), while loops and break statements of one tree."""
 
-    def __init__(self, tree, language: str):
+    def __init__(self, tree, language: str, code: str | None = None):
         import tree_sitter as ts
 
-        qsrc = _SHAPE_QUERIES["python" if language == "python" else "javascript"]
-        caps = ts.QueryCursor(_shape_query(tree.language, qsrc)).captures(tree.root_node)
+        if language == "python" and code is not None:
+            from .treesitter import python_captures
+
+            caps = python_captures(code, "sh")  # the one query every reader of the tree shares
+        else:
+            qsrc = _SHAPE_QUERIES["python" if language == "python" else "javascript"]
+            caps = ts.QueryCursor(_shape_query(tree.language, qsrc)).captures(tree.root_node)
         self.fns = _functions(caps.get("fn", ()))
         self.def_counts: dict[str, int] = {}
         for n in caps.get("fn", ()):
@@ -382,19 +393,24 @@ def _truth_assignments(idx, fns: dict[str, _Fn]) -> dict[str, list[tuple[str, in
     for lt, rt, ln in idx.assigns:
         key = lt.strip()
         # only truth values are followed: `hit = head in body`, `dead = self.check()`, not `food = spawn()`
-        calls_truthy = any(name in truthy for name, _ in calls(rt))
-        if re.fullmatch(r"[\w.$]+", key) and not _LITERAL.fullmatch(rt) and (_boolish(rt) or calls_truthy):
+        if _DOTTED.fullmatch(key) and not _LITERAL.fullmatch(rt) and \
+                (_boolish(rt) or any(name in truthy for name, _ in calls(rt))):
             assigned.setdefault(key, []).append((rt, ln))
     return assigned
+
+
+_UNPACK_LHS = re.compile(r"\s*[\(\[]?\s*[\w.$]+(\s*,\s*[\w.$]+)+\s*[\)\]]?\s*")
+_UNPACK_RHS = re.compile(r"\s*[\w.$]+(\[[^\[\]]+\])*\s*")
+_WORDS = re.compile(r"[\w.$]+")
+_LOOKUP = re.compile(r"\.(pop|get)\(\s*[\w.$]*(head|pos|cell)\w*|\[\s*[\w.$]*(head|pos|cell)\w*\s*\]\s*$")
 
 
 def _unpacked(idx) -> dict[str, list[tuple[str, int]]]:
     """`kind, pos = item`: pos comes from item."""
     unpacked: dict[str, list[tuple[str, int]]] = {}
     for lt, rt, ln in idx.assigns:
-        if re.fullmatch(r"\s*[\(\[]?\s*[\w.$]+(\s*,\s*[\w.$]+)+\s*[\)\]]?\s*", lt) and \
-                re.fullmatch(r"\s*[\w.$]+(\[[^\[\]]+\])*\s*", rt):
-            for name in re.findall(r"[\w.$]+", lt):
+        if "," in lt and _UNPACK_LHS.fullmatch(lt) and _UNPACK_RHS.fullmatch(rt):
+            for name in _WORDS.findall(lt):
                 unpacked.setdefault(name, []).append((rt.strip(), ln))
     return unpacked
 
@@ -403,19 +419,18 @@ def _looked_up(idx) -> dict[str, list[tuple[str, int]]]:
     """`kind = items.pop(head, None)`: kind is what sits at head."""
     looked_up: dict[str, list[tuple[str, int]]] = {}
     for lt, rt, ln in idx.assigns:
-        if re.fullmatch(r"[\w.$]+", lt.strip()) and \
-                re.search(r"\.(pop|get)\(\s*[\w.$]*(head|pos|cell)\w*|\[\s*[\w.$]*(head|pos|cell)\w*\s*\]\s*$", rt):
+        if ("head" in rt or "pos" in rt or "cell" in rt) and _DOTTED.fullmatch(lt.strip()) and _LOOKUP.search(rt):
             looked_up.setdefault(lt.strip(), []).append((rt.strip()[:_PART_CAP], ln))
     return looked_up
 
 
-def annotate(idx, tree) -> None:
+def annotate(idx, tree, code: str | None = None) -> None:
     """Set up ``cond_parts`` / ``body_parts`` of every branch of ``idx`` (one level of data flow;
     computed when a check first reads them) and fill ``idx.unused`` (functions a complete program
     never calls), ``idx.complete`` and ``idx.hangs``."""
     if tree is None:
         return
-    shapes = _Shapes(tree, idx.language)
+    shapes = _Shapes(tree, idx.language, code)
     idx.complete = complete_program(tree)
     idx.hangs = _hangs(shapes)
     idx.unused = unused_functions(idx, tree, shapes)
@@ -453,12 +468,15 @@ class _BranchFlow:
         br.__dict__["_body_masked"] = _mask_body(br, facts, self.complete)
 
 
+_FLAG_NAME = re.compile(r"(?<![\w.$])((?:self\.|this\.)?[A-Za-z_$][\w$]*)(?!\s*\()")
+
+
 def _flag_parts(br, facts: _Facts) -> tuple[list, list[tuple[str, int]]]:
     """Condition parts from the flags it tests, and the texts (condition + flag values) whose calls
     are followed next."""
     cparts: list[tuple[str, int, str]] = []
     texts = [(br.cond, br.line)]
-    for name in dict.fromkeys(re.findall(r"(?<![\w.$])((?:self\.|this\.)?[A-Za-z_$][\w$]*)(?!\s*\()", br.cond)):
+    for name in dict.fromkeys(_FLAG_NAME.findall(br.cond)):
         for rt, ln in facts.assigned.get(name, [])[:4]:
             cparts.append((rt[:_PART_CAP], ln, f"{name} is assigned on line {ln}"))
             texts.append((rt, ln))

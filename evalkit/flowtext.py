@@ -49,35 +49,56 @@ def calls(text: str):
         yield m.group(2), split_args(text[m.end():i - 1])
 
 
+_UNWRAP = re.compile(r"^(?:list|tuple|set|frozenset|reversed|iter|enumerate)\((.*)\)$")
+_SLICE_END = re.compile(r"(\[[^\[\]]*:[^\[\]]*\]|\.slice\([^()]*\)|\.copy\(\)|\[\s*\])$")
+
+
 def collection_base(c: str) -> str:
     """The collection behind ``list(self.body)[1:]`` / ``snake.slice(1)`` / ``body[:-1]``."""
     c = c.strip().rstrip(";").strip()
     for _ in range(3):
-        c = re.sub(r"^(?:list|tuple|set|frozenset|reversed|iter|enumerate)\((.*)\)$", r"\1", c).strip()
-        c = re.sub(r"(\[[^\[\]]*:[^\[\]]*\]|\.slice\([^()]*\)|\.copy\(\)|\[\s*\])$", "", c).strip()
+        c = _UNWRAP.sub(r"\1", c).strip()
+        c = _SLICE_END.sub("", c).strip()
     return c
+
+
+_NORM_UNWRAP = re.compile(r"^(?:list|tuple|Vector2|pygame\.Vector2|pygame\.math\.Vector2|Point|copy\.copy)\((.*)\)$")
+_NORM_END = re.compile(r"(\.copy\(\)|\[:\])$")
+_SPACE = re.compile(r"\s+")
 
 
 def _norm(a: str) -> str:
     a = a.strip().rstrip(";").strip()
     for _ in range(2):
-        a = re.sub(r"^(?:list|tuple|Vector2|pygame\.Vector2|pygame\.math\.Vector2|Point|copy\.copy)\((.*)\)$",
-                   r"\1", a).strip()
-        a = re.sub(r"(\.copy\(\)|\[:\])$", "", a)
+        a = _NORM_UNWRAP.sub(r"\1", a).strip()
+        a = _NORM_END.sub("", a)
         while a.startswith("(") and a.endswith(")") and a.count("(") == 1:
             a = a[1:-1].strip()
-    return re.sub(r"\s+", "", a)
+    return _SPACE.sub("", a)
+
+
+_COLL_OP = re.compile(r"(.+)\.(insert|appendleft|unshift|append|push|add|pop|popleft|shift)")
+_DEL_FIRST = re.compile(r"del\s+([\w.]+)\[0\]")
+_PREPEND = re.compile(r"\s*\[\s*([^\[\],]+|\([^()]*\)|\[[^\[\]]*\])\s*(\]\s*\+\s*|,\s*\*|,\s*\.\.\.)(.+)", re.S)
+_PLAIN_NAME = re.compile(r"[\w.]+")
 
 
 class Collections:
-    """What the code adds to each collection, and which ones grow at one end (a snake's body)."""
+    """What the code adds to each collection, and which ones grow at one end (a snake's body).
+    Worked out on the first ``newest`` question (most programs' branches ask none)."""
 
     def __init__(self, idx, lines: list[str] | None = None):
+        self._idx, self._lines = idx, idx.lines if lines is None else lines
+        self._built = False
+
+    def _build(self) -> None:
+        idx = self._idx
+        self._built = True
         self.inserted: dict[str, set[str]] = {}
         self.queues: set[str] = set()
         pops: set[str] = set()
         for callee, full, _ln in idx.calls:
-            m = re.fullmatch(r"(.+)\.(insert|appendleft|unshift|append|push|add|pop|popleft|shift)", callee)
+            m = _COLL_OP.fullmatch(callee) if "." in callee else None
             if not m:
                 continue
             coll, op = collection_base(m.group(1)), m.group(2)
@@ -95,12 +116,12 @@ class Collections:
         for coll in list(self.inserted):
             if coll in pops:
                 self.queues.add(coll)
-        for ln_text in idx.lines if lines is None else lines:
-            m = re.search(r"del\s+([\w.]+)\[0\]", ln_text)
+        for ln_text in self._lines:
+            m = _DEL_FIRST.search(ln_text) if "del" in ln_text else None
             if m and m.group(1) in self.inserted:
                 self.queues.add(m.group(1))
         for lt, rt, _ln in idx.assigns:  # body = [new_head] + body[:-1]  /  [head, ...body]
-            m = re.fullmatch(r"\s*\[\s*([^\[\],]+|\([^()]*\)|\[[^\[\]]*\])\s*(\]\s*\+\s*|,\s*\*|,\s*\.\.\.)(.+)", rt, re.S)
+            m = _PREPEND.fullmatch(rt) if "[" in rt else None
             # (only the spread form ends with the list's own `]`; `body[:-1]` keeps its slice for collection_base)
             rest = m.group(3).strip() if m else ""
             if m and not m.group(2).startswith("]"):
@@ -108,15 +129,26 @@ class Collections:
             if m and collection_base(rest) == lt.strip():
                 self.inserted.setdefault(lt.strip(), set()).add(_norm(m.group(1)))
                 self.queues.add(lt.strip())
-        self.aliases: dict[str, str] = {}  # name -> its value, for `head = self.body[0]`
+        self._alias_src: dict[str, str] = {}  # name -> its first value, for `head = self.body[0]`
         for lt, rt, _ln in idx.assigns:
-            if re.fullmatch(r"[\w.]+", lt.strip()):
-                self.aliases.setdefault(lt.strip(), _norm(rt))
+            if _PLAIN_NAME.fullmatch(lt.strip()):
+                self._alias_src.setdefault(lt.strip(), rt)
+        self._aliases: dict[str, str] = {}
+
+    def alias(self, name: str) -> str:
+        """The (normalised) value ``name`` is first assigned, or ""."""
+        if name not in self._aliases:
+            src = self._alias_src.get(name)
+            self._aliases[name] = "" if src is None else _norm(src)
+        return self._aliases[name]
 
     def newest(self, a: str, coll: str) -> bool:
         """``a`` is the element the code last put into ``coll`` (its head)."""
+        if not self._built:
+            self._build()
         a, base = _norm(a), collection_base(coll)
-        for cand in (a, self.aliases.get(a, "")):
+        alias = self.alias(a)
+        for cand in (a, alias):
             if not cand:
                 continue
             if cand in (base + "[0]", base + "[-1]", base + "[len(" + base + ")-1]", base + ".head"):
@@ -124,7 +156,7 @@ class Collections:
             if cand in self.inserted.get(base, ()):
                 return True
         bodyish = base in self.queues or base in self.inserted or _BODY_NAME.search(base.split(".")[-1] or "")
-        headish = any(re.search(r"(?i)head", c) and "food" not in c.lower() for c in (a, self.aliases.get(a, "")))
+        headish = any(re.search(r"(?i)head", c) and "food" not in c.lower() for c in (a, alias))
         return bool(bodyish) and headish
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 import importlib
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -315,6 +316,9 @@ def _number_value(text: str) -> float | None:
 _OPERAND_CAP, _COND_CAP, _BODY_CAP = 300, 1000, 20000
 
 
+_SOURCE_ORDER = operator.attrgetter("start_byte", "end_byte")
+
+
 def _txt(src: bytes, n) -> str:
     return src[n.start_byte:n.end_byte].decode("utf-8", "replace")
 
@@ -332,10 +336,13 @@ def _index_cached(language: str, code: str) -> CodeIndex:
         return idx
     import tree_sitter as ts
 
-    caps = ts.QueryCursor(_query(language, query_src)).captures(tree.root_node)
+    if language == "python":
+        caps = python_captures(code, "ix")
+    else:
+        caps = ts.QueryCursor(_query(language, query_src)).captures(tree.root_node)
     # captures come back in an order that can vary between processes: source order keeps every
     # list (and so every evidence line picked from it) the same on every run
-    caps = {name: sorted(nodes, key=lambda n: (n.start_byte, n.end_byte)) for name, nodes in caps.items()}
+    caps = {name: sorted(nodes, key=_SOURCE_ORDER) for name, nodes in caps.items()}
     for n in caps.get("ident", ()):
         idx.idents.append((_txt(src, n), n.start_point[0] + 1))
     for n in caps.get("string", ()):
@@ -397,7 +404,7 @@ def _index_cached(language: str, code: str) -> CodeIndex:
                 idx.augs.append((lt, m.group(2) + "=", m.group(3), n.start_point[0] + 1))
     from . import flow
 
-    flow.annotate(idx, tree)
+    flow.annotate(idx, tree, code)
     return idx
 
 
@@ -429,6 +436,32 @@ def _query(language: str, query_src: str):
     import tree_sitter as ts
 
     return ts.Query(_parser(language)[0], query_src)
+
+
+@functools.lru_cache(maxsize=None)
+def _python_query():
+    """Every Python query (the index's, quality's statistics, codemetrics', flow's shapes) as one,
+    each one's capture names prefixed ``ix.`` / ``st.`` / ``cm.`` / ``sh.``: one pass over the
+    tree instead of four (each capture list is the same, in the same order, as its own query's)."""
+    from . import codemetrics, flow
+
+    parts = {"ix": _PY_QUERY, "st": _PY_STATS_QUERY, "cm": codemetrics._QUERY, "sh": flow._SHAPE_QUERIES["python"]}
+    return _query("python", "\n".join(re.sub(r"@(\w+)", lambda m, k=k: f"@{k}.{m.group(1)}", src)
+                                      for k, src in parts.items()))
+
+
+@functools.lru_cache(maxsize=8)  # keyed by the tree object: every reader gets nodes of the tree it has
+def _python_captures(tree) -> dict:
+    import tree_sitter as ts
+
+    return ts.QueryCursor(_python_query()).captures(tree.root_node)
+
+
+def python_captures(code: str, part: str) -> dict:
+    """The captures of one of the Python queries (``ix``, ``st``, ``cm``, ``sh``) on ``code``'s
+    (cached) tree."""
+    pre = part + "."
+    return {k[len(pre):]: v for k, v in _python_captures(parse("python", code)).items() if k.startswith(pre)}
 
 
 def _walk_generic(idx: CodeIndex, tree, src: bytes) -> None:
@@ -513,10 +546,7 @@ def python_stats(code: str) -> dict:
 
     One tree-sitter query instead of several Python-level AST walks (they dominated the profile).
     """
-    import tree_sitter as ts
-
-    tree = parse("python", code)
-    caps = ts.QueryCursor(_query("python", _PY_STATS_QUERY)).captures(tree.root_node)
+    caps = python_captures(code, "st")
     bare = []
     for n in caps.get("except", ()):
         named = [c for c in n.named_children if c.type != "comment"]
