@@ -14,7 +14,7 @@ import re
 import shlex
 from pathlib import Path
 
-from .checks import STARTUP
+from .blackbox_spec import STARTUP
 from .scorers.base import Score
 
 HARNESS = Path(__file__).resolve().parent / "sandboxed" / "blackbox.py"

@@ -29,7 +29,7 @@ from typing import Iterable
 
 import yaml
 
-from .checks import parse_checks
+from .blackbox_spec import parse_checks
 from .errors import EvalkitError
 from .humaneval import load_tasks as load_humaneval_tasks
 from .yamlfile import load_mapping

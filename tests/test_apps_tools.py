@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from evalkit import blackbox, sandbox, sandbox_env
-from evalkit.checks import parse_checks
+from evalkit.blackbox_spec import parse_checks
 from evalkit.errors import EvalkitError
 from evalkit.scorers import score_response
 from evalkit.suites import load_suites

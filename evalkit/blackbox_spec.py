@@ -1,7 +1,8 @@
 """A task's ``checks:`` field: black-box cases for a command-line tool or a web API (docs/apps.md).
 
 Parsed and validated here when a suite loads (a one-line error for a bad field); run and compared
-by evalkit/blackbox.py.
+by evalkit/blackbox.py. Not to be confused with evalkit/scorers/checks.py (a rubric's static
+evidence checks).
 """
 
 from __future__ import annotations
