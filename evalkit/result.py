@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .gate import GateResult
     from .generate import GenerationResult
     from .leaderboard import Leaderboard
+    from .power import Detectable
     from .records import RunRecord
     from .report import RunComparison
     from .store import Store
@@ -56,6 +57,14 @@ class EvalResult:
     @property
     def leaderboard(self) -> Leaderboard:
         return self.report_data.board
+
+    @property
+    def power(self) -> dict[str, Detectable]:
+        """Each main metric's minimum detectable effect for baseline -> candidate (``.mde``, None
+        with a ``.reason`` when not estimable; ``.sentence()`` in plain words); {} for one model."""
+        from .power import detectable_effects
+
+        return detectable_effects(self.report_data)
 
     @property
     def scores(self) -> pd.DataFrame:

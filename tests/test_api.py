@@ -89,6 +89,42 @@ def test_comparison_is_typed(scored):
     assert scored.models == ["base", "tuned"] and scored.leaderboard.baseline == "base"
 
 
+def test_power_is_the_reports_minimum_detectable_effect(tmp_path):
+    """r.power: each main metric's MDE from the run's own paired differences, as results.json has it."""
+    import math
+    import statistics
+
+    from evalkit.power import FACTOR
+    from evalkit.scorers import registry
+
+    base, tuned = (RESPONSES / "snake_base.md").read_text(), (RESPONSES / "snake_tuned.md").read_text()
+    path = tmp_path / "responses.jsonl"
+    # base answers twice with its defects and once like tuned: the differences vary (d, d, 0)
+    rows = [("base", 0, base), ("base", 1, base), ("base", 2, tuned)] + [("tuned", s, tuned) for s in range(3)]
+    path.write_text("".join(json.dumps({"model": m, "task_id": "snake", "sample": s, "response": t}) + "\n"
+                            for m, s, t in rows))
+    with evalkit.score(path, suites=["snake"], db=":memory:", execute=False) as r:
+        power = r.power
+        assert set(power) == {m for m in r.comparison.metrics if registry.metric(m).main}
+        fc = power["feature_completeness"]
+        d = r.comparison.metric_stats["feature_completeness"].delta * 3 / 2   # mean of (d, d, 0)
+        assert d > 0 and fc.mde == pytest.approx(FACTOR * statistics.stdev([d, d, 0.0]) / math.sqrt(3))
+        assert (fc.n_pairs, fc.n_tasks, fc.samples) == (3, 1, 3)
+        assert "with 3 samples x 1 task, a change smaller than" in fc.sentence()
+        results = json.loads((r.write_reports(tmp_path / "rep") / "results.json").read_text())
+    assert results["power"]["metrics"]["feature_completeness"]["mde"] == pytest.approx(fc.mde)
+
+
+def test_power_without_spread_or_pair(scored, tmp_path):
+    """Identical samples leave no spread to size a change: not estimable, with the reason; one model: {}."""
+    assert scored.power and all(e.mde is None and "no spread" in e.reason for e in scored.power.values())
+    solo = tmp_path / "solo.jsonl"
+    solo.write_text("".join(line + "\n" for line in responses_file(tmp_path).read_text().splitlines()
+                            if '"model": "base"' in line))
+    with evalkit.score(solo, suites=["snake"], db=":memory:", execute=False) as r:
+        assert r.comparison is None and r.power == {}
+
+
 def test_gate_returns_the_verdict_and_writes_nothing(scored, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     ok = scored.gate()

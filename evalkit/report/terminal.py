@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -10,11 +12,14 @@ from .. import compare as C
 from ..leaderboard import Leaderboard
 from .format import delta_class, fmt_ci, fmt_delta, fmt_mean, label, rollup_label, rollup_row
 
+if TYPE_CHECKING:
+    from . import RunComparison
+
 STYLE = {"info": "", "better": "green", "better-sig": "bold green", "worse": "red", "worse-sig": "bold red", "same": "dim"}
 
 
 def summary_table(store, run_id: str, baseline: str | None = None, candidate: str | None = None,
-                  *, n_boot: int = C.DEFAULT_BOOT, comparison: tuple | None = None) -> Table | Group:
+                  *, n_boot: int = C.DEFAULT_BOOT, comparison: RunComparison | None = None) -> Table | Group:
     """comparison: what run_comparison returned for this run and pair, if the caller has it already.
     One model: its roll-ups, means and pass@k. Three or more: the leaderboard, then the pair."""
     from . import run_comparison
