@@ -181,6 +181,9 @@ def test_code_spans_are_not_number_claims(tasks):
     # a setting quoted whole is checked against that setting
     got = _numbers(tasks["snake"], "The Ice Shield starts with `SHIELD_CHARGES = 4`.", SNAKE)
     assert got == {("ice_shield", 4.0): ("contradicted", [3])}
+    # and so is a value quoted alone
+    got = _numbers(tasks["snake"], "The speed boost multiplies the speed by `1.5` for `5 s`.", SNAKE)
+    assert got == {("speed_item", 1.5): ("supported", [1]), ("speed_item", 5.0): ("supported", [2])}
 
 
 def test_words_for_numbers_make_no_claim(tasks):
@@ -221,3 +224,75 @@ class Game:
 ])
 def test_lives(tasks, prose, want):
     assert _numbers(tasks["breakout"], prose, BREAKOUT) == want
+
+
+def test_a_multiplier_named_before_the_feature(tasks):
+    code = SNAKE.replace("SPEED_MULT = 1.5", "SPEED_MULT = 2")
+    prose = "The Ice Shield takes 3 hits. A 2x multiplier for 5 s comes with the speed boost."
+    assert _numbers(tasks["snake"], prose, code) == {("ice_shield", 3.0): ("supported", [3]),
+                                                     ("speed_item", 2.0): ("supported", [1]),
+                                                     ("speed_item", 5.0): ("supported", [2])}
+    got = _numbers(tasks["snake"], "**Speed Boost** – a 3x multiplier for 5 s", code)
+    assert got[("speed_item", 3.0)] == ("contradicted", [1])
+
+
+INVADERS = '''
+import pygame
+
+FPS = 60
+SETTINGS = {
+    "step_interval_ms": 500,
+    "step_px": 15,
+    "rapid_frames": 300,     # 5 s at 60 fps
+    "rapid_divisor": 3,
+    "powerups": {"fall_speed": 2, "extra_lives": 2},
+}
+
+
+def cooldown(base, rapid_left):
+    return base // SETTINGS["rapid_divisor"] if rapid_left > 0 else base
+
+
+def tick(clock, state):
+    state.lives += SETTINGS["powerups"]["extra_lives"] if state.bonus else 0
+    pygame.time.set_timer(pygame.USEREVENT, SETTINGS["step_interval_ms"])
+    state.step = SETTINGS["step_px"]
+    state.rapid_left = SETTINGS["rapid_frames"]
+    clock.tick(FPS)
+'''
+
+
+def test_frames_divisors_and_settings_beside_their_numbers(tasks):
+    prose = ("**Rapid Fire**: 3x the fire rate for 5 seconds.\n"
+             "Every 500 ms the formation steps sideways by `step_px` pixels.")
+    got = _numbers(tasks["invaders"], prose, INVADERS)
+    assert got[("rapid_fire", 3.0)] == ("supported", [8])   # the cooldown divided by 3
+    assert got[("rapid_fire", 5.0)] == ("supported", [7])   # 300 frames at FPS = 60
+    assert got[("march", 500.0)] == ("supported", [5])      # not `step_px`'s value: it is six words away
+
+
+def test_an_entry_nothing_reads_configures_nothing(tasks):
+    code = """
+    import pygame
+
+    SETTINGS = {
+        "rapid_ms": 5000,
+        "rapid_multiplier": 3,
+    }
+
+
+    def pick(state):
+        state.rapid_until = pygame.time.get_ticks() + SETTINGS["rapid_ms"]
+
+
+    pygame.init()
+    """
+    got = _numbers(tasks["invaders"], "**Rapid Fire**: 3x the fire rate for 5 seconds.", code)
+    # "rapid_multiplier" is never read: the fire rate never changes
+    assert got == {("rapid_fire", 3.0): ("unsupported", [5]), ("rapid_fire", 5.0): ("supported", [4])}
+
+
+def test_the_equal_literal_of_the_right_key_on_a_shared_line(tasks):
+    # `"fall_speed": 2` comes first on the line; `"extra_lives": 2` is the lives' entry
+    got = _numbers(tasks["invaders"], "Some invaders drop 2 extra lives.", INVADERS)
+    assert got[("bombs_lives", 2.0)] == ("supported", [9])

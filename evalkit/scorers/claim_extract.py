@@ -370,6 +370,23 @@ def _feature_claims(s: str, raw: str, pats, absent_pats: dict, add) -> tuple[lis
 
 
 _CODE_SETTING = re.compile(r"`\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\s*[:=]\s*-?\d+(?:\.\d+)?\s*`")
+def _setting_beside(s: str, start: int, end: int) -> str | None:
+    """The backticked setting a number is the value of: the nearest one with at most three words
+    between them ("| `BOOST_MS` | 5000 |", "(`FIRE_COOLDOWN`, 450 ms)", "`STEP_INTERVAL` ms (600)"),
+    not one elsewhere in the sentence ("Every 500 ms ... by `STEP_SIZE` pixels")."""
+    best = None
+    for q in _BACKTICK.finditer(s):
+        name = q.group(1).strip()
+        if not _IDENT.match(name) or "(" in name or "." in name:
+            continue
+        gap = s[q.end():start] if q.end() <= start else s[end:q.start()] if q.start() >= end else None
+        if gap is None or re.search(r"\d", gap) or len(re.findall(r"[A-Za-z]+", gap)) > 3:
+            continue
+        if best is None or len(gap) < best[0]:
+            best = (len(gap), name)
+    return best[1] if best else None
+
+
 _SHARE_OF = re.compile(r"(?i)\s+of\s+(the\s+)?(screen|window|display|board|court|field|arena|playfield)")
 _CLASSED_UNITS = ("px", "pixel", "pixels", "cell", "cells", "points", "point", "frames", "frame", "fps", "segment",
                   "segments")
@@ -381,9 +398,10 @@ def _number_claims(s: str, raw: str, spans: list, prev: str | None, terms: list,
     number in a table row takes its column's unit ("| Speed | 1.5 | 5 |" under "Multiplier | Duration (s)")."""
     with_terms = {fid for fid, _ in terms}
     # a number inside a code span is code quoted, not a quantity the prose claims (`range(3)`,
-    # `shield > 0`), except a setting quoted whole (`BOOST_SECONDS = 5`)
+    # `shield > 0`), except a setting quoted whole (`BOOST_SECONDS = 5`) or a value alone (`1.5`)
     spans_set = {m.start(): m.group(1) for m in _CODE_SETTING.finditer(s)}
-    masked = _BACKTICK.sub(lambda q: q.group() if q.start() in spans_set else " " * len(q.group()), s)
+    masked = _BACKTICK.sub(lambda q: q.group() if q.start() in spans_set or _NUMBER.fullmatch(q.group(1).strip())
+                           else " " * len(q.group()), s)
     for m in _NUMBER.finditer(masked):
         unit = (m.group(2) or "").lower() or (_header_unit(header, s, m.start()) or "")
         kind = _UNIT_KIND.get(unit)
@@ -397,13 +415,8 @@ def _number_claims(s: str, raw: str, spans: list, prev: str | None, terms: list,
         value = float(m.group(1))
         baseline = _BASELINE.search(s[max(0, m.start() - 25):m.start()]) is not None
         quoted = [name for at, name in spans_set.items() if at < m.start() < s.find("`", at + 1)]
-        setting = _BACKTICK.search(raw)
-        if quoted:
-            claims_extra = {"setting": quoted[0]}
-        elif setting and _IDENT.match(setting.group(1).strip()) and "(" not in setting.group(1):
-            claims_extra = {"setting": setting.group(1).strip()}
-        else:
-            claims_extra = {}
+        setting = quoted[0] if quoted else _setting_beside(s, m.start(), m.end())
+        claims_extra = {"setting": setting} if setting else {}
         if baseline:  # "70 ms instead of 150 ms": 150 is the normal setting, not the feature's
             claims_extra["baseline"] = True
         if kind == "pct" and _SHARE_OF.match(masked, m.end()):  # "50% of the screen": a share of its size

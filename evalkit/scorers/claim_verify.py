@@ -15,7 +15,7 @@ from ..extract import Extraction
 from . import features as feat
 
 _QUANTITY = {
-    "mult": r"(?i)(mult|factor|boost|speed|scale|fast)",
+    "mult": r"(?i)(mult|factor|boost|speed|scale|fast|divis|divid)",  # "3x the fire rate": cooldown / DIVISOR
     "pct": r"(?i)(mult|factor|boost|speed|scale|percent|pct|chance|prob|rate|random)",
     "sec": r"(?i)(duration|time|second|sec\b|ms\b|until|length|ticks|timer|expir|frames|delay|interval|period)",
     "ms": r"(?i)(duration|time|second|ms\b|until|length|ticks|timer|expir|delay|interval|period)",
@@ -116,21 +116,32 @@ _KEY_BEFORE = re.compile(r"""["']?([A-Za-z_]\w*)["']?\s*(?::\s*[\w.\[\], |]+?\s*
 
 def _literal_key(line: str, value: float) -> str | None:
     """The name a literal equal to ``value`` is set to on ``line`` (`"charges": 2` -> charges), if any."""
+    keys = _literal_keys(line, value)
+    return keys[0] if keys else None
+
+
+def _literal_keys(line: str, value: float) -> list[str | None]:
+    """The name each literal equal to ``value`` on ``line`` is set to, None where it has none
+    (`{"fall_speed": 2, "extra_balls": 2}` -> fall_speed, extra_balls)."""
+    out = []
     for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", line):
         if abs(float(m.group(0)) - value) < 1e-9:
             before = line[:m.start()]
             if before.count("(") + before.count("[") > before.count(")") + before.count("]"):
-                return None
+                out.append(None)
+                continue
             tup = re.match(r"\s*([\w.]+(?:\s*,\s*[\w.]+)+)\s*=\s*(.*)$", before)
             if tup:  # `COLS, ROWS = 24, 18`: the name in the same position
                 names = [n.strip() for n in tup.group(1).split(",")]
                 pos = tup.group(2).count(",")
-                return names[pos] if pos < len(names) else None
+                out.append(names[pos] if pos < len(names) else None)
+                continue
             if re.search(r"([-+*/%<>!]=|[<>])\s*$", before):
-                return None
+                out.append(None)
+                continue
             key = _KEY_BEFORE.search(before)
-            return key.group(1) if key else None
-    return None
+            out.append(key.group(1) if key else None)
+    return out
 
 
 def _unused_setting(idx, ln: int) -> str | None:
@@ -141,7 +152,18 @@ def _unused_setting(idx, ln: int) -> str | None:
     m = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*-?\d[\d.]*\s*(#.*)?$", idx.lines[ln - 1])
     if m and len(idx.ident_lines.get(m.group(1), [])) <= 1:
         return m.group(1)
+    # a settings dict's entry nothing reads (`"rapid_multiplier": 3`, never SETTINGS["rapid_multiplier"]),
+    # unless the dict is read wholesale (`**SETTINGS`, `.items()`, a dataclass built from it)
+    m = re.match(r"""\s*["']([A-Za-z_]\w*)["']\s*:\s*-?\d[\d.]*\s*,?\s*(#.*)?$""", idx.lines[ln - 1])
+    if m and not any(_WHOLESALE.search(t) for t in idx.lines):
+        key = m.group(1)
+        if len([1 for s_, _ in idx.strings if s_ == key]) + len(idx.ident_lines.get(key, [])) <= 1:
+            return key
     return None
+
+
+_WHOLESALE = re.compile(r"(\*\*[A-Za-z_]|\.(items|values|keys)\(|\.update\(\s*[^)\s]|getattr\(|setattr\(|__dict__|\bvars\(|"
+                        r"SimpleNamespace|namedtuple|json\.dumps?\(|\bfor\s+\w+\s+in\s+[A-Z_]+\b)")
 
 
 def _dict_opener(idx, ln: int) -> str:
@@ -168,7 +190,7 @@ def _data_number(text: str, want: set[float], terms: str) -> int | None:
 
 # ---- arithmetic equivalents: "1.5x" is `v * 1.5`, "50%" is `h // 2` added to the height itself
 _LIT = r"(?<![\w.])%s(?:\.0+)?(?![\w.])"
-_MULT_NAME = re.compile(r"(?i)(mult|factor|scale|ratio|times)")
+_MULT_NAME = re.compile(r"(?i)(mult|factor|scale|ratio|times|divis|divid)")
 
 
 def _fmt(x: float) -> str:
@@ -233,6 +255,20 @@ def _arith_equivalent(line: str, lit: float, value: float, kind: str | None, scr
     return whole_d and _part_of_itself(line, lit, r"//|/")
 
 
+_FRAMES = re.compile(r"(?i)(frame|tick|fps)")
+_FPS_SETTING = re.compile(r"""(?i)(?:\b\w*(?:fps|frame_?rate)\w*["']?\s*[:=]\s*|\.tick\(\s*)(\d+)\b""")
+
+
+def _frame_values(value: float, kind: str | None, idx) -> set[float]:
+    """A duration counted in frames at the code's frame rate (`FPS = 60`, `clock.tick(60)`):
+    "10 seconds" is `"wide_duration": 600  # frames`."""
+    secs = {"sec": value, "ms": value / 1000, "min": value * 60}.get(kind or "")
+    if secs is None:
+        return set()
+    rates = {int(m.group(1)) for line in idx.lines for m in _FPS_SETTING.finditer(line) if 10 <= int(m.group(1)) <= 240}
+    return {round(secs * r, 6) for r in rates}
+
+
 _SIBLING = re.compile(r"^\s*(}\s*)?(elif\b|else\b|case\b|def\b|function\b|default\s*:)")
 
 
@@ -250,6 +286,7 @@ def _under_terms(idx, ln: int, term_lines: set) -> bool:
 def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None,
                   data_blocks=None, share_of_screen: bool = False) -> dict:
     want = _number_values(value, kind) if not share_of_screen else {round(value, 6), round(value / 100, 6)}
+    in_frames = _frame_values(value, kind, idx)
     qty = _QUANTITY.get(kind or "")
     term_lines = idx.lines_matching(terms)
     qty_lines = idx.lines_matching(qty) if qty else None
@@ -274,9 +311,10 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
         if arith:
             same.append(ln)
             worked.append(ln)
-        elif round(v, 6) in want:
-            own = _literal_key(idx.lines[ln - 1], v)
-            if own is not None and not term_rx.search(own) and not (qty and re.search(qty, own)):
+        elif round(v, 6) in want or (round(v, 6) in in_frames and _FRAMES.search(line)):
+            owns = _literal_keys(line, v)
+            if owns and all(own is not None and not term_rx.search(own) and not (qty and re.search(qty, own))
+                            for own in owns):
                 continue  # the equal literal is another setting's (`"charges": 2` is not the 2x speed)
             same.append(ln)
         elif v != 0 and qty and _sets_quantity(line, v, qty, _dict_opener(idx, ln), term_rx) and (
