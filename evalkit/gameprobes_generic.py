@@ -17,6 +17,8 @@ the tiles of one value); a group's position in a frame is the centre of its shap
 * ``moves_on_lattice``   the most numerous group size that moves (tiles, invaders) only ever sits
   on one lattice: on each axis one spacing and one offset (+-1 px), the spacing at least
   ``min_step`` times the object's size; fails on positions every few pixels (movement by a speed).
+  ``mode: steps`` (a formation whose members need not share one lattice): the group moves together
+  in whole steps of at least ``min_step`` times its size; fails when it moves a pixel or two at a time.
 * ``round_ends``         the main moving object (one shape of its colour and size that moves the
   most: a ball, a bird) touches a window edge or another shape and then the round ends: it is reset
   (a jump across the window), disappears, or the game stops moving it (game over). Fails when it
@@ -140,7 +142,8 @@ def analyse(rubric, trace: list, size: list | None, status: str = "ok", exceptio
     times = [t for t, _ in frames]
     per, sizes = _groups(frames)
     if "responds_to_input" in want:
-        out["responds_to_input"] = _responds(per, times, script, want["responds_to_input"], why)
+        out["responds_to_input"] = (_broke_at_first_press(times, script, want["responds_to_input"], status, why)
+                                    or _responds(per, times, script, want["responds_to_input"], why))
     if "moves_on_lattice" in want:
         out["moves_on_lattice"] = _lattice(per, sizes, want["moves_on_lattice"], why)
     if "round_ends" in want:
@@ -164,6 +167,23 @@ def _sig(a: list | None, b: list | None):
     dy = sum(p[1] for p in b) / len(b) - sum(p[1] for p in a) / len(a)
     sgn = lambda v: 0 if abs(v) < 1.5 else (1 if v > 0 else -1)  # noqa: E731
     return ("move", sgn(dx), sgn(dy)) if (sgn(dx), sgn(dy)) != (0, 0) else ("redrawn",)
+
+
+def _broke_at_first_press(times: list, script: dict, params: dict, status: str, why: str) -> dict | None:
+    """A failed run whose last frame is the moment one of the keys was first pressed (or held): that
+    key's own handler crashed or hung the game (`Space` shoots -> TypeError), so the keys do not work."""
+    if status not in FAILED_RUN or not times:
+        return None
+    names = params.get("keys")
+    first: dict = {}
+    for k in sorted(script.get("keys") or [], key=lambda k: float(k[0])):
+        if (not names or k[1] in names) and k[1] not in first:
+            first[k[1]] = (float(k[0]), float(k[2]) if len(k) > 2 else 0.08)
+    for name, (t0, hold) in sorted(first.items(), key=lambda kv: kv[1]):
+        if t0 - 0.1 <= times[-1] <= t0 + hold + 0.1 and times[0] < t0 - 0.1:
+            return _result(False, f"the program stopped right after the first scripted {name!r} press at {t0:g} s "
+                                  f"(last frame at {times[-1]:.2f} s): the key's own code breaks the game{why}")
+    return None
 
 
 def _changed_groups(per: list, times: list, t: float, w: float) -> set | None:
@@ -249,6 +269,8 @@ def _lattice(per: list, sizes: dict, params: dict, why: str) -> dict:
     mean, moves, (w, h), seq = max(cands)
     pts = [p for fr in seq for p in fr]
     seen = f"{w}x{h} px shapes, {mean:.0f} a frame on average, changed in {moves} frames"
+    if params.get("mode") == "steps":
+        return _steps(seq, w, h, min_step, seen, why)
     steps = []
     for axis, size in ((0, w), (1, h)):
         step, bad = _axis([p[axis] for p in pts])
@@ -259,6 +281,40 @@ def _lattice(per: list, sizes: dict, params: dict, why: str) -> dict:
                                   f"less than {min_step:g} of the {size} px size: not one lattice cell at a time{why}")
         steps.append(step)
     return _result(True, f"{seen}: every position on a lattice of {steps[0]:g} x {steps[1]:g} px")
+
+
+def _shift(a: frozenset, b: frozenset) -> tuple[int, int]:
+    """How the group moved between two frames: the shift that maps the most shapes of ``b`` onto shapes
+    of ``a`` (a shape shot away or added changes no majority; a step down smaller than the row spacing
+    is not mistaken for the row below moving up)."""
+    pa = {(round(p[0]), round(p[1])) for p in a}
+    pb = sorted((round(p[0]), round(p[1])) for p in b)
+    cands = {(bx - ax, by - ay) for bx, by in (pb[0], pb[len(pb) // 2]) for ax, ay in pa}
+    return max(cands, key=lambda d: (sum((x - d[0], y - d[1]) in pa for x, y in pb), -abs(d[0]) - abs(d[1])))
+
+
+def _steps(seq: list, w: float, h: float, min_step: float, why_seen: str, why: str) -> dict:
+    """``mode: steps`` (a formation): the group moves together in whole steps, each at least ``min_step``
+    x the shape's size on its axis, whatever the spacing between its members (a march step need not
+    divide the column spacing, nor a step down the row spacing)."""
+    shifts = []
+    for a, b in zip(seq, seq[1:]):
+        if a and b and a != b:
+            d = _shift(a, b)
+            if d != (0, 0):
+                shifts.append(d)
+                if len(shifts) >= 60:  # enough to tell steps from a glide
+                    break
+    if len(shifts) < 2:
+        return _result(None, f"{why_seen}: the group moved as a whole only {len(shifts)} time(s){why}")
+    small = [d for d in shifts if abs(d[0]) < min_step * w and abs(d[1]) < min_step * h]
+    if len(small) > 0.2 * len(shifts):
+        sizes = sorted({max(abs(d[0]), abs(d[1])) for d in small})
+        return _result(False, f"{why_seen}: {len(small)} of {len(shifts)} moves of the group are "
+                              f"{'/'.join(f'{v:g}' for v in sizes[:3])} px, less than {min_step:g} of its "
+                              f"{w}x{h} px size: it moves by pixels, not in steps{why}")
+    steps = sorted({f"{abs(d[0])}x{abs(d[1])}" for d in shifts if d not in small})
+    return _result(True, f"{why_seen}: the group moves in whole steps ({', '.join(steps[:4])} px)")
 
 
 # ---------------------------------------------------------------- round ends

@@ -29,7 +29,7 @@ from ..suites import Task
 from .base import Metric, Score
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
-VERSION = "3"
+VERSION = "4"
 EXECUTE = True                       # skipped by --no-exec
 PROVIDES = ("execution", "probes")   # for later scorers: the outcome and the game/terminal probes
 PERSIST = ("probes",)                # stored, so features/claims can be rescored without a new run
