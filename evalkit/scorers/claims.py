@@ -4,10 +4,13 @@ Claim kinds (extracted from the prose only; thinking and code are never claims):
 
 * feature    -- a sentence that names a rubric feature (the feature's ``claim`` regexes);
                 verdict = the feature's static/probe result (features.py)
-* number     -- a number in such a sentence ("3 collisions", "5 seconds", "1.5x"), tied to the
-                nearest feature; supported when an equal literal (unit-converted: s <-> ms, %)
-                sits on a line naming the feature (or within the 3 lines above) and, for a
-                unit, naming the quantity (duration, charges, multiplier ...)
+* number     -- a number in such a sentence, bullet or table row ("3 collisions", "5 seconds",
+                "1.5x", "50%"), tied to the nearest feature mention by position (same clause,
+                then sentence; the previous sentence's only when none is named before it);
+                supported when an equal literal (unit-converted: s <-> ms <-> frames, %) sits on
+                a line naming the feature (or within the 3 lines below one, in the same branch)
+                and, for a unit, naming the quantity (duration, charges, multiplier ...), or when
+                the code does the same arithmetic there (`v * 1.5`, `h // 2` of h itself)
 * control    -- key bindings ("press P to pause", "arrow keys", "WASD", "Space to restart");
                 supported when the key constant / key string is in the code (``K_p``, ``'p'``,
                 ``'ArrowUp'``)
