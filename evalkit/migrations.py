@@ -137,9 +137,17 @@ def _v2_scorer_versions(conn: sqlite3.Connection) -> None:
                      " GROUP BY response_id", (scorer,))
 
 
+def _v3_task_digests(conn: sqlite3.Connection) -> None:
+    """The digest of the task (Task.digest) each scorer run was scored against, so that a task edited
+    since (rubric, tests, checks, ...) is scored again. Rows from before get NULL, "unknown": they are
+    not rescored for that alone (months of cached scores would all be recomputed by an upgrade)."""
+    conn.execute("ALTER TABLE scorer_runs ADD COLUMN task_digest TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "versioned baseline: the tables of evalkit 0.1.0", _v1_baseline),
     Migration(2, "scorer versions per response and scorer (scores.scorer, scorer_runs)", _v2_scorer_versions),
+    Migration(3, "the task digest each scorer run was scored against (scorer_runs.task_digest)", _v3_task_digests),
 )
 
 

@@ -211,12 +211,40 @@ def _mark_unjudged(scores, reason: str) -> list:
     return out
 
 
+def _stale(store: Store, run_id: str, suites: list[Suite], execute: bool) -> dict[int, tuple]:
+    """response id -> (task, scorers to run, scorers to drop, task digest) for the run's responses
+    that need scoring; one entry per response (a cached response can fill several slots)."""
+    from .scorers import registry
+
+    tasks = {(t.suite, t.id): t for t in all_tasks(suites)}
+    digests = {key: t.digest for key, t in tasks.items()}  # once per task, not per response
+    todo: dict[int, tuple] = {}
+    adopt: list[tuple[int, str]] = []  # current responses whose rows predate task digests
+    for r in store.iter_run_responses(run_id):
+        key = (r["slot_suite"], r["slot_task"])
+        if r["error"] is None and key in tasks and r["id"] not in todo:
+            state = store.scorer_state(r["id"])
+            only, drop, _ = registry.rescore_plan(state, execute, digests[key])
+            if only or drop:
+                todo[r["id"]] = (tasks[key], only, drop, digests[key])
+            elif any(len(v) > 2 and v[2] is None for v in state.values()):
+                adopt.append((r["id"], digests[key]))
+                if len(adopt) >= 500:  # in batches: the first scoring after an upgrade meets every response
+                    store.adopt_task_digests(adopt)
+                    adopt.clear()
+    if adopt:
+        store.adopt_task_digests(adopt)
+    return todo
+
+
 def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool = True, sandbox_mode: str = "auto",
               workers: int | None = None, progress: bool = True, executor: str = "local",
               ray_address: str | None = None, problems: list[str] | None = None) -> int:
-    """Score every response of the run whose scorers' stored versions are not the current ones;
-    returns how many responses were scored. Only the stale scorers of a response run again (see
-    scorers.registry.rescore_plan): bumping one scorer's version recomputes only its metrics.
+    """Score every response of the run whose scorers' stored versions are not the current ones, or
+    that was scored against another version of its task (Task.digest: a rubric, tests or checks
+    edited since); returns how many responses were scored. Only the stale scorers of a response run
+    again (see scorers.registry.rescore_plan): bumping one scorer's version recomputes only its
+    metrics; an edited task recomputes all of them.
 
     Responses stream from the store and only a few per worker are in flight, so memory stays flat.
     Scores spoilt by an environment failure are stored for this report but not as final: the next
@@ -226,21 +254,14 @@ def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool =
     from .scorers import registry
 
     versions = registry.versions(execute)
-    tasks = {(t.suite, t.id): t for t in all_tasks(suites)}
-    todo: dict[int, tuple] = {}  # one entry per response: a cached response can fill several slots
-    for r in store.iter_run_responses(run_id):
-        key = (r["slot_suite"], r["slot_task"])
-        if r["error"] is None and key in tasks and r["id"] not in todo:
-            only, drop, _ = registry.rescore_plan(store.scorer_state(r["id"]), execute)
-            if only or drop:
-                todo[r["id"]] = (tasks[key], only, drop)
+    todo = _stale(store, run_id, suites, execute)
     if not todo:
         return 0
 
     def items():
-        for rid, (task, only, _) in todo.items():
+        for rid, (task, only, _, digest) in todo.items():
             row = store.response_text(rid)  # read lazily: only the in-flight texts and artifacts are in memory
-            artifacts = registry.rescore_plan(store.scorer_state(rid), execute)[2]
+            artifacts = registry.rescore_plan(store.scorer_state(rid), execute, digest)[2]
             yield rid, (task, row["text"], row["thinking"], execute, sandbox_mode, only, artifacts)
 
     workers = workers or max(1, min(os.cpu_count() or 1, len(todo)))
@@ -255,10 +276,10 @@ def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool =
                 scores = _mark_unjudged(scores, failure)
                 if problems is not None:
                     problems.append(failure)
-            _, only, drop = todo[rid]
+            _, only, drop, digest = todo[rid]
             store.save_scorer_results(rid, {
                 name: (versions[name] + (UNSETTLED if failure else ""), [s for s in scores if s.scorer == name],
-                       keep.get(name)) for name in only}, drop)
+                       keep.get(name)) for name in only}, drop, digest)
             bar.update(bar_id, advance=1)
     store.update_run(run_id, status="scored", finished_at=time.time())
     return len(todo)

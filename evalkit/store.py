@@ -6,7 +6,8 @@ Why this shape:
 - run_responses links a run's (model alias, task, sample) slots to cached responses, so a run can be
   resumed after a crash and a new run can reuse responses;
 - scores belong to a response (not a run) with the scorer version, so re-rendering a report or adding
-  a model to a run scores nothing that was already scored.
+  a model to a run scores nothing that was already scored; with the digest of the task they were
+  scored against too, so a response reused after its task was edited is scored again.
 Every response is committed as soon as it arrives (WAL keeps that cheap and crash-safe).
 """
 
@@ -214,19 +215,23 @@ class Store:
               version, scorer or getattr(s, "scorer", None)) for s in scores],
         )
 
-    def scorer_state(self, response_id: int) -> dict[str, tuple[str, dict | None]]:
-        """scorer -> (version it last ran at, the artifacts it kept or None) for one response.
+    def scorer_state(self, response_id: int) -> dict[str, tuple[str, dict | None, str | None]]:
+        """scorer -> (version it last ran at, the artifacts it kept or None, the digest of the task it
+        was scored against or None = unknown) for one response.
         One indexed query per response: scoring a run of any size keeps only the stale ones in memory."""
         rows = self._conn.execute(
-            "SELECT scorer, version, artifacts_json FROM scorer_runs WHERE response_id = ?", (response_id,))
-        return {scorer: (version, None if arts is None else json.loads(arts)) for scorer, version, arts in rows}
+            "SELECT scorer, version, artifacts_json, task_digest FROM scorer_runs WHERE response_id = ?",
+            (response_id,))
+        return {scorer: (version, None if arts is None else json.loads(arts), digest)
+                for scorer, version, arts, digest in rows}
 
     def save_scorer_results(self, response_id: int, results: dict[str, tuple[str, list, dict | None]],
-                            drop: Iterable[str] = ()) -> None:
+                            drop: Iterable[str] = (), task_digest: str | None = None) -> None:
         """Replace the scores of some scorers of one response, in one transaction.
 
         results: scorer -> (version, its scores, the artifacts it keeps or None); drop: scorers
-        whose scores go (no longer registered, or not run in this mode). Rows of no known scorer
+        whose scores go (no longer registered, or not run in this mode); task_digest: the
+        Task.digest they were scored against. Rows of no known scorer
         (written before scores named their scorer) go too, as a whole-response rescore did."""
         gone = [*results, *drop]
         with self._lock, self._conn:
@@ -237,8 +242,23 @@ class Store:
             for scorer, (version, scores, artifacts) in results.items():
                 self._insert_scores(response_id, scores, version, scorer)
                 self._conn.execute(
-                    "INSERT INTO scorer_runs (response_id, scorer, version, artifacts_json) VALUES (?, ?, ?, ?)",
-                    (response_id, scorer, version, None if artifacts is None else _dumps(artifacts)))
+                    "INSERT INTO scorer_runs (response_id, scorer, version, artifacts_json, task_digest)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (response_id, scorer, version, None if artifacts is None else _dumps(artifacts), task_digest))
+            if task_digest is not None:
+                self._adopt(response_id, task_digest)
+
+    def adopt_task_digests(self, pairs: Iterable[tuple[int, str]]) -> None:
+        """(response_id, task digest): see _adopt; one transaction."""
+        with self._lock, self._conn:
+            for response_id, digest in pairs:
+                self._adopt(response_id, digest)
+
+    def _adopt(self, response_id: int, digest: str) -> None:
+        """Rows without a digest (scored before digests were stored) are taken as scored against the
+        task as it is now, as they are shown: not rescored, but a later edit of the task is noticed."""
+        self._conn.execute("UPDATE scorer_runs SET task_digest = ? WHERE response_id = ? AND task_digest IS NULL",
+                           (digest, response_id))
 
     def scores_for(self, response_ids: Iterable[int]) -> dict[int, dict[str, dict]]:
         """response_id -> metric -> {"value": v, "details": {...}}."""

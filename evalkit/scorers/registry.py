@@ -206,16 +206,23 @@ def versions(execute: bool) -> dict[str, str]:
     return {s.name: f"{s.version}:{mode}" for s in get().scorers if execute or not s.execute}
 
 
-def rescore_plan(stored: dict[str, tuple[str, dict | None]], execute: bool) -> tuple[list[str], list[str], dict]:
+def rescore_plan(stored: dict[str, tuple], execute: bool,
+                 task_digest: str | None = None) -> tuple[list[str], list[str], dict]:
     """What to do for one stored response: (scorers to run, scorers whose scores go, artifacts
-    to hand to the run). stored: scorer -> (version, kept artifacts or None), from the store.
+    to hand to the run). stored: scorer -> (version, kept artifacts or None[, task digest or None]),
+    from the store; task_digest: the current Task.digest of the response's task.
 
     A scorer runs when its stored version is not the current one. A scorer that needs another's
     artifacts runs again when that one does (new evidence), and makes it run again when its
     artifacts were not kept (a store from before they were): the kept probes of execution let
-    features and claims be rescored alone, without running the program again."""
+    features and claims be rescored alone, without running the program again.
+    Every scorer runs when one was scored against another version of the task (every scorer reads
+    the task, and execution's probes follow the rubric); an unknown digest (None: rows from before
+    digests were stored) is not a reason on its own."""
     current = versions(execute)
     active = [s for s in get().scorers if s.name in current]
+    if task_digest is not None and any(_digest(stored.get(s.name)) not in (None, task_digest) for s in active):
+        return [s.name for s in active], [s for s in stored if s not in current], {}
     run = {s.name for s in active if stored.get(s.name, (None, None))[0] != current[s.name]}
     changed = bool(run)
     while changed:
@@ -237,6 +244,10 @@ def rescore_plan(stored: dict[str, tuple[str, dict | None]], execute: bool) -> t
         if sc.name not in run:
             artifacts.update(stored.get(sc.name, (None, None))[1] or {})
     return [s.name for s in active if s.name in run], [s for s in stored if s not in current], artifacts
+
+
+def _digest(entry: tuple | None) -> str | None:
+    return entry[2] if entry is not None and len(entry) > 2 else None  # (version, artifacts) pairs: unknown
 
 
 class MetricSet(AbcSet):
