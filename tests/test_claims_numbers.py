@@ -296,3 +296,21 @@ def test_the_equal_literal_of_the_right_key_on_a_shared_line(tasks):
     # `"fall_speed": 2` comes first on the line; `"extra_lives": 2` is the lives' entry
     got = _numbers(tasks["invaders"], "Some invaders drop 2 extra lives.", INVADERS)
     assert got[("bombs_lives", 2.0)] == ("supported", [9])
+
+
+def test_a_whole_factor_elsewhere_is_no_multiplier(tasks):
+    code = '''
+    BOOST_SPEED = 15
+    cell = 20
+    grid_w = cell * 2
+
+
+    def boost(state):
+        if state.item == "speed":
+            state.fps = BOOST_SPEED
+    '''
+    # `cell * 2` two lines under the speed setting doubles the grid, not the speed
+    assert _numbers(tasks["snake"], "Speed boost: 2x speed.", code) == {("speed_item", 2.0): ("unsupported", [])}
+    doubled = code.replace("state.fps = BOOST_SPEED", "state.fps = state.fps * 2")
+    assert _numbers(tasks["snake"], "Speed boost: 2x speed.", doubled) == {("speed_item", 2.0): ("supported", [8])}
+    assert _numbers(tasks["snake"], "Speed boost: 3x speed.", doubled) == {("speed_item", 3.0): ("contradicted", [8])}

@@ -298,11 +298,13 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
         line = idx.lines[ln - 1]
         # arithmetic that is the claimed value (`v * 1.5` under `if kind == "fast":`): the form itself
         # says what the number does, so the line need not name the quantity; a whole multiplier
-        # (`* 2` is everywhere) still needs the quantity named on the line or the 3 above
+        # (`CELL * 2` is everywhere) needs the line itself to name the feature or the quantity
+        factor_here = kind == "mult" and (v != int(v) and any(ln - k in qty_lines for k in range(4))
+                                          or ln in qty_lines or ln in term_lines)
         arith = _arith_equivalent(line, v, value, kind, term_rx if share_of_screen else None) and (
-            kind != "mult" or v != int(v) or any(ln - k in qty_lines for k in range(4)))
+            kind != "mult" or factor_here)
         if qty_lines is not None and ln not in qty_lines and not arith:
-            if kind == "mult" and v != 0 and _scales_by(line, v) and any(ln - k in qty_lines for k in range(4)):
+            if factor_here and v != 0 and round(v, 6) not in want and _scales_by(line, v):
                 other.append(ln)  # the feature's multiplier is another number (`v * 1.5` for "2x")
             continue
         key = _SETTING_KEY.match(line) if ln not in term_lines else None
