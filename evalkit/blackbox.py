@@ -100,6 +100,9 @@ def match(text: str | None, m: dict, what: str) -> str | None:
     """None when `text` meets the matcher, else what is wrong, in plain words."""
     if text is None:
         return f"{what}: missing"
+    if "only_lines" in m:  # records only: a heading or blank line the prompt leaves open is not compared
+        text = "\n".join(ln.strip() for ln in str(text).replace("\r\n", "\n").split("\n")
+                          if re.search(m["only_lines"], ln))
     norm = _norm(text)
     if "equals" in m and norm != _norm(m["equals"]):
         return f"{what} should be {_short(_norm(m['equals']))}, got {_short(norm)}"
@@ -200,12 +203,35 @@ def cli_verdict(case: dict, rec: dict | None, prog: str) -> dict:
     return {**out, "passed": wrong is None, "reason": wrong or f"{got}; output as expected"}
 
 
+_SLOT = re.compile(r"^\{(\w+)(?:\+(\d+))?\}$")
+
+
+def _resolve(want, saved: dict):
+    """Expected JSON with `"{first}"` / `"{first+1}"` replaced by the id the server gave (`save:`)."""
+    if isinstance(want, dict):
+        return {k: _resolve(v, saved) for k, v in want.items()}
+    if isinstance(want, list):
+        return [_resolve(v, saved) for v in want]
+    slot = _SLOT.match(want) if isinstance(want, str) else None
+    if slot and slot.group(1) in saved:
+        value = saved[slot.group(1)]
+        return value + int(slot.group(2)) if slot.group(2) and isinstance(value, int) else value
+    return want
+
+
+def _expected_body(req: dict, saved: dict) -> dict | None:
+    m = req["expect_body"]
+    if not m or not saved:
+        return m
+    return {k: (_resolve(v, saved) if k in ("json", "json_has") else v) for k, v in m.items()}
+
+
 def http_verdict(case: dict, rec: dict | None) -> dict:
     reqs = " then ".join(f"{r.get('method', 'GET').upper()} {r['path']}" for r in case["requests"])
     out = {"id": case["id"], "name": case["name"], "command": reqs}
     if rec is None or rec.get("stopped"):
         why = "the server was not listening" if rec else "the checks stopped before this case"
-        return {**out, "passed": False, "reason": f"not run: {why}"}
+        return {**out, "passed": False, "reason": f"not run: {why}", "not_run": True}
     got = rec.get("requests", [])
     for i, req in enumerate(case["requests"]):
         what = f"{req.get('method', 'GET').upper()} {req['path']}" + (f" {json.dumps(req['json'])[:80]}" if "json" in req else "")
@@ -213,6 +239,8 @@ def http_verdict(case: dict, rec: dict | None) -> dict:
             gone = rec.get("server_exited")
             return {**out, "passed": False, "reason": f"{what}: not sent, the server exited ({gone}) before it"}
         r = got[i]
+        if r.get("path") and r["path"] != req["path"]:  # a `{first}` path: say what was sent
+            what = what.replace(req["path"], r["path"], 1)
         if r.get("error"):
             return {**out, "passed": False, "reason": f"{what}: no answer ({r['error']})"}
         if r.get("status") != req["expect_status"]:
@@ -220,7 +248,8 @@ def http_verdict(case: dict, rec: dict | None) -> dict:
             raised = f" (the server raised {crash})" if crash else ""
             return {**out, "passed": False, "body": r.get("body", "")[:300],
                     "reason": f"{what}: status {r.get('status')}, expected {req['expect_status']}{raised}"}
-        wrong = match(r.get("body", ""), req["expect_body"], f"{what}: the body") if req["expect_body"] else None
+        expected = _expected_body(req, r.get("saved") or {})
+        wrong = match(r.get("body", ""), expected, f"{what}: the body") if expected else None
         if wrong:
             return {**out, "passed": False, "reason": wrong}
     return {**out, "passed": True, "reason": f"{len(got)} request(s) answered as expected"}
@@ -272,8 +301,11 @@ def tests_score(verdicts: list[dict], isolation: str | None) -> Score:
 
 
 def probes_of(verdicts: list[dict]) -> dict:
-    """Each case as a behavioural probe: rubric features name it with `probe: <case id>`."""
-    return {v["id"]: {"passed": v["passed"], "detail": f"{v['command']}: {v['reason']}"[:300]} for v in verdicts}
+    """Each case as a behavioural probe: rubric features name it with `probe: <case id>`. A case
+    never sent (the server did not listen on $PORT) is not judged: runs_ok and tests_pass carry
+    that failure, and each feature falls back to its static evidence."""
+    return {v["id"]: {"passed": None if v.get("not_run") else v["passed"],
+                      "detail": f"{v['command']}: {v['reason']}"[:300]} for v in verdicts}
 
 
 def not_judged(checks: dict, status: str, reason: str) -> Score:

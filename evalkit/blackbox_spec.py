@@ -13,7 +13,7 @@ from .errors import EvalkitError
 
 CASE_TIMEOUT = 5.0    # seconds per command or request (a tool answers in well under 1 s)
 STARTUP = 15.0        # seconds a web API may take to listen (generous: flask imports take ~0.3 s)
-MATCHERS = ("equals", "contains", "not_contains", "regex", "json", "json_has", "lines")
+MATCHERS = ("equals", "contains", "not_contains", "regex", "json", "json_has", "lines", "only_lines")
 _ID = re.compile(r"^[A-Za-z_][\w-]*$")
 
 
@@ -41,7 +41,9 @@ def parse_checks(raw, where: str) -> dict:
     if server is not None:
         out["server"] = {"startup": float(server.get("startup") or STARTUP),
                          "args": [str(a) for a in server.get("args") or []],
-                         "files": {str(k): str(v) for k, v in (server.get("files") or {}).items()}}
+                         "files": {str(k): str(v) for k, v in (server.get("files") or {}).items()},
+                         # `{name}` in paths and expected JSON before a request's `save:` sets it
+                         "vars": {str(k): v for k, v in (server.get("vars") or {}).items()}}
     return out
 
 
@@ -56,7 +58,7 @@ def _matcher(spec, where: str) -> dict | None:
     for key in ("contains", "not_contains", "regex"):
         if key in out and isinstance(out[key], str):
             out[key] = [out[key]]
-    for pattern in out.get("regex", []):
+    for pattern in [*out.get("regex", []), *([out["only_lines"]] if "only_lines" in out else [])]:
         try:
             re.compile(pattern)
         except re.error as exc:
@@ -83,6 +85,10 @@ def _case(case: dict, http: bool, where: str) -> dict:
             if not isinstance(r, dict) or not str(r.get("path", "")).startswith("/"):
                 raise EvalkitError(f"{where}: each request needs a `path` starting with /")
             req = {k: r[k] for k in ("method", "path", "json", "body", "headers") if k in r}
+            if r.get("save") is not None:  # {name: key}: later paths say {name} for this answer's value
+                if not isinstance(r["save"], dict) or not all(_ID.match(str(n)) for n in r["save"]):
+                    raise EvalkitError(f"{where}: `save` maps names to keys of the JSON answer ({{first: id}})")
+                req["save"] = {str(n): str(k) for n, k in r["save"].items()}
             req["expect_status"] = int(r.get("status", 200))
             req["expect_body"] = _matcher(r.get("response"), where)
             out["requests"].append(req)

@@ -247,17 +247,39 @@ def new_output(proc: subprocess.Popen) -> str:
     return data.decode("utf-8", "replace")
 
 
+def fill(path: str, saved: dict) -> str:
+    """`/todos/{first}` with the id the server gave (`save:` of an earlier request)."""
+    for name, value in saved.items():
+        path = path.replace("{" + name + "}", str(value))
+    return path
+
+
+def keep(saved: dict, req: dict, got: dict) -> None:
+    """`save: {first: id}`: remember the answer's JSON `id` under `first` for later paths."""
+    try:
+        body = json.loads(got.get("body") or "")
+    except ValueError:
+        return
+    for name, key in (req.get("save") or {}).items():
+        value = body.get(key) if isinstance(body, dict) else None
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            saved[name] = value
+
+
 def http_cases(spec: dict, root: str) -> None:
     proc, info = start_server(spec, os.path.join(root, "server"))
     emit(info)
     timeout = float(spec.get("timeout") or 5)
+    saved = dict((spec.get("server") or {}).get("vars") or {})  # the prompt's ids until the server gives its own
     for case in spec["cases"]:
         if proc is None:
             emit({"id": case["id"], "stopped": "server"})
             continue
         res = {"id": case["id"], "requests": []}
         for req in case.get("requests") or ():
-            got = send(info["port"], req, timeout)
+            got = send(info["port"], {**req, "path": fill(str(req.get("path") or "/"), saved)}, timeout)
+            keep(saved, req, got)
+            got["saved"] = dict(saved)
             said = new_output(proc)  # what the server printed meanwhile: a 500's traceback
             for _ in range(15 if got.get("status", 0) >= 500 else 0):  # some servers log it after answering
                 if "Traceback (most recent call last)" in said:
