@@ -54,6 +54,21 @@ def cli(capsys):
     return run
 
 
+def demo_responses(folder: Path, task_ids=None) -> Path:
+    """The bundled demo responses of the snake and seed suites only (the demo also holds the apps
+    suite), written to folder/demo.jsonl: for tests that score with `--suite snake,seed`."""
+    import json
+
+    from evalkit.paths import DEMO_DIR
+    from evalkit.suites import load_suites
+
+    wanted = set(task_ids or (t.id for s in load_suites(["snake", "seed"]) for t in s.tasks))
+    lines = (DEMO_DIR / "responses.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    out = Path(folder) / "demo.jsonl"
+    out.write_text("".join(line for line in lines if json.loads(line)["task_id"] in wanted), encoding="utf-8")
+    return out
+
+
 def write_config(path: Path, server: FakeModelServer, **extra_models) -> Path:
     import yaml
 

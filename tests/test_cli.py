@@ -176,9 +176,9 @@ def test_no_traceback_from_a_real_process(workdir):
 
 def test_score_with_gate_exits_by_verdict(workdir, cli):
     """`--gate` after scoring: the tuned demo set passes against base; swapped, it is a regression."""
-    from evalkit.paths import DEMO_DIR
+    from conftest import demo_responses
 
-    responses = DEMO_DIR / "responses.jsonl"
+    responses = demo_responses(workdir)
     (workdir / "gate.yaml").write_text("metrics:\n  feature_completeness: {max_drop: 0.0}\n")
     common = ["score", "--responses", responses, "--suite", "snake,seed", "--no-exec", "--no-progress",
               "--db", "db.sqlite", "--gate", "gate.yaml"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 
 import pytest
@@ -104,9 +106,9 @@ def test_one_model_report_has_no_power_section(tmp_path):
 
 # ---- the CLI warning --------------------------------------------------------------------------------
 def _score(cli, *extra):
-    from evalkit.paths import DEMO_DIR
+    from conftest import demo_responses
 
-    return cli("score", "--responses", DEMO_DIR / "responses.jsonl", "--suite", "snake,seed", "--no-exec",
+    return cli("score", "--responses", demo_responses(Path.cwd()), "--suite", "snake,seed", "--no-exec",
                "--no-progress", "--db", "db.sqlite", "--out", "rep", *extra)
 
 

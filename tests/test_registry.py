@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from evalkit import pipeline
-from evalkit.paths import DEMO_DIR
 from evalkit.scorers import claims as claims_module
 from evalkit.scorers import features as features_module
 from evalkit.scorers import registry
@@ -25,8 +24,9 @@ from evalkit.scorers import syntax as syntax_module
 from evalkit.store import Store
 from evalkit.suites import load_suites
 
+from conftest import demo_responses
+
 REPO = Path(__file__).resolve().parent.parent
-RESPONSES = DEMO_DIR / "responses.jsonl"
 STORES = Path(__file__).resolve().parent / "fixtures" / "stores"
 
 TOY_MODULE = '''"""A toy metric: how many code blocks the answer has (fewer is tidier)."""
@@ -69,7 +69,7 @@ def fresh_registry():
 def test_a_plugin_metric_reaches_report_scores_csv_and_gate(tmp_path):
     plugins = tmp_path / "site"
     install_plugin(plugins, "toy_blocks", TOY_MODULE)
-    res = evalkit(tmp_path, plugins, "score", "--responses", str(RESPONSES), "--suite", "snake,seed", "--no-exec",
+    res = evalkit(tmp_path, plugins, "score", "--responses", str(demo_responses(tmp_path)), "--suite", "snake,seed", "--no-exec",
                   "--workers", "1", "--no-progress", "--db", "db.sqlite", "--out", "out")
     assert res.returncode == 0, res.stderr
 
@@ -102,7 +102,7 @@ def rules_checked(verdict: str) -> int:
 def test_a_broken_plugin_is_one_line_and_exit_2(tmp_path):
     plugins = tmp_path / "site"
     install_plugin(plugins, "broken_metric", "raise ImportError('needs numpy 9')\n")
-    res = evalkit(tmp_path, plugins, "score", "--responses", str(RESPONSES), "--suite", "snake,seed", "--no-exec",
+    res = evalkit(tmp_path, plugins, "score", "--responses", str(demo_responses(tmp_path)), "--suite", "snake,seed", "--no-exec",
                   "--workers", "1", "--no-progress", "--db", "db.sqlite", "--out", "out")
     assert res.returncode == 2
     err = res.stderr.strip().splitlines()
@@ -113,7 +113,7 @@ def test_a_broken_plugin_is_one_line_and_exit_2(tmp_path):
 def test_a_plugin_that_takes_a_built_in_metric_name_is_refused(tmp_path):
     plugins = tmp_path / "site"
     install_plugin(plugins, "clash", TOY_MODULE.replace('"toy_blocks"', '"quality"'))
-    res = evalkit(tmp_path, plugins, "score", "--responses", str(RESPONSES), "--suite", "snake,seed", "--no-exec",
+    res = evalkit(tmp_path, plugins, "score", "--responses", str(demo_responses(tmp_path)), "--suite", "snake,seed", "--no-exec",
                   "--workers", "1", "--no-progress", "--db", "db.sqlite", "--out", "out")
     assert res.returncode == 2 and "scorer plugin 'clash'" in res.stderr and "'quality' is taken" in res.stderr
 
@@ -121,7 +121,7 @@ def test_a_plugin_that_takes_a_built_in_metric_name_is_refused(tmp_path):
 # ---- per-scorer versions --------------------------------------------------------------------------
 def _scored_store(tmp_path: Path, *, execute: bool, lines: list[str] | None = None):
     path = tmp_path / "responses.jsonl"
-    path.write_text("".join(lines) if lines is not None else RESPONSES.read_text(encoding="utf-8"), encoding="utf-8")
+    path.write_text("".join(lines) if lines is not None else demo_responses(tmp_path).read_text(encoding="utf-8"), encoding="utf-8")
     store = Store(tmp_path / "db.sqlite")
     run_id = pipeline.import_responses(store, path, ["snake", "seed"])
     suites = load_suites(["snake", "seed"])
@@ -158,7 +158,7 @@ def test_bumping_one_scorer_rescores_only_its_metrics(tmp_path, fresh_registry, 
 
 def test_features_rescored_alone_reads_the_kept_probes(tmp_path, fresh_registry, monkeypatch):
     # two snake games (the probes are features' evidence) and one seed answer, with execution on
-    lines = [line for line in RESPONSES.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = [line for line in demo_responses(tmp_path).read_text(encoding="utf-8").splitlines(keepends=True)
              if '"sample": 0' in line and '"model": "base"' in line][:6]
     store, run_id, suites, first = _scored_store(tmp_path, execute=True, lines=lines)
     before = _rows(store)
