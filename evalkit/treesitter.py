@@ -343,12 +343,13 @@ def _index_cached(language: str, code: str) -> CodeIndex:
     # captures come back in an order that can vary between processes: source order keeps every
     # list (and so every evidence line picked from it) the same on every run
     caps = {name: sorted(nodes, key=_SOURCE_ORDER) for name, nodes in caps.items()}
-    for n in caps.get("ident", ()):
-        idx.idents.append((_txt(src, n), n.start_point[0] + 1))
-    for n in caps.get("string", ()):
-        idx.strings.append((_string_value(_txt(src, n)), n.start_point[0] + 1))
+    # (the three most numerous captures, inlined: one function call less per node)
+    idx.idents = [(src[n.start_byte:n.end_byte].decode("utf-8", "replace"), n.start_point[0] + 1)
+                  for n in caps.get("ident", ())]
+    idx.strings = [(_string_value(src[n.start_byte:n.end_byte].decode("utf-8", "replace")), n.start_point[0] + 1)
+                   for n in caps.get("string", ())]
     for n in caps.get("number", ()):
-        v = _number_value(_txt(src, n))
+        v = _number_value(src[n.start_byte:n.end_byte].decode("utf-8", "replace"))
         if v is not None:
             idx.numbers.append((v, n.start_point[0] + 1))
     for n in caps.get("branch", ()):

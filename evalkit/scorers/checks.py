@@ -452,27 +452,35 @@ def _arith(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]:
     return [ln for a, b, ln in pairs if (left(a) and right(b)) or (left(b) and right(a))]
 
 
-def _hit(idx: treesitter.CodeIndex, which: str, pattern: str, i: int) -> bool:
-    """``pattern`` matches branch ``i``'s flow_cond / flow_body (memoised on the index: many checks
-    of a rubric test the same vocab regex against the same branches)."""
+def _hit_vec(idx: treesitter.CodeIndex, which: str, pattern: str) -> list:
+    """Per branch: does ``pattern`` match its flow_cond / flow_body (None: not asked yet)? Memoised
+    on the index: many checks of a rubric test the same vocab regex against the same branches."""
     memo = idx.__dict__.setdefault("_branch_hits", {})
     vec = memo.get((which, pattern))
     if vec is None:
         vec = memo[(which, pattern)] = [None] * len(idx.branches)
-    v = vec[i]
-    if v is None:
-        br = idx.branches[i]
-        rx, low = _rx(pattern), _lowered(pattern)
-        key = "_low_" + which  # the lower-cased text (None when it is not ASCII), once per branch
-        if key not in br.__dict__:
-            text = br.flow_cond if which == "cond" else br.flow_body
-            br.__dict__[key] = text.lower() if text.isascii() else None
-        if low is not None and br.__dict__[key] is not None:
-            v = low.search(br.__dict__[key]) is not None
-        else:
-            v = rx.search(br.flow_cond if which == "cond" else br.flow_body) is not None
-        vec[i] = v
+    return vec
+
+
+def _fill(idx: treesitter.CodeIndex, which: str, pattern: str, vec: list, i: int) -> bool:
+    br = idx.branches[i]
+    rx, low = _rx(pattern), _lowered(pattern)
+    key = "_low_" + which  # the lower-cased text (None when it is not ASCII), once per branch
+    if key not in br.__dict__:
+        text = br.flow_cond if which == "cond" else br.flow_body
+        br.__dict__[key] = text.lower() if text.isascii() else None
+    if low is not None and br.__dict__[key] is not None:
+        v = low.search(br.__dict__[key]) is not None
+    else:
+        v = rx.search(br.flow_cond if which == "cond" else br.flow_body) is not None
+    vec[i] = v
     return v
+
+
+def _hit(idx: treesitter.CodeIndex, which: str, pattern: str, i: int) -> bool:
+    vec = _hit_vec(idx, which, pattern)
+    v = vec[i]
+    return _fill(idx, which, pattern, vec, i) if v is None else v
 
 
 def _matching_branches(check: dict, idx: treesitter.CodeIndex, vocab: dict):
@@ -481,17 +489,28 @@ def _matching_branches(check: dict, idx: treesitter.CodeIndex, vocab: dict):
     conds = [_expand(c, vocab) for c in (conds if isinstance(conds, list) else [conds])]
     body, body_not = _arg(check, vocab, "body"), check.get("body_not")
     matched, flow_lines = [], []
+    cvecs = [(c, _hit_vec(idx, "cond", c)) for c in conds]
+    bpat = body if body_not is None else _expand(body_not, vocab)
+    bvec = _hit_vec(idx, "body", bpat)
     for i, br in enumerate(idx.branches):
         # flow_cond/flow_body: the branch plus what one step of data flow adds (evalkit/flow.py)
-        if not all(_hit(idx, "cond", c, i) for c in conds):
+        ok = True
+        for c, vec in cvecs:
+            v = vec[i]
+            if not (_fill(idx, "cond", c, vec, i) if v is None else v):
+                ok = False
+                break
+        if not ok:
             continue
+        v = bvec[i]
+        body_hit = _fill(idx, "body", bpat, bvec, i) if v is None else v
         if body_not is not None:
             # "a branch that does not do X" is about an if/elif that tests something, not the
             # `else:` of a dispatch (`if kind == "speed": ... else: rainbow_until = ...`) nor a loop
             # (`while food in body or food == powerup.pos:` re-rolls a spawn, it picks nothing up)
-            if _hit(idx, "body", _expand(body_not, vocab), i) or getattr(br.node, "type", "") in ("else_clause", "while_statement"):
+            if body_hit or getattr(br.node, "type", "") in ("else_clause", "while_statement"):
                 continue
-        elif not _hit(idx, "body", body, i):
+        elif not body_hit:
             continue
         matched.append(br)
         # evidence also cites the lines the flow went through (the flag's assignment, the helper)
@@ -524,7 +543,11 @@ def _unguarded(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]
 
 def _str_as_dict(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]:
     pat = _arg(check, vocab, "target")
-    stringy = {lt: ln for lt, rt, ln in idx.assigns if _search(pat, lt) and _STRINGY.fullmatch(rt)}
+    if not idx.assigns:
+        return []
+    search = _rx(pat).search
+    named = [search(lt) is not None for lt, _rt, _ln in idx.assigns]
+    stringy = {lt: ln for (lt, rt, ln), m in zip(idx.assigns, named) if m and _STRINGY.fullmatch(rt)}
     dict_like = {lt: ln for lt, rt, ln in idx.assigns if lt in stringy and rt.lstrip().startswith(("{", "dict("))}
     for name, ln in stringy.items():
         if name in dict_like:
@@ -533,8 +556,8 @@ def _str_as_dict(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[in
         if uses:
             return [ln, *uses]
     # a table of strings read as a table of dicts: ITEM_TYPES = {"speed": "yellow"}; ITEM_TYPES[k].get(
-    for lt, rt, ln in idx.assigns:
-        if not (_search(pat, lt) and _STR_TABLE.fullmatch(rt)):
+    for (lt, rt, ln), m in zip(idx.assigns, named):
+        if not (m and _STR_TABLE.fullmatch(rt)):
             continue
         uses = [cl for fn, _t, cl in idx.calls if re.fullmatch(re.escape(lt.strip()) + r"\[[^\]]+\]\.get", fn)]
         # ... or indexed with a key: ITEMS["bomb"]["cost"] (string indices must be integers)
