@@ -173,7 +173,7 @@ def cli_verdict(case: dict, rec: dict | None, prog: str) -> dict:
     for step, r in zip(case["before"], rec.get("before", [])):
         if r.get("timed_out") or r.get("error") or r.get("exit") != 0:
             return {**out, "passed": False, "reason": f"setup command {_ran(prog, r, step.get('stdin'))}",
-                    "stderr": r.get("stderr", "")[-400:]}
+                    "stderr": r.get("stderr", "")[-400:], "not_run": True}
     run = rec.get("run") or {}
     got = _ran(prog, run, case.get("stdin"))
     out["got"] = got
@@ -243,11 +243,12 @@ def http_verdict(case: dict, rec: dict | None) -> dict:
             what = what.replace(req["path"], r["path"], 1)
         if r.get("error"):
             return {**out, "passed": False, "reason": f"{what}: no answer ({r['error']})"}
-        if r.get("status") != req["expect_status"]:
+        allowed = req["expect_status"] if isinstance(req["expect_status"], list) else [req["expect_status"]]
+        if r.get("status") not in allowed:
             crash = crash_line(r.get("server_log", ""))
             raised = f" (the server raised {crash})" if crash else ""
             return {**out, "passed": False, "body": r.get("body", "")[:300],
-                    "reason": f"{what}: status {r.get('status')}, expected {req['expect_status']}{raised}"}
+                    "reason": f"{what}: status {r.get('status')}, expected {' or '.join(map(str, allowed))}{raised}"}
         expected = _expected_body(req, r.get("saved") or {})
         wrong = match(r.get("body", ""), expected, f"{what}: the body") if expected else None
         if wrong:
@@ -300,12 +301,23 @@ def tests_score(verdicts: list[dict], isolation: str | None) -> Score:
                                                    "reason": _summary(verdicts)[:600], "isolation": isolation})
 
 
-def probes_of(verdicts: list[dict]) -> dict:
+def probes_of(verdicts: list[dict], cases: list[dict] | None = None) -> dict:
     """Each case as a behavioural probe: rubric features name it with `probe: <case id>`. A case
-    never sent (the server did not listen on $PORT) is not judged: runs_ok and tests_pass carry
-    that failure, and each feature falls back to its static evidence."""
-    return {v["id"]: {"passed": None if v.get("not_run") else v["passed"],
-                      "detail": f"{v['command']}: {v['reason']}"[:300]} for v in verdicts}
+    that could not test its own behaviour is not judged (its feature falls back to the static
+    evidence; tests_pass still counts it failed): never sent (the server did not listen on $PORT),
+    a setup command that failed, or a failed case it `needs` (a filter by done after a PATCH that
+    did nothing)."""
+    needs = {c["id"]: c.get("needs") or [] for c in cases or []}
+    failed = {v["id"] for v in verdicts if not v["passed"]}
+    out = {}
+    for v in verdicts:
+        broken = [n for n in needs.get(v["id"], []) if n in failed]
+        detail = f"{v['command']}: {v['reason']}"
+        if broken and not v["passed"]:
+            detail = f"not judged: it builds on {', '.join(broken)}, which failed; {detail}"
+        out[v["id"]] = {"passed": None if v.get("not_run") or (broken and not v["passed"]) else v["passed"],
+                        "detail": detail[:300]}
+    return out
 
 
 def not_judged(checks: dict, status: str, reason: str) -> Score:
@@ -349,4 +361,4 @@ def scores(checks: dict, prog: str, main: dict | None, harness, own_modules: set
             execution["checks_harness"] = f"stopped early: {harness.reason}"
         tests = tests_score(verdicts, harness.isolation)
     execution["tests"] = tests.details.get("tests", [])
-    return [runs, tests], {"execution": execution, "probes": probes_of(verdicts)}
+    return [runs, tests], {"execution": execution, "probes": probes_of(verdicts, checks["cases"])}

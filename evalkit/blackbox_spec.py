@@ -35,6 +35,8 @@ def parse_checks(raw, where: str) -> dict:
             raise EvalkitError(f"{where}: check #{i + 1} needs a unique `id` (letters, digits, _ and -)")
         seen.add(cid)
         cases.append(_case(case, server is not None, f"{where}: check {cid}"))
+        if set(cases[-1]["needs"]) - (seen - {cid}):
+            raise EvalkitError(f"{where}: check {cid}: `needs` names only earlier checks")
     out = {"cases": cases, "timeout": float(raw.get("timeout") or CASE_TIMEOUT),
            "main": [str(a) for a in raw.get("main") or []],  # the main run's arguments (runs_ok)
            "main_files": {str(k): str(v) for k, v in (raw.get("main_files") or {}).items()}}  # ... and input files
@@ -76,6 +78,10 @@ def _argv(step, where: str) -> dict:
 
 def _case(case: dict, http: bool, where: str) -> dict:
     out = {"id": case["id"], "name": str(case.get("name") or case["id"])}
+    needs = case.get("needs") or []  # earlier cases whose behaviour this one builds on
+    if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+        raise EvalkitError(f"{where}: `needs` is a list of earlier check ids")
+    out["needs"] = list(needs)
     if http:
         reqs = case.get("requests")
         if not isinstance(reqs, list) or not reqs:
@@ -89,7 +95,8 @@ def _case(case: dict, http: bool, where: str) -> dict:
                 if not isinstance(r["save"], dict) or not all(_ID.match(str(n)) for n in r["save"]):
                     raise EvalkitError(f"{where}: `save` maps names to keys of the JSON answer ({{first: id}})")
                 req["save"] = {str(n): str(k) for n, k in r["save"].items()}
-            req["expect_status"] = int(r.get("status", 200))
+            status = r.get("status", 200)  # a number, or a list of the statuses the prompt allows
+            req["expect_status"] = [int(x) for x in status] if isinstance(status, list) else int(status)
             req["expect_body"] = _matcher(r.get("response"), where)
             out["requests"].append(req)
         return out

@@ -80,3 +80,36 @@ def test_a_server_on_the_wrong_port_leaves_features_to_static_evidence(api):
     assert feats["port_env"]["found"] is False
     assert all(feats[f]["found"] for f in ("list_todos", "get_todo", "delete_todo", "json_errors", "done_filter"))
     assert {feats[f]["source"] for f in feats} == {"static"}
+
+
+def test_a_case_built_on_a_failed_case_or_setup_is_not_judged_as_a_probe():
+    cases = [{"id": "update"}, {"id": "filter", "needs": ["update"]}, {"id": "other"}]
+    verdicts = [{"id": "update", "command": "PATCH", "passed": False, "reason": "405"},
+                {"id": "filter", "command": "GET", "passed": False, "reason": "[]"},
+                {"id": "other", "command": "x", "passed": False, "reason": "setup command ...", "not_run": True}]
+    probes = blackbox.probes_of(verdicts, cases)
+    assert probes["update"]["passed"] is False
+    assert probes["filter"]["passed"] is None and "builds on update, which failed" in probes["filter"]["detail"]
+    assert probes["other"]["passed"] is None
+    verdicts[0]["passed"] = True  # the update worked: the filter's failure is its own
+    assert blackbox.probes_of(verdicts, cases)["filter"]["passed"] is False
+    with pytest.raises(EvalkitError, match="names only earlier checks"):
+        parse_checks({"server": True, "cases": [{"id": "a", "needs": ["b"], "requests": [{"path": "/"}]},
+                                                {"id": "b", "requests": [{"path": "/"}]}]}, "t")
+
+
+def test_a_request_may_allow_several_statuses():
+    case = parse_checks({"server": True, "cases": [{"id": "a", "requests": [{"path": "/x", "status": [200, 204]}]}]},
+                        "t")["cases"][0]
+    rec = {"requests": [{"status": 200, "body": ""}]}
+    assert blackbox.http_verdict(case, rec)["passed"]
+    rec["requests"][0]["status"] = 404
+    assert blackbox.http_verdict(case, rec)["reason"] == "GET /x: status 404, expected 200 or 204"
+
+
+@needs_sandbox
+def test_put_instead_of_patch_and_max_plus_one_ids(api):
+    s = _scores(api, "todo_api_ho2_flask_put_maxid")
+    feats = {f["id"]: f for f in s["feature_completeness"].details["features"]}
+    assert feats["update_todo"]["found"] is False and feats["stable_ids"]["found"] is False
+    assert feats["done_filter"]["found"] and feats["done_filter"]["source"] == "static"  # PATCH never set done

@@ -42,7 +42,7 @@ LABELS = CORPUS / "labels.yaml"   # plus any labels_*.yaml (items other helpers 
 REPO = CORPUS.parent.parent
 FEATURES = ("grid_movement", "wall_collision", "self_collision", "food_growth", "speed_item", "ice_shield",
             "skin_item", "items_awarded", "pause", "score")
-OUTCOMES = ("ok", "crashed", "timeout", "missing_asset", "syntax_error")
+OUTCOMES = ("ok", "crashed", "timeout", "missing_asset", "syntax_error", "missing_dependency")
 THRESHOLDS = {"runs_ok": 0.95, "grid_probe": 0.90, "features": 0.90, "claims": 0.90}
 GRID_PROBES = ("grid_aligned", "moves_on_lattice")  # Snake's lattice probe, the apps games' one
 
