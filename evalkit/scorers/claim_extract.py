@@ -369,7 +369,7 @@ def _feature_claims(s: str, raw: str, pats, absent_pats: dict, add) -> tuple[lis
     return spans, negated
 
 
-_CODE_SETTING = re.compile(r"`\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\s*[:=]\s*-?\d+(?:\.\d+)?\s*`")
+_CODE_SETTING = re.compile(r"""`\s*(?:[A-Za-z_]\w*\.)*["']?([A-Za-z_]\w*)["']?\s*[:=]\s*-?\d+(?:\.\d+)?\s*,?\s*`""")
 def _setting_beside(s: str, start: int, end: int) -> str | None:
     """The backticked setting a number is the value of: the nearest one with at most three words
     between them ("| `BOOST_MS` | 5000 |", "(`FIRE_COOLDOWN`, 450 ms)", "`STEP_INTERVAL` ms (600)"),
