@@ -13,7 +13,9 @@ the tiles of one value); a group's position in a frame is the centre of its shap
   for each group, what it does in the ``window`` s before a key (still, moving which way, shapes
   added or removed) is compared with what it does in the window after; the same comparison at
   times far from any key is the baseline. Passes when some group changes after at least half the
-  keys and clearly more often than at the baseline times.
+  keys and clearly more often than at the baseline times. With ``kick: up`` (a flap, a jump) a group
+  pushed upwards also counts, though it keeps going the same way (a bird flapping while it still rises).
+  A run that crashes or hangs at the first press of one of the keys fails: that key's own code breaks.
 * ``moves_on_lattice``   the most numerous group size that moves (tiles, invaders) only ever sits
   on one lattice: on each axis one spacing and one offset (+-1 px), the spacing at least
   ``min_step`` times the object's size; fails on positions every few pixels (movement by a speed).
@@ -186,26 +188,42 @@ def _broke_at_first_press(times: list, script: dict, params: dict, status: str, 
     return None
 
 
-def _changed_groups(per: list, times: list, t: float, w: float) -> set | None:
-    """Groups whose behaviour in [t, t + w] differs from their behaviour in (t - w, t)."""
+_KICK = {"up": (1, -1), "down": (1, 1), "left": (0, -1), "right": (0, 1)}
+
+
+def _kicked(a: list | None, b: list | None, c: list | None, kick: str) -> bool:
+    """The group's motion was pushed ``kick``-wards between the two windows (a flap or a jump: its speed
+    that way grew by 3 px a window), though it may keep going the same way (a bird still rising)."""
+    axis, sign = _KICK[kick]
+    if not a or not b or not c or not len(a) == len(b) == len(c):
+        return False
+    pos = [sum(p[axis] for p in g) / len(g) for g in (a, b, c)]
+    return sign * ((pos[2] - pos[1]) - (pos[1] - pos[0])) >= 3.0
+
+
+def _changed_groups(per: list, times: list, t: float, w: float, kick: str | None = None) -> set | None:
+    """Groups whose behaviour in [t, t + w] differs from their behaviour in (t - w, t) (with ``kick``:
+    also those pushed that way, see _kicked)."""
     i0, i1, i2 = _index_at(times, t - w), _index_at(times, t - 1e-3), _index_at(times, t + w)
     if i0 is None or i1 is None or i2 is None or i2 <= i1 or i1 <= i0:
         return None
     keys = set(per[i0]) | set(per[i1]) | set(per[i2])
-    return {g for g in keys if _sig(per[i0].get(g), per[i1].get(g)) != _sig(per[i1].get(g), per[i2].get(g))}
+    return {g for g in keys if _sig(per[i0].get(g), per[i1].get(g)) != _sig(per[i1].get(g), per[i2].get(g))
+            or (kick in _KICK and _kicked(per[i0].get(g), per[i1].get(g), per[i2].get(g), kick))}
 
 
 def _responds(per: list, times: list, script: dict, params: dict, why: str) -> dict:
     w = float(params.get("window", 0.25))
+    kick = params.get("kick")
     keys = _key_times(script, params.get("keys"))
-    after_key = [c for c in (_changed_groups(per, times, t, w) for t in keys) if c is not None]
+    after_key = [c for c in (_changed_groups(per, times, t, w, kick) for t in keys) if c is not None]
     # quiet moments: no key pressed, held or just released within a window of them
     held = {float(k[0]): float(k[2]) for k in script.get("keys") or [] if len(k) > 2}
     all_keys = _key_times(script, None)
     quiet, t = [], times[0] + w
     while t < times[-1] - w:
         if all(not (t - w - held.get(k, 0.08) - 0.05 <= k <= t + w + 0.05) for k in all_keys):
-            c = _changed_groups(per, times, t, w)
+            c = _changed_groups(per, times, t, w, kick)
             if c is not None:
                 quiet.append(c)
         t += 0.1

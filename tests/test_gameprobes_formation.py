@@ -62,3 +62,38 @@ def test_a_crash_at_the_first_press_of_a_probe_key_fails_responds_to_input():
     late = gameprobes_generic.analyse(rubric, _ship_trace(240), [600, 600], status="crashed",
                                       exception="TypeError", script=script)["responds_to_input"]
     assert "first scripted" not in late["detail"], late
+
+
+def _bird_trace(flaps: set, gravity: float, flap: float) -> list:
+    """A bird (30x24) under gravity that flaps on the frames in `flaps`, as whole frames; like many answers
+    it moves by int(velocity) (`bird.y += int(bird_movement)`)."""
+    frames, y, v = [], 300.0, 0.0
+    for i in range(480):
+        if i in flaps:
+            v = -flap
+        v += gravity
+        y = min(max(y + int(v), 20.0), 560.0)
+        frames.append({"t": i / 60, "s": [[100, round(y), 30, 24, 250, 220, 40, "e"]]})
+    return [{"frames": frames}]
+
+
+KEYS = [0.3 + 0.45 * k for k in range(4)] + [5.0 + 0.45 * k for k in range(4)]
+SCRIPT = {"keys": [[t, "space"] for t in KEYS]}
+KICK = {"game_probes": {"responds_to_input": {"keys": ["space"], "window": 0.2, "kick": "up"}}}
+
+
+def test_kick_up_sees_a_flap_while_the_bird_still_rises():
+    # weak gravity and a strong flap: 0.45 s after a flap the bird still rises, so the next flap does not
+    # change which way it moves (the plain comparison), but it does push it up harder
+    trace = _bird_trace({round(60 * t) + 1 for t in KEYS}, 0.25, 7)
+    plain = {"game_probes": {"responds_to_input": {"keys": ["space"], "window": 0.2}}}
+    got_plain = gameprobes_generic.analyse(plain, trace, [480, 640], script=SCRIPT)["responds_to_input"]
+    got_kick = gameprobes_generic.analyse(KICK, trace, [480, 640], script=SCRIPT)["responds_to_input"]
+    assert got_plain["passed"] is False, got_plain
+    assert got_kick["passed"] is True and "100% of 8" in got_kick["detail"], got_kick
+
+
+def test_kick_up_does_not_pass_a_bird_that_ignores_the_keys():
+    trace = _bird_trace(set(), 0.25, 7.5)  # never flaps: falls to the floor and stays
+    got = gameprobes_generic.analyse(KICK, trace, [480, 640], script=SCRIPT)["responds_to_input"]
+    assert got["passed"] is not True, got
