@@ -1,0 +1,156 @@
+"""The static scorers' shortcuts give the answers of the plain forms they replace (bench/static.py).
+
+Each shortcut is checked against the straightforward form on real rubric patterns and corpus code
+plus generated text: a rewritten case-insensitive regex, a split alternation, string splitting
+without a per-character loop, the one shared tree-sitter query, and data-flow parts computed on
+first use.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evalkit import codemetrics, flow, flowtext, treesitter
+from evalkit.paths import RUBRICS_DIR
+from evalkit.scorers import checks
+
+PROGRAMS = sorted((Path(__file__).parent / "fixtures" / "programs").glob("*.py"))
+
+
+def _rubric_patterns() -> set[str]:
+    out = set()
+
+    def walk(o, vocab):
+        if isinstance(o, dict):
+            for v in o.values():
+                walk(v, vocab)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v, vocab)
+        elif isinstance(o, str):
+            out.add(checks._expand(o, vocab))
+
+    for path in sorted(Path(RUBRICS_DIR).glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        vocab = doc.get("vocab") or {}
+        walk(doc.get("features"), vocab)
+        out |= {checks._expand(v, vocab) for v in vocab.values()}
+    return {p for p in out if p.startswith("(?i")}
+
+
+def _branch_texts() -> list[str]:
+    texts = []
+    for p in PROGRAMS:
+        idx = treesitter.index("python", p.read_text(encoding="utf-8"))
+        texts += [t for br in idx.branches for t in (br.flow_cond, br.flow_body)]
+    return [t for t in texts if t.isascii()]
+
+
+def test_lowered_regex_matches_like_the_case_insensitive_one():
+    rng = random.Random(7)
+    texts = rng.sample(sorted(set(_branch_texts())), 150)
+    texts += ["".join(c.upper() if rng.random() < 0.3 else c for c in t) for t in texts]  # mixed case
+    texts += ["".join(rng.choice("abXYZ_-[]()\n 09=<>.'\"`^@") for _ in range(rng.randint(0, 30))) for _ in range(150)]
+    patterns = _rubric_patterns()
+    rewritten = [p for p in patterns if checks._lowered(p) is not None]
+    assert len(rewritten) >= 0.9 * len(patterns) > 0  # the rubrics' vocab is nearly all rewritable
+    for p in rewritten:
+        rx, low = re.compile(p), checks._lowered(p)
+        for t in texts:
+            assert (rx.search(t) is None) == (low.search(t.lower()) is None), (p, t)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(?i)[0-Z]", r"(?i)[A-z]", r"(?i)[1-A]", r"(?i)\x41", r"(?i)\101", r"(?i)(?P<n>a)", r"(?i:a)|b",
+    r"(?i)A(?-i:b)", r"(?i)[\--z]", r"(?i)[]-a]", "(?i)caf\u00e9", r"a(?i)b", r"abc",
+])
+def test_lowered_refuses_what_case_folding_would_change(pattern):
+    assert checks._lowered(pattern) is None
+
+
+def test_lowered_keeps_escapes_and_lowers_letters():
+    assert checks._lowered(r"(?i)[A-Z]+\W\S(?i:Foo)").pattern == r"[a-z]+\W\S(?:foo)"
+
+
+def test_boolish_split_equals_the_single_alternation():
+    rng = random.Random(3)
+    toks = ["==", "!=", "<", ">", "in", "not", "and", "or", "&&", "||", "!", "any(", "all(", "collide",
+            "contains", ".count(", "includes(", "True", "false", " ", "\n", ";", "x", "print", "color", "_in"]
+    for _ in range(20000):
+        t = "".join(rng.choice(toks) for _ in range(rng.randint(0, 6)))
+        want = flow._BOOLISH.search(t) is not None
+        got = bool(flow._BOOL_SYMBOL.search(t) or flow._BOOL_WORD.search(t) or flow._BOOL_CONST.match(t))
+        assert got == want, t
+
+
+def _split_args_plain(s: str) -> list[str]:
+    out, depth, cur = [], 0, ""
+    for ch in s:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur)
+    return out
+
+
+def _tuple_items_plain(text: str) -> list[str]:
+    t = text.strip()
+    if t.startswith("(") and t.endswith(")"):
+        t = t[1:-1]
+    out, depth, cur = [], 0, ""
+    for ch in t:
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur.strip())
+    return [o for o in out if o]
+
+
+def test_splitting_without_a_character_loop():
+    rng = random.Random(1)
+    for _ in range(20000):
+        s = "".join(rng.choice("ab ,()[]{}'\".f") for _ in range(rng.randint(0, 16)))
+        assert flowtext.split_args(s) == _split_args_plain(s), s
+        assert checks._tuple_items(s) == _tuple_items_plain(s), s
+    assert checks._tuple_items("(a, f(b, c))") == ["a", "f(b, c)"]
+    assert list(flowtext.calls("f(a, g(b)), h(")) == [("f", ["a", " g(b)"]), ("g", ["b"]), ("h", [])]
+
+
+def test_one_shared_query_gives_each_reader_its_own_captures():
+    import tree_sitter as ts
+
+    own = {"ix": treesitter._PY_QUERY, "st": treesitter._PY_STATS_QUERY, "cm": codemetrics._QUERY,
+           "sh": flow._SHAPE_QUERIES["python"]}
+    for p in PROGRAMS:
+        code = p.read_text(encoding="utf-8")
+        tree = treesitter.parse("python", code)
+        for part, src in own.items():
+            alone = ts.QueryCursor(treesitter._query("python", src)).captures(tree.root_node)
+            shared = treesitter.python_captures(code, part)
+            assert {k: [n.id for n in v] for k, v in alone.items()} == {k: [n.id for n in v] for k, v in shared.items()}
+
+
+def test_flow_parts_do_not_depend_on_what_is_read_first():
+    for p in PROGRAMS:
+        code = p.read_text(encoding="utf-8")
+        first = [(br.flow_cond, br.flow_body, br.cond_parts, br.body_parts) for br in treesitter.index("python", code).branches]
+        treesitter._index_cached.cache_clear()
+        idx = treesitter.index("python", code)
+        for br in reversed(idx.branches):  # bodies first, in reverse
+            br.flow_body
+        assert [(br.flow_cond, br.flow_body, br.cond_parts, br.body_parts) for br in idx.branches] == first
