@@ -314,3 +314,10 @@ def test_a_whole_factor_elsewhere_is_no_multiplier(tasks):
     doubled = code.replace("state.fps = BOOST_SPEED", "state.fps = state.fps * 2")
     assert _numbers(tasks["snake"], "Speed boost: 2x speed.", doubled) == {("speed_item", 2.0): ("supported", [8])}
     assert _numbers(tasks["snake"], "Speed boost: 3x speed.", doubled) == {("speed_item", 3.0): ("contradicted", [8])}
+
+
+def test_a_constant_read_where_the_feature_acts(tasks):
+    # BOOST names no feature, but `v * BOOST` under `elif kind == "fast":` applies it (line 21)
+    code = PONG.replace('POWERUPS = ("big", "fast")', "BOOST = 1.5").replace("v * 1.5", "v * BOOST")
+    assert _numbers(tasks["pong"], "**Fast Ball**: 1.5x speed.", code) == {("fast_ball", 1.5): ("supported", [6, 21])}
+    assert _numbers(tasks["pong"], "**Fast Ball**: 2x speed.", code) == {("fast_ball", 2.0): ("contradicted", [6, 21])}

@@ -257,6 +257,34 @@ def _under_terms(idx, ln: int, term_lines: set) -> bool:
     return False
 
 
+def _assigned_name(idx, ln: int) -> str:
+    return next((lt.strip() for lt, _rt, n in idx.assigns if n == ln), "a constant")
+
+
+def _flowed_constants(want: set, kind: str | None, idx, term_lines: set, qty_lines) -> dict:
+    """Constants whose name says nothing of the feature, read where the feature acts (`BOOST = 1.5`,
+    then `v * BOOST` under `elif kind == "fast":`): {True: [(assignment line, use line)] for an
+    equal value, False: [...] for a different factor (multipliers only)}."""
+    out: dict = {}
+    for lt, rt, ln in idx.assigns:
+        name, lit = lt.strip(), re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*", rt)
+        if not lit or not re.fullmatch(r"[A-Za-z_]\w*", name):
+            continue
+        equal = round(float(lit.group(1)), 6) in want
+        for use in idx.ident_lines.get(name, []):
+            if use == ln or not _under_terms(idx, use, term_lines):
+                continue
+            line = idx.lines[use - 1]
+            # the factor is what multiplies (`v * BOOST`, `speed *= BOOST`), not what is multiplied (`cell * 2`)
+            factor = re.search(r"\*=?\s*" + name + r"\b", line) is not None
+            near_qty = qty_lines is None or any(use - k in qty_lines for k in range(4))
+            ok = near_qty and (factor or kind not in ("mult", "pct"))
+            if ok and (equal or (kind == "mult" and factor)):
+                out.setdefault(equal, []).append((ln, use))
+                break
+    return out
+
+
 def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None,
                   data_blocks=None, share_of_screen: bool = False) -> dict:
     want = _number_values(value, kind) if not share_of_screen else {round(value, 6), round(value / 100, 6)}
@@ -299,6 +327,9 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
             # nearby (a colour's 255); a zero is a reset or a start value, not the setting; a
             # multiplier's is a factor (`SPEED_MULT = 2`, `v * 2`), not the speed itself (`BALL_SPEED = 6`)
             other.append(ln)
+    flowed = _flowed_constants(want, kind, idx, term_lines, qty_lines) if not same else {}
+    same += [ln for lines in flowed.get(True, []) for ln in lines]
+    other += [ln for lines in flowed.get(False, []) for ln in lines] if not other else []
     if feature_res is not None and feature_res.get("contradicted"):
         lines = [e["line"] for e in feature_res.get("contra_evidence", [])] + same
         return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
@@ -310,9 +341,12 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
                 "reason": f"{name} has this value, but the code never uses {name}"}
     same = [ln for ln in same if ln not in unused]
     if same:
-        return {"verdict": "supported", "evidence": _evidence(idx, same, block),
-                "reason": "an equal literal sits where the feature is configured" if set(same) - set(worked)
-                else "the code applies the same factor where the feature is configured"}
+        why = "an equal literal sits where the feature is configured" if set(same) - set(worked) else \
+            "the code applies the same factor where the feature is configured"
+        if flowed.get(True):
+            ln, use = flowed[True][0]
+            why = f"{_assigned_name(idx, ln)} holds this value and the feature's code reads it (line {use})"
+        return {"verdict": "supported", "evidence": _evidence(idx, same, block), "reason": why}
     for bi, b in data_blocks or []:  # settings kept in a JSON/YAML/INI file of the answer
         hit = _data_number(b.code, want, terms)
         if hit:
