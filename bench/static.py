@@ -1,6 +1,6 @@
 """Static scoring throughput: 200-line Snake responses scored per second on one core.
 
-    python bench/static.py [--n 300] [--batch 100] [--profile] [--workers 2]
+    python bench/static.py [--n 300] [--batch 100] [--profile] [--stages] [--workers 2]
 
 Every response is distinct (a varying constant and comment), so the per-process parse caches
 cannot turn the benchmark into a cache-hit test. Responses are scored in batches of ``--batch``
@@ -8,8 +8,9 @@ as a scoring run does: the quality scorer's pre-pass (``quality.prepare``) lints
 ruff process, then each response is scored; ``--batch 1`` scores them one by one (one ruff
 process each). "Per core" is responses per CPU-second of this process plus its children (ruff),
 so other work on the machine does not count; wall time is printed too. ``--profile`` prints the
-top cProfile entries; ``--workers N`` also times a process pool (scorers are pure, module-level
-functions, so they pickle).
+top cProfile entries by own time; ``--stages`` the CPU of each stage, measured one at a time on
+fresh responses (what each scorer's first reader pays); ``--workers N`` also times a process pool
+(scorers are pure, module-level functions, so they pickle).
 """
 
 from __future__ import annotations
@@ -64,6 +65,37 @@ def score_all(task, texts: list[str], batch: int) -> None:
             score_response(task, t, execute=False)
 
 
+def stages(task, texts: list[str]) -> list[tuple[str, float]]:
+    """(stage, ms of CPU per response), each stage timed alone in pipeline order on fresh responses:
+    the shared work first (parse, query, index, quality's analysis, the feature checks), then each
+    scorer's own remaining work, reading what the earlier stages left in the caches."""
+    from evalkit import treesitter
+    from evalkit.scorers import features, registry, syntax
+
+    t: dict[str, float] = {}
+
+    def timed(name, fn, *args):
+        c0 = _cpu()
+        out = fn(*args)
+        t[name] = t.get(name, 0.0) + _cpu() - c0
+        return out
+
+    exs = [timed("extraction", extract, x, task.language, task.entry_point) for x in texts]
+    timed("quality: ruff, batched (its process's CPU)", quality.prepare, exs)
+    for ex in exs:
+        code, arts = ex.main.code, {"extraction": ex, "sandbox_mode": "auto"}
+        timed("syntax: compile()", syntax.python_compile_error, code)
+        timed("tree-sitter parse (shared)", treesitter.parse, "python", code)
+        timed("tree-sitter query (shared: index, quality, flow)", treesitter.python_captures, code, "ix")
+        timed("quality: codemetrics, statistics, findings", quality.analyse, code)
+        timed("code index (+ the data flow's program facts)", treesitter.index, "python", code)
+        timed("feature checks (+ branch data flow on first read)", features.feature_results, task, ex, arts)
+        for sc in registry.scorers():
+            if not sc.execute:
+                timed(f"scorer {sc.name}: the rest", sc.score, task, ex, arts)
+    return [(k, v / len(texts) * 1000) for k, v in t.items()]
+
+
 def _score_one(args):
     task, text = args
     return len(score_response(task, text, execute=False))
@@ -73,6 +105,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--stages", action="store_true")
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--batch", type=int, default=100)
     a = ap.parse_args(argv)
@@ -103,7 +136,13 @@ def main(argv=None) -> int:
     ref = (time.process_time() - t1) / 5 * 1000
     print(f"  reference: sum(range(10**6)) takes {ref:.1f} ms of CPU here (a typical 2020s laptop core: ~12 ms)")
     if prof:
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+    if a.stages:
+        rows = stages(task, [x.replace("variant", "stage") for x in texts])
+        print("  per stage (ms of CPU per response, one stage at a time):")
+        for name, ms in rows:
+            print(f"    {ms:6.2f}  {name}")
+        print(f"    {sum(ms for _, ms in rows):6.2f}  in all")
     if a.workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
