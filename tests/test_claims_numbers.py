@@ -321,3 +321,10 @@ def test_a_constant_read_where_the_feature_acts(tasks):
     code = PONG.replace('POWERUPS = ("big", "fast")', "BOOST = 1.5").replace("v * 1.5", "v * BOOST")
     assert _numbers(tasks["pong"], "**Fast Ball**: 1.5x speed.", code) == {("fast_ball", 1.5): ("supported", [6, 21])}
     assert _numbers(tasks["pong"], "**Fast Ball**: 2x speed.", code) == {("fast_ball", 2.0): ("contradicted", [6, 21])}
+
+
+def test_a_code_span_disclaims_nothing(tasks):
+    text = "The Ice Shield code (`# TODO: play a sound`) absorbs 3 collisions.\n\n```python\nSHIELD_CHARGES = 3\n```\n"
+    ex = extract(text, language_hint="python")
+    got = {c["kind"]: c for c in claims.score(tasks["snake"], ex, {"extraction": ex})[0].details["claims"]}
+    assert "negated" not in got["feature"] and got["number"]["value"] == 3.0

@@ -350,8 +350,10 @@ def _feature_claims(s: str, raw: str, pats, absent_pats: dict, add) -> tuple[lis
     spans = []
     # a disclaimer covers its own clause: "It has walls; pause is left out" leaves the walls claimed
     clauses = [(m.start(), m.end()) for m in re.finditer(r"[^;:]+?(?=;|:|,?\s+\bbut\b|,?\s+\bhowever\b|$)", s)]
-    disclaimed = [(a, b) for a, b in clauses if _DISCLAIMER.search(s[a:b])]
-    if any(re.search(r"(?i)\b(them|those|these)\b", s[a:b]) for a, b in disclaimed):
+    # a code span is quoted code: its `# TODO` or `not_implemented()` disclaims nothing
+    prose = re.sub(r"`[^`\n]*`", lambda q: "x" * len(q.group()), s)
+    disclaimed = [(a, b) for a, b in clauses if _DISCLAIMER.search(prose[a:b])]
+    if any(re.search(r"(?i)\b(them|those|these)\b", prose[a:b]) for a, b in disclaimed):
         disclaimed = [(0, len(s))]  # "...; I can add them if you like": back to what the sentence named
     negated: set[str] = set()
     for f, ps in pats:
