@@ -239,7 +239,9 @@ def _enclosing_fn(node, fns: dict[str, _Fn]) -> str | None:
 
 
 # called by a framework, never by name in the program: not dead when unreferenced
-_CALLBACK = re.compile(r"^(__\w+__|on_?[A-Z_]\w*|\w+Event|run|constructor|render|connectedCallback|build|setup|paint\w*)$")
+# ... and the HTTP verbs a class-based view (Flask MethodView, Django, tornado) answers with
+_CALLBACK = re.compile(r"^(__\w+__|on_?[A-Z_]\w*|\w+Event|run|constructor|render|connectedCallback|build|setup|paint\w*|"
+                       r"get|post|put|patch|delete)$")
 _ENTRY_TYPES = {"expression_statement", "while_statement", "if_statement", "for_statement", "with_statement",
                 "try_statement"}
 

@@ -113,3 +113,16 @@ def test_put_instead_of_patch_and_max_plus_one_ids(api):
     feats = {f["id"]: f for f in s["feature_completeness"].details["features"]}
     assert feats["update_todo"]["found"] is False and feats["stable_ids"]["found"] is False
     assert feats["done_filter"]["found"] and feats["done_filter"]["source"] == "static"  # PATCH never set done
+
+
+def test_static_evidence_reads_class_based_views_and_counting_idioms(api):
+    """Without the checks (or when they cannot judge), the static evidence decides: a MethodView's
+    post/patch/delete are called by Flask, itertools.count ids and `d.get(k, 0) + 1` count."""
+    text = (CORPUS / "api_flask_methodview_terse.md").read_text(encoding="utf-8")
+    s = {x.metric: x for x in score_response(api, text, execute=False)}
+    feats = {f["id"]: f["found"] for f in s["feature_completeness"].details["features"]}
+    assert all(feats[f] for f in ("create_todo", "update_todo", "delete_todo", "done_validation", "stable_ids"))
+    log = next(t for t in load_suites(["apps"])[0].tasks if t.id == "log_summary")
+    text = (CORPUS / "log_summary_ho_sysargv_split_empty_crash.md").read_text(encoding="utf-8")
+    s = {x.metric: x for x in score_response(log, text, execute=False)}
+    assert {f["id"]: f["found"] for f in s["feature_completeness"].details["features"]}["level_counts"]
