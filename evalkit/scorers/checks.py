@@ -109,13 +109,16 @@ def _tuple_assigns(idx: treesitter.CodeIndex) -> list[tuple[list[str], list[str]
     return memo
 
 
+_VOCAB_REF = re.compile(r"\$([A-Za-z_]\w*)")
+
+
 def _expand(pattern, vocab: dict) -> str:
     """``$name`` -> the rubric's vocab regex (repeatedly, so vocab entries can nest)."""
     p = str(pattern)
     for _ in range(5):
         if "$" not in p:
             break
-        p = re.sub(r"\$([A-Za-z_]\w*)", lambda m: _group(vocab.get(m.group(1), m.group(0))), p)
+        p = _VOCAB_REF.sub(lambda m: _group(vocab.get(m.group(1), m.group(0))), p)
     return p
 
 
