@@ -144,7 +144,7 @@ def test_bumping_one_scorer_rescores_only_its_metrics(tmp_path, fresh_registry, 
     before = _rows(store)
     assert first == 36 and pipeline.score_run(store, run_id, suites, execute=False, workers=1, progress=False) == 0
 
-    monkeypatch.setattr(syntax_module, "VERSION", "4")
+    monkeypatch.setattr(syntax_module, "VERSION", str(int(syntax_module.VERSION) + 1))
     registry.reset()
     assert pipeline.score_run(store, run_id, suites, execute=False, workers=1, progress=False) == 36
     after = _rows(store)
@@ -166,7 +166,8 @@ def test_features_rescored_alone_reads_the_kept_probes(tmp_path, fresh_registry,
     assert all(s["execution"][1] is not None and "probes" in s["execution"][1] for s in kept.values())
     assert any(s["execution"][1]["probes"] for s in kept.values())        # some answer is a probed game
 
-    monkeypatch.setattr(features_module, "VERSION", "4")
+    bumped = int(features_module.VERSION) + 1
+    monkeypatch.setattr(features_module, "VERSION", str(bumped))
     registry.reset()
     assert pipeline.score_run(store, run_id, suites, execute=True, workers=1, progress=False) == first
     after = _rows(store)
@@ -179,7 +180,7 @@ def test_features_rescored_alone_reads_the_kept_probes(tmp_path, fresh_registry,
     con.execute("UPDATE scorer_runs SET artifacts_json = NULL")
     con.commit()
     con.close()
-    monkeypatch.setattr(features_module, "VERSION", "5")
+    monkeypatch.setattr(features_module, "VERSION", str(bumped + 1))
     registry.reset()
     pipeline.score_run(store, run_id, suites, execute=True, workers=1, progress=False)
     final = _rows(store)

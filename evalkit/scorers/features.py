@@ -23,7 +23,7 @@ from .claim_extract import extract_claims  # reads the prose only (no scorer imp
 from .checks import FILE_UNDEFINED, note_file_names, run_check
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
-VERSION = "3"
+VERSION = "4"  # 4: a table of strings read by key is str_as_dict; decorator-registered handlers (Flask routes) count as called
 NEEDS = ("probes",)  # a behavioural probe's result overrides the static verdict
 METRICS = (
     Metric("feature_completeness", "features", kind="unit", main=True, order=40, gate={"max_drop": 0.05},
