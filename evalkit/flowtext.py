@@ -212,6 +212,7 @@ def _refers(side: str, var: str, coll: str) -> str | None:
     return m.group(1) if m else None
 
 
+_IN_WORD = re.compile(r"\sin\s")
 _NOT_BEFORE = re.compile(r"\bnot\s*$")
 _FOR_BEFORE = re.compile(r"\bfor\s+[\w\s,()]*$")
 _FOR_SPLIT = re.compile(r"\s+for\s+")
@@ -224,7 +225,7 @@ def memberships(text: str, bindings: list[tuple[str, str]]) -> list[tuple[str, s
     """(element, collection, how) membership tests in ``text``, given loop variable bindings
     (``how`` is "in", "count" ... or, for a comparison with a loop variable, that variable)."""
     out = []
-    if "in" in text:
+    if _IN_WORD.search(text):  # _MEMBER needs `\s+in\s+` (and is slow to fail: it backtracks through every word)
         for m in _MEMBER.finditer(text):
             before = text[:m.start()]
             if _NOT_BEFORE.search(before) or _FOR_BEFORE.search(before):
