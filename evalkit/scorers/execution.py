@@ -29,7 +29,7 @@ from ..suites import Task
 from .base import Metric, Score
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
-VERSION = "4"
+VERSION = "5"  # 5: black-box checks follow saved ids, allow status lists; cases that cannot judge (server not listening, setup or a needed case failed) leave probes not judged
 EXECUTE = True                       # skipped by --no-exec
 PROVIDES = ("execution", "probes")   # for later scorers: the outcome and the game/terminal probes
 PERSIST = ("probes",)                # stored, so features/claims can be rescored without a new run
