@@ -21,6 +21,9 @@ the tiles of one value); a group's position in a frame is the centre of its shap
   ``min_step`` times the object's size; fails on positions every few pixels (movement by a speed).
   ``mode: steps`` (a formation whose members need not share one lattice): the group moves together
   in whole steps of at least ``min_step`` times its size; fails when it moves a pixel or two at a time.
+* ``first_press_survives`` the game runs on after the first press of each of ``keys``; fails when the
+  run crashed or hung right there (that key's own code breaks what it drives: Space that shoots raises
+  a TypeError), not judged when the run ended before the key was pressed.
 * ``round_ends``         the main moving object (one shape of its colour and size that moves the
   most: a ball, a bird) touches a window edge or another shape and then the round ends: it is reset
   (a jump across the window), disappears, or the game stops moving it (game over). Fails when it
@@ -33,7 +36,7 @@ from collections import Counter
 
 from .gameprobes import FAILED_RUN, NOT_OBSERVED, _frames
 
-PROBES = ("frames_drawn", "responds_to_input", "moves_on_lattice", "round_ends")
+PROBES = ("frames_drawn", "responds_to_input", "moves_on_lattice", "round_ends", "first_press_survives")
 KEY_NAMES = ("up", "down", "left", "right", "p", "space", "return", "r", "escape", "w", "a", "c",
              "s", "d", "u", "b", "x", "z", "f")
 
@@ -148,6 +151,8 @@ def analyse(rubric, trace: list, size: list | None, status: str = "ok", exceptio
                                     or _responds(per, times, script, want["responds_to_input"], why))
     if "moves_on_lattice" in want:
         out["moves_on_lattice"] = _lattice(per, sizes, want["moves_on_lattice"], why)
+    if "first_press_survives" in want:
+        out["first_press_survives"] = _survives(times, script, want["first_press_survives"], status, why)
     if "round_ends" in want:
         out["round_ends"] = _round_ends(frames, per, sizes, times, width, height, status, why,
                                         _key_times(script, None))
@@ -199,6 +204,17 @@ def _kicked(a: list | None, b: list | None, c: list | None, kick: str) -> bool:
         return False
     pos = [sum(p[axis] for p in g) / len(g) for g in (a, b, c)]
     return sign * ((pos[2] - pos[1]) - (pos[1] - pos[0])) >= 3.0
+
+
+def _survives(times: list, script: dict, params: dict, status: str, why: str) -> dict:
+    broke = _broke_at_first_press(times, script, params, status, why)
+    if broke is not None:
+        return broke
+    names = params.get("keys")
+    firsts = sorted({float(k[0]) for k in script.get("keys") or [] if not names or k[1] in names})
+    if firsts and times and times[-1] >= firsts[0] + 0.3:
+        return _result(True, f"the game drew frames after the first press of {', '.join(names or ['each key'])}")
+    return _result(None, f"the run ended before the keys were pressed{why}")
 
 
 def _changed_groups(per: list, times: list, t: float, w: float, kick: str | None = None) -> set | None:

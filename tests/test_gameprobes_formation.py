@@ -97,3 +97,17 @@ def test_kick_up_does_not_pass_a_bird_that_ignores_the_keys():
     trace = _bird_trace(set(), 0.25, 7.5)  # never flaps: falls to the floor and stays
     got = gameprobes_generic.analyse(KICK, trace, [480, 640], script=SCRIPT)["responds_to_input"]
     assert got["passed"] is not True, got
+
+
+def test_first_press_survives_fails_only_when_the_first_press_breaks_the_game():
+    rubric = {"game_probes": {"first_press_survives": {"keys": ["space"]}}}
+    script = {"keys": [[0.3, "right", 0.25], [1.3, "space", 0.2], [2.3, "left", 0.25]]}
+    broke = gameprobes_generic.analyse(rubric, _ship_trace(78), [600, 600], status="crashed",
+                                       exception="TypeError", script=script)["first_press_survives"]
+    assert broke["passed"] is False and "'space'" in broke["detail"], broke
+    ran_on = gameprobes_generic.analyse(rubric, _ship_trace(240), [600, 600], status="crashed",
+                                        exception="IndexError", script=script)["first_press_survives"]
+    assert ran_on["passed"] is True, ran_on          # a crash long after the first shot is not the key's
+    early = gameprobes_generic.analyse(rubric, _ship_trace(40), [600, 600], status="crashed",
+                                       exception="NameError", script=script)["first_press_survives"]
+    assert early["passed"] is None, early            # it stopped before Space was ever pressed
