@@ -126,3 +126,13 @@ def test_static_evidence_reads_class_based_views_and_counting_idioms(api):
     text = (CORPUS / "log_summary_ho_sysargv_split_empty_crash.md").read_text(encoding="utf-8")
     s = {x.metric: x for x in score_response(log, text, execute=False)}
     assert {f["id"]: f["found"] for f in s["feature_completeness"].details["features"]}["level_counts"]
+
+
+def test_a_todo_with_a_field_the_prompt_does_not_ask_for_passes(api):
+    create = next(c for c in api.checks["cases"] if c["id"] == "create")
+    extra = '{"id": %d, "title": "%s", "done": false, "created_at": "2024-05-01T09:00:00"}'
+    rec = {"requests": [{"status": 201, "body": extra % (1, "Buy milk"), "saved": {"first": 1, "second": 2}},
+                        {"status": 201, "body": extra % (2, "Walk the dog"), "saved": {"first": 1, "second": 2}}]}
+    assert blackbox.http_verdict(create, rec)["passed"]
+    rec["requests"][1]["body"] = extra % (1, "Walk the dog")  # a reused id still fails
+    assert not blackbox.http_verdict(create, rec)["passed"]
