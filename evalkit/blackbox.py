@@ -215,7 +215,9 @@ def _resolve(want, saved: dict):
     slot = _SLOT.match(want) if isinstance(want, str) else None
     if slot and slot.group(1) in saved:
         value = saved[slot.group(1)]
-        return value + int(slot.group(2)) if slot.group(2) and isinstance(value, int) else value
+        if not slot.group(2):
+            return value
+        return value + int(slot.group(2)) if isinstance(value, int) else want  # "abc" + 1: no next id
     return want
 
 
