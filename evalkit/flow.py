@@ -38,7 +38,8 @@ from __future__ import annotations
 import functools
 import re
 
-from .flowtext import JS_ITER, Collections, calls, collection_base, memberships, split_args
+from .flowtext import (JS_ITER, PART_CAP, Collections, calls, collection_base, looked_up, memberships, split_args,
+                       unpacked)
 
 _split_args = split_args  # scorers/claims reads flow._split_args
 
@@ -47,7 +48,7 @@ _FN_TYPES = {"function_definition", "function_declaration", "method_definition",
 _LOOP_TYPES = {"for_statement", "for_in_statement", "while_statement", "do_statement"}
 _WHILE_TYPES = {"while_statement", "do_statement"}
 _LITERAL = re.compile(r"""\s*(True|False|None|true|false|null|undefined|-?\d+(\.\d+)?|["'][^"']*["'])\s*;?\s*""")
-_PART_CAP = 800
+_PART_CAP = PART_CAP
 # an expression that is a truth value (a comparison, a membership or collision test, a boolean literal)
 _BOOLISH = re.compile(r"(==|!=|<|>|\bin\b|\bnot\b|\band\b|\bor\b|&&|\|\||!|\bany\(|\ball\(|collide|contains|"
                       r"\.count\(|includes\(|^\s*(True|False|true|false)\s*;?\s*$)")
@@ -365,11 +366,11 @@ class _Facts:
 
     @functools.cached_property
     def unpacked(self) -> dict:
-        return _unpacked(self.idx)
+        return unpacked(self.idx)
 
     @functools.cached_property
     def looked_up(self) -> dict:
-        return _looked_up(self.idx)
+        return looked_up(self.idx)
 
     @functools.cached_property
     def flag_tests(self) -> dict[str, list]:
@@ -406,31 +407,6 @@ def _truth_assignments(idx, fns: dict[str, _Fn]) -> dict[str, list[tuple[str, in
                 (_boolish(rt) or any(name in truthy for name, _ in calls(rt))):
             assigned.setdefault(key, []).append((rt, ln))
     return assigned
-
-
-_UNPACK_LHS = re.compile(r"\s*[\(\[]?\s*[\w.$]+(\s*,\s*[\w.$]+)+\s*[\)\]]?\s*")
-_UNPACK_RHS = re.compile(r"\s*[\w.$]+(\[[^\[\]]+\])*\s*")
-_WORDS = re.compile(r"[\w.$]+")
-_LOOKUP = re.compile(r"\.(pop|get)\(\s*[\w.$]*(head|pos|cell)\w*|\[\s*[\w.$]*(head|pos|cell)\w*\s*\]\s*$")
-
-
-def _unpacked(idx) -> dict[str, list[tuple[str, int]]]:
-    """`kind, pos = item`: pos comes from item."""
-    unpacked: dict[str, list[tuple[str, int]]] = {}
-    for lt, rt, ln in idx.assigns:
-        if "," in lt and _UNPACK_LHS.fullmatch(lt) and _UNPACK_RHS.fullmatch(rt):
-            for name in _WORDS.findall(lt):
-                unpacked.setdefault(name, []).append((rt.strip(), ln))
-    return unpacked
-
-
-def _looked_up(idx) -> dict[str, list[tuple[str, int]]]:
-    """`kind = items.pop(head, None)`: kind is what sits at head."""
-    looked_up: dict[str, list[tuple[str, int]]] = {}
-    for lt, rt, ln in idx.assigns:
-        if ("head" in rt or "pos" in rt or "cell" in rt) and _DOTTED.fullmatch(lt.strip()) and _LOOKUP.search(rt):
-            looked_up.setdefault(lt.strip(), []).append((rt.strip()[:_PART_CAP], ln))
-    return looked_up
 
 
 def annotate(idx, tree, code: str | None = None) -> None:

@@ -160,6 +160,34 @@ class Collections:
         return bool(bodyish) and headish
 
 
+# names a value comes from (flow.py follows them from a branch's condition)
+PART_CAP = 800  # the cap on a data-flow part's text (flow.py)
+_DOTTED_NAME = re.compile(r"[\w.$]+")
+_UNPACK_LHS = re.compile(r"\s*[\(\[]?\s*[\w.$]+(\s*,\s*[\w.$]+)+\s*[\)\]]?\s*")
+_UNPACK_RHS = re.compile(r"\s*[\w.$]+(\[[^\[\]]+\])*\s*")
+_WORDS = re.compile(r"[\w.$]+")
+_LOOKUP = re.compile(r"\.(pop|get)\(\s*[\w.$]*(head|pos|cell)\w*|\[\s*[\w.$]*(head|pos|cell)\w*\s*\]\s*$")
+
+
+def unpacked(idx) -> dict[str, list[tuple[str, int]]]:
+    """`kind, pos = item`: pos comes from item."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for lt, rt, ln in idx.assigns:
+        if "," in lt and _UNPACK_LHS.fullmatch(lt) and _UNPACK_RHS.fullmatch(rt):
+            for name in _WORDS.findall(lt):
+                out.setdefault(name, []).append((rt.strip(), ln))
+    return out
+
+
+def looked_up(idx) -> dict[str, list[tuple[str, int]]]:
+    """`kind = items.pop(head, None)`: kind is what sits at head."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for lt, rt, ln in idx.assigns:
+        if ("head" in rt or "pos" in rt or "cell" in rt) and _DOTTED_NAME.fullmatch(lt.strip()) and _LOOKUP.search(rt):
+            out.setdefault(lt.strip(), []).append((rt.strip()[:PART_CAP], ln))
+    return out
+
+
 _MEMBER = re.compile(r"((?:\([^()]*\)|\[[^\[\]]*\]|[\w.$]+(?:\(\))?)(?:\[[^\[\]]*\])*)\s+in\s+"
                      r"((?:list\()?[\w.$]+(?:\[[^\[\]]*\]|\([^()]*\))*\)?)")
 _COUNT = re.compile(r"([\w.$]+(?:\[[^\[\]]*\])?)\.(count|includes|contains|__contains__|indexOf)\(\s*([^()]+?)\s*\)")

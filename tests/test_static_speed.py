@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evalkit import codemetrics, flow, flowtext, treesitter
+from evalkit import codemetrics, flow, flowtext, regexfold, treesitter
 from evalkit.paths import RUBRICS_DIR
 from evalkit.scorers import checks
 
@@ -57,10 +57,10 @@ def test_lowered_regex_matches_like_the_case_insensitive_one():
     texts += ["".join(c.upper() if rng.random() < 0.3 else c for c in t) for t in texts]  # mixed case
     texts += ["".join(rng.choice("abXYZ_-[]()\n 09=<>.'\"`^@") for _ in range(rng.randint(0, 30))) for _ in range(150)]
     patterns = _rubric_patterns()
-    rewritten = [p for p in patterns if checks._lowered(p) is not None]
+    rewritten = [p for p in patterns if regexfold.lowered(p) is not None]
     assert len(rewritten) >= 0.9 * len(patterns) > 0  # the rubrics' vocab is nearly all rewritable
     for p in rewritten:
-        rx, low = re.compile(p), checks._lowered(p)
+        rx, low = re.compile(p), regexfold.lowered(p)
         for t in texts:
             assert (rx.search(t) is None) == (low.search(t.lower()) is None), (p, t)
 
@@ -70,11 +70,11 @@ def test_lowered_regex_matches_like_the_case_insensitive_one():
     r"(?i)A(?-i:b)", r"(?i)[\--z]", r"(?i)[]-a]", "(?i)caf\u00e9", r"a(?i)b", r"abc",
 ])
 def test_lowered_refuses_what_case_folding_would_change(pattern):
-    assert checks._lowered(pattern) is None
+    assert regexfold.lowered(pattern) is None
 
 
 def test_lowered_keeps_escapes_and_lowers_letters():
-    assert checks._lowered(r"(?i)[A-Z]+\W\S(?i:Foo)").pattern == r"[a-z]+\W\S(?:foo)"
+    assert regexfold.lowered(r"(?i)[A-Z]+\W\S(?i:Foo)").pattern == r"[a-z]+\W\S(?:foo)"
 
 
 def test_boolish_split_equals_the_single_alternation():
