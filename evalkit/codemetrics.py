@@ -27,18 +27,9 @@ import functools
 import math
 from dataclasses import dataclass
 
-from . import treesitter
+from . import tsparse
 
-_QUERY = """
-[(if_statement) (elif_clause) (conditional_expression) (for_statement) (while_statement) (try_statement)
- (boolean_operator) (for_in_clause) (if_clause) (assert_statement) (match_statement)] @decision
-(case_clause (if_clause) @guard)
-(function_definition body: (block) @body) @func
-(class_definition body: (block) @body) @cls
-(decorated_definition definition: (_) @decorated) @decorated_def
-[(binary_operator) (unary_operator) (not_operator) (boolean_operator) (augmented_assignment)
- (comparison_operator)] @op
-"""
+_QUERY = tsparse.CODEMETRICS_QUERY
 
 _BINOPS = {"+": "Add", "-": "Sub", "*": "Mult", "/": "Div", "//": "FloorDiv", "%": "Mod", "**": "Pow",
            "<<": "LShift", ">>": "RShift", "|": "BitOr", "^": "BitXor", "&": "BitAnd", "@": "MatMult"}
@@ -130,10 +121,10 @@ def _irrefutable(case) -> bool:
 def analyse(code: str) -> Result | None:
     """radon's complexity figures and Halstead volume of a Python block; None when tree-sitter's
     tree has errors (then radon on the ast decides)."""
-    tree = treesitter.parse("python", code)
+    tree = tsparse.parse("python", code)
     if tree is None or tree.root_node.has_error:
         return None
-    caps = treesitter.python_captures(code, "cm")  # the one query every reader of the tree shares
+    caps = tsparse.python_captures(code, "cm")  # the one query every reader of the tree shares
     blocks, skipped = _blocks(caps)
     starts = [b.start for b in blocks]
     module_decisions = _count_decisions(caps, blocks, starts, skipped)

@@ -40,6 +40,7 @@ import re
 
 from .flowtext import (JS_ITER, PART_CAP, Collections, calls, collection_base, looked_up, memberships, split_args,
                        unpacked)
+from .tsparse import SHAPE_QUERIES
 
 _split_args = split_args  # scorers/claims reads flow._split_args
 
@@ -111,22 +112,7 @@ def _params(pnode) -> list[str]:
     return [p for p in out if p not in ("self", "cls", "this")]
 
 
-# one query collects every shape the flow needs (a Python-level tree walk was the slowest step)
-_SHAPE_QUERIES = {
-    "python": """
-(function_definition) @fn
-(while_statement) @while
-(break_statement) @break
-(return_statement) @ret
-""",
-    "javascript": """
-[(function_declaration) (method_definition) (generator_function_declaration)] @fn
-(variable_declarator value: [(arrow_function) (function_expression)]) @fn
-[(while_statement) (do_statement)] @while
-(break_statement) @break
-(return_statement) @ret
-""",
-}
+_SHAPE_QUERIES = SHAPE_QUERIES  # (tsparse.py: every query in one place)
 
 
 @functools.lru_cache(maxsize=None)
@@ -144,7 +130,7 @@ class _Shapes:
         import tree_sitter as ts
 
         if language == "python" and code is not None:
-            from .treesitter import python_captures
+            from .tsparse import python_captures
 
             caps = python_captures(code, "sh")  # the one query every reader of the tree shares
         else:

@@ -10,55 +10,14 @@ from __future__ import annotations
 
 import bisect
 import functools
-import importlib
 import operator
 import re
 from dataclasses import dataclass, field
 
-# normalised language -> (module, function returning the language pointer)
-_GRAMMARS = {
-    "python": ("tree_sitter_python", "language"),
-    "javascript": ("tree_sitter_javascript", "language"),
-    "typescript": ("tree_sitter_typescript", "language_typescript"),
-    "tsx": ("tree_sitter_typescript", "language_tsx"),
-    "html": ("tree_sitter_html", "language"),
-    "go": ("tree_sitter_go", "language"),
-    "java": ("tree_sitter_java", "language"),
-    "c": ("tree_sitter_c", "language"),
-    "cpp": ("tree_sitter_cpp", "language"),
-    "bash": ("tree_sitter_bash", "language"),
-}
-
-# order in which an untagged block's language is guessed (after the task's own language)
-DETECT_ORDER = ("python", "javascript", "typescript", "html", "go", "java", "cpp", "c", "bash")
-
-
-def supported(language: str | None) -> bool:
-    return language in _GRAMMARS
-
-
-@functools.lru_cache(maxsize=None)
-def _parser(language: str):
-    import tree_sitter as ts
-
-    mod_name, fn = _GRAMMARS[language]
-    lang = ts.Language(getattr(importlib.import_module(mod_name), fn)())
-    return lang, ts.Parser(lang)
-
-
-# small caches: they only need to outlive one response (all its scorers); trees and indexes
-# of 200-line programs are ~0.5 MB each, so a large cache is a memory leak in a long run
-@functools.lru_cache(maxsize=32)
-def _parse_bytes(language: str, src: bytes):
-    return _parser(language)[1].parse(src)
-
-
-def parse(language: str, code: str):
-    """The tree for ``code`` (cached), or None when the language has no grammar."""
-    if language not in _GRAMMARS:
-        return None
-    return _parse_bytes(language, code.encode("utf-8", "surrogatepass"))
-
+from . import flow
+from .tsparse import (  # noqa: F401 - re-exported: readers of the index get trees and queries here too
+    _GRAMMARS, _JS_QUERY, _PY_QUERY, _PY_STATS_QUERY, _QUERIES, DETECT_ORDER, _parse_bytes, _parser, _query, parse,
+    python_captures, supported)
 
 def error_bytes(tree) -> tuple[int, int]:
     """(bytes covered by ERROR/MISSING nodes, total bytes): a parse-quality measure."""
@@ -107,45 +66,6 @@ def first_error(tree) -> dict | None:
 
 # ---------------------------------------------------------------------------------------------
 # Code index: the facts claim and feature checks look at, collected with one query per language.
-
-_PY_QUERY = """
-(identifier) @ident
-(string) @string
-(integer) @number
-(float) @number
-(if_statement condition: (_) @cond consequence: (block) @body) @branch
-(elif_clause condition: (_) @cond consequence: (block) @body) @branch
-(while_statement condition: (_) @cond body: (block) @body) @branch
-(augmented_assignment) @aug
-(binary_operator) @binop
-(call function: (_) @callee) @call
-(function_definition name: (identifier) @defname) @def
-(class_definition name: (identifier) @defname) @def
-(assignment left: (_) @lhs right: (_) @rhs) @assign
-"""
-
-_JS_QUERY = """
-(identifier) @ident
-(property_identifier) @ident
-(shorthand_property_identifier) @ident
-(string) @string
-(template_string) @string
-(number) @number
-(if_statement condition: (_) @cond consequence: (_) @body) @branch
-(while_statement condition: (_) @cond body: (_) @body) @branch
-(augmented_assignment_expression) @aug
-(update_expression) @aug
-(binary_expression) @binop
-(call_expression function: (_) @callee) @call
-(function_declaration name: (identifier) @defname) @def
-(method_definition name: (property_identifier) @defname) @def
-(class_declaration name: (_) @defname) @def
-(assignment_expression left: (_) @lhs right: (_) @rhs) @assign
-(variable_declarator name: (_) @lhs value: (_) @rhs) @assign
-(variable_declarator name: (identifier) @defname value: [(arrow_function) (function_expression)]) @def
-"""
-
-_QUERIES = {"python": _PY_QUERY, "javascript": _JS_QUERY, "typescript": _JS_QUERY, "tsx": _JS_QUERY}
 
 _IDENT_TYPES = {"identifier", "property_identifier", "field_identifier", "type_identifier",
                 "shorthand_property_identifier"}
@@ -363,22 +283,7 @@ def _index_cached(language: str, code: str) -> CodeIndex:
         if n.type == "if_statement":
             _else_branch(idx, n, src)
     for n in caps.get("aug", ()):
-        t = _txt(src, n)
-        if n.type == "update_expression":
-            op = "-=" if "--" in t else "+="
-            target, value = t.replace("--", "").replace("++", "").strip(), "1"
-        else:
-            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
-            op_node = n.child_by_field_name("operator")
-            target = (_txt(src, left) if left is not None else t)[:_OPERAND_CAP]
-            value = (_txt(src, right) if right is not None else "")[:_OPERAND_CAP]
-            if op_node is not None:
-                op = _txt(src, op_node)
-            else:  # python's grammar has no operator field: read it between the operands
-                rest = t[len(target):].lstrip() if t.startswith(target) else t
-                m = re.match(r"[^\s=]*=", rest)
-                op = m.group(0) if m else "?="
-        idx.augs.append((target, op, value, n.start_point[0] + 1))
+        idx.augs.append(_aug(n, src))
     for n in caps.get("binop", ()):
         left, right, op = (n.child_by_field_name(k) for k in ("left", "right", "operator"))
         if left is None or right is None:
@@ -403,10 +308,28 @@ def _index_cached(language: str, code: str) -> CodeIndex:
             m = re.fullmatch(r"\s*(.+?)\s*([-+])\s*(\d+(?:\.\d+)?)\s*", rt)
             if m and m.group(1) == lt:
                 idx.augs.append((lt, m.group(2) + "=", m.group(3), n.start_point[0] + 1))
-    from . import flow
-
     flow.annotate(idx, tree, code)
     return idx
+
+
+def _aug(n, src: bytes) -> tuple[str, str, str, int]:
+    """An augmented assignment (`x += 1`, JavaScript's `x++`) as (target, operator, value, line)."""
+    t = _txt(src, n)
+    if n.type == "update_expression":
+        op = "-=" if "--" in t else "+="
+        target, value = t.replace("--", "").replace("++", "").strip(), "1"
+    else:
+        left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+        op_node = n.child_by_field_name("operator")
+        target = (_txt(src, left) if left is not None else t)[:_OPERAND_CAP]
+        value = (_txt(src, right) if right is not None else "")[:_OPERAND_CAP]
+        if op_node is not None:
+            op = _txt(src, op_node)
+        else:  # python's grammar has no operator field: read it between the operands
+            rest = t[len(target):].lstrip() if t.startswith(target) else t
+            m = re.match(r"[^\s=]*=", rest)
+            op = m.group(0) if m else "?="
+    return target, op, value, n.start_point[0] + 1
 
 
 def _else_branch(idx: CodeIndex, n, src: bytes) -> None:
@@ -430,39 +353,6 @@ def _else_branch(idx: CodeIndex, n, src: bytes) -> None:
     text = " or ".join(_txt(src, c) for c in conds if c is not None)
     idx.branches.append(Branch(f"not ({text})"[:_COND_CAP], _txt(src, body)[:_BODY_CAP],
                                els.start_point[0] + 1, body.end_point[0] + 1, els))
-
-
-@functools.lru_cache(maxsize=None)
-def _query(language: str, query_src: str):
-    import tree_sitter as ts
-
-    return ts.Query(_parser(language)[0], query_src)
-
-
-@functools.lru_cache(maxsize=None)
-def _python_query():
-    """Every Python query (the index's, quality's statistics, codemetrics', flow's shapes) as one,
-    each one's capture names prefixed ``ix.`` / ``st.`` / ``cm.`` / ``sh.``: one pass over the
-    tree instead of four (each capture list is the same, in the same order, as its own query's)."""
-    from . import codemetrics, flow
-
-    parts = {"ix": _PY_QUERY, "st": _PY_STATS_QUERY, "cm": codemetrics._QUERY, "sh": flow._SHAPE_QUERIES["python"]}
-    return _query("python", "\n".join(re.sub(r"@(\w+)", lambda m, k=k: f"@{k}.{m.group(1)}", src)
-                                      for k, src in parts.items()))
-
-
-@functools.lru_cache(maxsize=8)  # keyed by the tree object: every reader gets nodes of the tree it has
-def _python_captures(tree) -> dict:
-    import tree_sitter as ts
-
-    return ts.QueryCursor(_python_query()).captures(tree.root_node)
-
-
-def python_captures(code: str, part: str) -> dict:
-    """The captures of one of the Python queries (``ix``, ``st``, ``cm``, ``sh``) on ``code``'s
-    (cached) tree."""
-    pre = part + "."
-    return {k[len(pre):]: v for k, v in _python_captures(parse("python", code)).items() if k.startswith(pre)}
 
 
 def _walk_generic(idx: CodeIndex, tree, src: bytes) -> None:
@@ -527,18 +417,6 @@ def ancestors_conditions(node) -> list[str]:
 
 def _contains(outer, inner) -> bool:
     return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
-
-
-_PY_STATS_QUERY = """
-[(expression_statement) (return_statement) (if_statement) (elif_clause) (for_statement)
- (while_statement) (function_definition) (class_definition) (import_statement)
- (import_from_statement) (future_import_statement) (pass_statement) (break_statement)
- (continue_statement) (raise_statement) (try_statement) (with_statement) (assert_statement)
- (global_statement) (nonlocal_statement) (delete_statement) (match_statement)] @stmt
-(except_clause) @except
-(block [(return_statement) (raise_statement) (break_statement) (continue_statement)] @term)
-(comment) @comment
-"""
 
 
 @functools.lru_cache(maxsize=256)
