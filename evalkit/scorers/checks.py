@@ -45,6 +45,7 @@ import re
 from typing import NamedTuple
 
 from .. import treesitter
+from ..deadflags import dead_flags, live_text, mask, never_true
 from ..errors import EvalkitError
 from ..extract import Extraction
 from ..regexfold import lowered as _lowered
@@ -228,17 +229,18 @@ def _crash(idx: treesitter.CodeIndex, br: treesitter.Branch) -> tuple[int, str] 
 
 
 def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str) -> bool:
-    if _search(guard, br.flow_cond):
+    dead = dead_flags(idx)  # `if self.shielded:` with shielded never set guards nothing
+    if _search(guard, live_text(idx, br, "cond")):
         return True
-    if any(_search(guard, c) for c in treesitter.ancestors_conditions(br.node)):
+    if any(_search(guard, mask(c, dead)) for c in treesitter.ancestors_conditions(br.node)):
         return True
     for other in idx.branches:  # a nested `if shield > 0:` inside the collision branch
-        if br.line < other.line <= br.end_line and _search(guard, other.cond):
+        if br.line < other.line <= br.end_line and _search(guard, mask(other.cond, dead)):
             return True
     for name, (text, dline) in idx.defs.items():  # `if self.hit_something():` checks the shield inside
         if re.search(r"\b" + re.escape(name) + r"\s*\(", br.cond):
             end = dline + text.count("\n")
-            if any(dline <= b.line <= end and _search(guard, b.cond) for b in idx.branches):
+            if any(dline <= b.line <= end and _search(guard, mask(b.cond, dead)) for b in idx.branches):
                 return True
     return False
 
@@ -400,13 +402,13 @@ def _fill(idx: treesitter.CodeIndex, which: str, pattern: str, vec: list, i: int
     br = idx.branches[i]
     rx, low = _rx(pattern), _lowered(pattern)
     key = "_low_" + which  # the lower-cased text (None when it is not ASCII), once per branch
+    text = live_text(idx, br, which)
     if key not in br.__dict__:
-        text = br.flow_cond if which == "cond" else br.flow_body
         br.__dict__[key] = text.lower() if text.isascii() else None
     if low is not None and br.__dict__[key] is not None:
         v = low.search(br.__dict__[key]) is not None
     else:
-        v = rx.search(br.flow_cond if which == "cond" else br.flow_body) is not None
+        v = rx.search(text) is not None
     vec[i] = v
     return v
 
@@ -426,8 +428,11 @@ def _matching_branches(check: dict, idx: treesitter.CodeIndex, vocab: dict):
     cvecs = [(c, _hit_vec(idx, "cond", c)) for c in conds]
     bpat = body if body_not is None else _expand(body_not, vocab)
     bvec = _hit_vec(idx, "body", bpat)
+    dead = dead_flags(idx)
     for i, br in enumerate(idx.branches):
         # flow_cond/flow_body: the branch plus what one step of data flow adds (evalkit/flow.py)
+        if dead and never_true(br.cond, dead):
+            continue  # a branch that needs a flag nothing sets never runs
         ok = True
         for c, vec in cvecs:
             v = vec[i]

@@ -285,6 +285,9 @@ def _flowed_constants(want: set, kind: str | None, idx, term_lines: set, qty_lin
     return out
 
 
+_CHANCE = re.compile(r"(?i)(chance|probab|odds|spawn_?rate|drop_?rate)")
+
+
 def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None,
                   data_blocks=None, share_of_screen: bool = False) -> dict:
     want = _number_values(value, kind) if not share_of_screen else {round(value, 6), round(value / 100, 6)}
@@ -330,7 +333,10 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
     flowed = _flowed_constants(want, kind, idx, term_lines, qty_lines) if not same else {}
     same += [ln for lines in flowed.get(True, []) for ln in lines]
     other += [ln for lines in flowed.get(False, []) for ln in lines] if not other else []
-    if feature_res is not None and feature_res.get("contradicted"):
+    # a spawn chance ("an orb appears 35% of the time") says how often the item comes, not what it
+    # does: an effect that is broken does not refute it
+    chance = kind == "pct" and same and all(_CHANCE.search(idx.line_text(ln)) for ln in same)
+    if feature_res is not None and feature_res.get("contradicted") and not chance:
         lines = [e["line"] for e in feature_res.get("contra_evidence", [])] + same
         return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
                 "reason": f"the feature it describes is contradicted: {feature_res.get('reason', '')}"}

@@ -12,6 +12,7 @@ import re
 
 from .. import treesitter
 from ..extract import Extraction
+from . import claim_runtime
 from . import features as feat
 from .claim_numbers import number_verdict
 
@@ -97,9 +98,10 @@ def _key_evidence(key: str, idx) -> list[int]:
     return lines
 
 
-def verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: dict) -> dict:
+def verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: dict, run=None) -> dict:
     """{verdict, evidence, reason} for one claim; ``idx`` is the main block's code index, ``fres``
-    the feature results by id (features.feature_results)."""
+    the feature results by id (features.feature_results), ``run`` (the run's crash, the scripted
+    keys) or None when the main program did not fail."""
     kind = claim["kind"]
     if ex.main is None:
         return {"verdict": "unsupported", "evidence": [], "reason": "the response has no code"}
@@ -108,7 +110,7 @@ def verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: d
     if kind == "number":
         return number_verdict(claim, ex, idx, block, fres, rubric_by_id)
     if kind == "control":
-        return _control_verdict(claim, idx, block, fres)
+        return _control_verdict(claim, idx, block, fres, run)
     if kind == "identifier":
         return _identifier_verdict(claim, ex, idx, block)
     if kind == "file":
@@ -142,7 +144,7 @@ def _feature_verdict(claim: dict, idx, block, fres: dict) -> dict:
     return {"verdict": "unsupported", "evidence": [], "reason": f"no evidence of \"{name}\" in the code"}
 
 
-def _control_verdict(claim: dict, idx, block, fres: dict) -> dict:
+def _control_verdict(claim: dict, idx, block, fres: dict, run=None) -> dict:
     options = claim["keys"] if claim["keys"] and isinstance(claim["keys"][0], list) else [claim["keys"]]
     best = None
     for keys in options:  # a paddle moves on one axis: either pair of arrows will do
@@ -157,6 +159,12 @@ def _control_verdict(claim: dict, idx, block, fres: dict) -> dict:
         frozen = _frozen_key(claim, idx, block)
         if frozen is not None:
             return frozen
+    if not missing and run is not None:  # the key's first press crashed or hung the run
+        for k in (claim["keys"] if not isinstance(claim["keys"][0], list) else []):
+            broke = claim_runtime.key_crash(run[0], run[1], k, idx, _key_in)
+            if broke is not None:
+                return {"verdict": "contradicted", "evidence": _evidence(idx, lines[:2] + broke[0], block),
+                        "reason": f"the code handles {claim['key']}, but {broke[1]}"}
     act = claim.get("action")
     feature = fres.get(act) if act else None
     if not missing and feature is not None and feature.get("contradicted"):
@@ -171,11 +179,26 @@ def _control_verdict(claim: dict, idx, block, fres: dict) -> dict:
         if brs and not any(re.search(_ACTION_CODE[act], br.flow_body) for br in brs):
             return {"verdict": "unsupported", "evidence": _evidence(idx, [br.line for br in brs], block),
                     "reason": f"the code handles {claim['key']}, but not to {act}"}
+    if not missing and feature is not None and not feature.get("found") and _live_key_branch(claim, idx):
+        # "P to pause" where nothing pauses (P only draws "PAUSED"): the key's handler runs, its action
+        # is not there (a handler in a function nothing calls is the key's problem, judged above)
+        return {"verdict": "unsupported", "evidence": _evidence(idx, lines, block),
+                "reason": f"the code handles {claim['key']}, but no evidence of \"{feature.get('name', act)}\" "
+                          f"in the code"}
     if missing:
         return {"verdict": "unsupported", "evidence": _evidence(idx, lines, block),
                 "reason": f"no key handling for {', '.join(missing)}"}
     return {"verdict": "supported", "evidence": _evidence(idx, lines, block),
             "reason": "the code handles " + (claim["key"] if len(claim["key"]) > 1 else f"the {claim['key']} key")}
+
+
+def _live_key_branch(claim: dict, idx) -> bool:
+    """A branch testing the claim's one key sits in code a complete program runs."""
+    if len(claim["keys"]) != 1 or isinstance(claim["keys"][0], list):
+        return False
+    if not idx.complete:  # a fragment: the feature's other half may be in the part not shown
+        return False
+    return any(_key_in(br.cond, claim["keys"][0]) and idx.in_unused(br.line) is None for br in idx.branches)
 
 
 def _frozen_key(claim: dict, idx, block) -> dict | None:

@@ -13,7 +13,9 @@ Claim kinds (extracted from the prose only; thinking and code are never claims):
                 the code does the same arithmetic there (`v * 1.5`, `h // 2` of h itself)
 * control    -- key bindings ("press P to pause", "arrow keys", "WASD", "Space to restart");
                 supported when the key constant / key string is in the code (``K_p``, ``'p'``,
-                ``'ArrowUp'``)
+                ``'ArrowUp'``), unless the run crashed or hung at the key's first scripted press
+                (contradicted, claim_runtime.py) or the feature its action names ("P to pause":
+                pause) is contradicted (contradicted) or not found (unsupported)
 * identifier -- names in backticks (`spawn_item()`, `CELL_SIZE`); supported when the code
                 defines or uses the name
 * file       -- data files the prose says the program saves/writes (`highscore.txt`); supported
@@ -29,16 +31,18 @@ Extraction from the prose: claim_extract.py; verdicts against the code: claim_ve
 
 from __future__ import annotations
 
-from .. import program, treesitter
+from .. import gameprobes_generic, program, treesitter
 from ..extract import Extraction
+from ..sandboxed.gameshim import DEFAULT_SCRIPT
+from . import claim_runtime
 from . import features as feat
 from .base import Metric, Score
 from .claim_extract import MAX_CLAIMS, extract_claims
 from .claim_verify import verdict
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
-VERSION = "4"
-NEEDS = ("probes",)  # claims about features read the features' verdicts, probes included
+VERSION = "5"  # 5: a key whose first press broke the run, or whose action's feature is missing, is not supported
+NEEDS = ("probes", "execution")  # claims read the features' verdicts (probes included) and the run's crash
 METRICS = (
     Metric("claim_consistency", "claims hold", kind="unit", main=True, order=50, gate={"max_drop": 0.10},
            rollups={"production_readiness": 1.0}),
@@ -57,9 +61,12 @@ def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
     prog = program.view(ex)  # a multi-file answer: all its files, evidence relabelled file:line
     main = prog.block if prog is not None else None
     idx = treesitter.index(main.language, main.code) if main is not None else None
+    crash = claim_runtime.crash(artifacts.get("execution"), ex.main_index) \
+        if prog is not None and not prog.multi_file else None
+    run = (crash, gameprobes_generic.script_for(rubric) or DEFAULT_SCRIPT) if crash is not None else None
     out = []
     for c in claims:
-        v = verdict(c, ex, idx, ex.main_index, fres, rubric_by_id)
+        v = verdict(c, ex, idx, ex.main_index, fres, rubric_by_id, run=run)
         if prog is not None and prog.multi_file:
             v = dict(v, evidence=prog.relabel(v["evidence"], ex.main_index))
         extra = {k: c[k] for k in ("feature", "key", "value", "unit", "name", "file", "negated") if k in c}

@@ -19,12 +19,13 @@ import functools
 from .. import program, treesitter
 from ..extract import Extraction
 from .base import Metric, Score
+from . import claim_runtime
 from .claim_extract import extract_claims  # reads the prose only (no scorer import: no cycle)
 from .checks import FILE_UNDEFINED, note_file_names, run_check
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
-VERSION = "4"  # 4: a table of strings read by key is str_as_dict; decorator-registered handlers (Flask routes) count as called
-NEEDS = ("probes",)  # a behavioural probe's result overrides the static verdict
+VERSION = "5"  # 5: a feature whose own code raised in the run is contradicted; flags nothing sets gate nothing
+NEEDS = ("probes", "execution")  # a probe's result overrides the static verdict; the run's crash ties to code
 METRICS = (
     Metric("feature_completeness", "features", kind="unit", main=True, order=40, gate={"max_drop": 0.05},
            rollups={"feature_completeness": 1.0, "production_readiness": 1.0}),
@@ -126,6 +127,16 @@ def apply_probe(feature: dict, result: dict, probes: dict) -> dict:
     return r
 
 
+def _apply_crash(feature: dict, r: dict, idx, vocab: dict, crash) -> dict:
+    """A feature whose own code raised when the run reached it is not implemented: contradicted."""
+    tie = claim_runtime.feature_crash(feature, idx, vocab, crash)
+    if tie is None:
+        return r
+    lines, why = tie
+    return dict(r, found=False, contradicted=True, evidence=[], contra_evidence=_ev(idx, lines),
+                reason=why, source="run")
+
+
 def _required(feature: dict, ex: Extraction, rubric: dict) -> bool:
     """``required: claimed`` counts a feature only when the prose claims it (an optional extra)."""
     req = feature.get("required", True)
@@ -146,11 +157,17 @@ def feature_results(task, ex: Extraction, artifacts: dict) -> list[dict]:
         note_file_names(prog, ex)
     static = evaluate(rubric, prog.block if prog else None)
     probes = artifacts.get("probes") or {}
+    # the run's crash, tied to a feature's own code (claim_runtime.py); single-file answers only
+    crash = claim_runtime.crash(artifacts.get("execution"), ex.main_index) \
+        if prog is not None and not prog.multi_file else None
+    idx = treesitter.index(prog.block.language, prog.block.code) if crash is not None else None
     out = []
     for f in features:
         base = static.get(f["id"], {"id": f["id"], "found": False, "evidence": [], "contradicted": False,
                                     "contra_evidence": [], "reason": "no code"})
         r = apply_probe(f, base, probes)
+        if crash is not None and not r.get("contradicted"):
+            r = _apply_crash(f, r, idx, rubric.get("vocab") or {}, crash)
         r.update(name=str(f.get("name", f["id"])), weight=float(f.get("weight", 1.0)),
                  required=_required(f, ex, rubric), block=ex.main_index)
         out.append(r)

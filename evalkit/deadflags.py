@@ -1,0 +1,137 @@
+"""Flags that gate nothing: a condition reading one is never true, so evidence through it does not count.
+
+The mirror of flow.py's "unread flags implement nothing" (a flag set but never tested): a flag tested
+but never *set*. A name is dead when a branch condition reads it and
+
+* every write the program makes to it is ``False`` / ``0`` (``self.shielded = False``; a keyword
+  argument ``shielded=False`` too) -- nothing ever turns the flag on, or
+* it is ``self.X`` / ``this.X`` read inside a class with no base class, and nothing in the program
+  ever writes ``X`` at all (the attribute can only come from the program itself).
+
+Anything that might set it keeps it alive: any other value, an augmented or tuple assignment, a
+parameter, loop or ``with`` target of that name, a class-level annotation (a dataclass field set by
+position), a string literal naming it (``setattr``, ``getattr``, a dict key), a call of it (a
+method), or a program that sets attributes by computed names (``setattr(o, name, v)``,
+``__dict__``, ``vars()``, ``Object.assign``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_FALSY = r"(?:False|false|0)"  # a flag's off value (None/[] are an absent object's: too loose to judge)
+_DYNAMIC = re.compile(r"\bsetattr\s*\(|__dict__|\bvars\s*\(|Object\.assign\s*\(|\b__setattr__\b")
+_READ_NAMES = re.compile(r"(?<![\w$])(?:(self|this)\.|[\w$\]\)]\.)?([A-Za-z_$][\w$]*)(?![\w$])(?!\s*\()")
+_DECL = re.compile(r"^\s*(?:async\s+)?(?:def|class|for|import|from|with|lambda|function|except|global|nonlocal)\b|"
+                   r"\b(?:for|as|let|const|var|function)\s")
+_SIGNATURE = re.compile(r"\s*(?:async\s+)?def\b|.*\blambda\b|.*\bfunction\b|.*=>")
+_PLAIN_CLASS = re.compile(r"^\s*class\s+\w+\s*(?:\(\s*(?:object)?\s*\))?\s*[:{]")
+_KEYWORDS = {"not", "and", "or", "in", "is", "if", "else", "True", "False", "None", "true", "false", "null",
+             "undefined", "self", "this", "len", "any", "all", "typeof", "instanceof"}
+
+
+def _occurrence_ok(line: str, m: re.Match, name: str) -> bool | None:
+    """One occurrence of ``name``: True a read, "write" (a false literal write: returned as None),
+    False anything that may set it to something else."""
+    rest, before = line[m.end():], line[:m.start()]
+    if _SIGNATURE.match(line):
+        return False  # a parameter (its default is only a default)
+    if re.match(r"\s*\(", rest) or re.match(r"\s*(?:[-+*/%|&^@]|\*\*|//|>>|<<|:)=|\s*(?:\+\+|--)", rest):
+        return False
+    w = re.match(r"\s*=(?!=)\s*(.*?)\s*(?:[,;)#]|$)", rest)
+    if w:
+        return None if re.fullmatch(_FALSY, w.group(1)) else False
+    if re.match(r"\s*:", rest) and re.match(r"\s*[{,]?\s*$", before):  # an annotation or an object key
+        return None if re.match(r"\s*:\s*" + _FALSY + r"\s*,?\s*(?:$|#|//)", rest) else False
+    if (re.match(r"\s*,", rest) or re.search(r",\s*(?:self\.|this\.)?$", before)) and \
+            re.search(r"(?<![=!<>])=(?!=)", rest):
+        return False  # a tuple target: `self.a, self.shielded = 1, True`
+    if _DECL.search(line) and not re.match(r"\s*(?:el)?if\b|\s*while\b", line):
+        return False  # a parameter, loop or `with` target, an import, a declaration
+    return True
+
+
+def _status(lines: list[str], name: str) -> tuple[bool, int]:
+    """(nothing sets it to anything but a false literal, how many false writes)."""
+    rx = re.compile(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])")
+    writes = 0
+    for line in lines:
+        code = line.split("#", 1)[0] if "#" in line and "'" not in line and '"' not in line else line
+        for m in rx.finditer(code):
+            ok = _occurrence_ok(code, m, name)
+            if ok is False:
+                return False, writes
+            if ok is None:
+                writes += 1
+    return True, writes
+
+
+def _in_plain_class(idx, line: int) -> bool:
+    for name, first, last in idx.def_ranges:
+        if first <= line <= last and _PLAIN_CLASS.match(idx.lines[first - 1]):
+            return True
+    return False
+
+
+def dead_flags(idx) -> tuple[str, ...]:
+    """Names branch conditions read that nothing ever sets (memoised on the code index)."""
+    memo = idx.__dict__.get("_dead_flags")
+    if memo is not None:
+        return memo
+    out: set[str] = set()
+    if idx.branches and idx.complete and not _DYNAMIC.search(idx.text):  # a fragment's flags are set elsewhere
+        strings = {s for s, _ in idx.strings}
+        seen: dict[str, bool] = {}
+        for br in idx.branches:
+            for m in _READ_NAMES.finditer(br.cond):
+                obj, name = m.group(1), m.group(2)
+                if name in _KEYWORDS or name in strings or name in idx.defs or name in seen and not seen[name]:
+                    continue
+                clean, writes = _status(idx.lines, name)
+                dead = clean and (writes > 0 or (obj is not None and _in_plain_class(idx, br.line)))
+                seen[name] = dead
+                if dead:
+                    out.add(name)
+    memo = idx.__dict__["_dead_flags"] = tuple(sorted(out))
+    return memo
+
+
+def never_true(cond: str, dead: tuple) -> bool:
+    """The condition needs a dead flag to be true: it is one (``self.bird.shielded``, ``x.on == True``)
+    or one of the terms of an ``and`` with no ``or``."""
+    if not dead or re.search(r"\bor\b|\|\|", cond):
+        return False
+    terms = re.split(r"\band\b|&&", cond.strip().strip("()"))
+    one = re.compile(r"\s*\(?\s*(?:[\w$]+(?:\.|\[\d+\]\.))*(" + "|".join(map(re.escape, dead)) +
+                     r")\s*(?:(?:==|===|is)\s*(?:True|true|1))?\s*\)?\s*")
+    return any(one.fullmatch(t) for t in terms)
+
+
+def live_body(idx, br, text: str, dead: tuple) -> str:
+    """``text`` (the branch's body) without the blocks of branches nested in it that never run."""
+    for o in idx.branches:
+        if br.line < o.line <= br.end_line and o.body and never_true(o.cond, dead):
+            text = text.replace(o.body, "pass", 1)
+    return text
+
+
+def live_text(idx, br, which: str) -> str:
+    """flow_cond / flow_body without what dead flags decide: such a flag is masked in a condition,
+    and a block it gates is left out of the body (it never runs). Memoised on the branch."""
+    key = "_live_" + which
+    if key not in br.__dict__:
+        dead = dead_flags(idx)
+        text = br.flow_cond if which == "cond" else br.flow_body
+        br.__dict__[key] = text if not dead else mask(text, dead) if which == "cond" else live_body(idx, br, text, dead)
+    return br.__dict__[key]
+
+
+@functools.lru_cache(maxsize=64)
+def _mask_rx(names: tuple) -> re.Pattern:
+    return re.compile(r"(?<![\w$])(" + "|".join(map(re.escape, names)) + r")(?![\w$])")
+
+
+def mask(text: str, names: tuple) -> str:
+    """``text`` with every dead flag renamed ``dead_flag`` (a guard or gate made of one matches nothing)."""
+    return _mask_rx(names).sub("dead_flag", text) if names else text
