@@ -222,12 +222,13 @@ def test_a_store_scored_under_global_version_3_is_not_rescored(tmp_path):
 
 def test_rescore_plan_follows_dependencies(fresh_registry):
     current = registry.versions(True)
-    stored = {name: (version, {"probes": {}} if name == "execution" else None) for name, version in current.items()}
-    assert registry.rescore_plan(stored, True) == ([], [], {"probes": {}})
-    bumped = {**stored, "execution": ("2:exec", {"probes": {}})}
+    kept = {"probes": {}, "crash": None}  # what execution keeps: the probes, a failed run's record
+    stored = {name: (version, kept if name == "execution" else None) for name, version in current.items()}
+    assert registry.rescore_plan(stored, True) == ([], [], kept)
+    bumped = {**stored, "execution": ("2:exec", kept)}
     assert registry.rescore_plan(bumped, True)[0] == ["execution", "claims", "features"]  # new evidence
     gone = {**stored, "features": ("2:exec", None), "old_plugin": ("1:exec", None)}
-    assert registry.rescore_plan(gone, True) == (["features"], ["old_plugin"], {"probes": {}})
+    assert registry.rescore_plan(gone, True) == (["features"], ["old_plugin"], kept)
     unkept = {**gone, "execution": (current["execution"], None)}
     assert registry.rescore_plan(unkept, True)[0] == ["execution", "claims", "features"]
 

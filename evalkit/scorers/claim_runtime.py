@@ -1,7 +1,8 @@
 """What the run itself says about a feature or a key: the crash, tied to the code that raised.
 
-The execution scorer leaves the run's details in ``artifacts["execution"]`` (status, exception,
-stderr with the traceback, the game time it ended at). Two rules read them (features.py, claim_verify.py):
+The execution scorer keeps a compact record of a failed run in ``artifacts["crash"]`` (``record``: status,
+exception, the traceback's lines in the program, the game time it ended at), persisted with the probes.
+Two rules read it (features.py, claim_verify.py):
 
 * a feature whose own code raised: a frame of the crash's traceback is a line in the body of a
   branch the feature's evidence matched, and that line is what the check looks for there (the
@@ -36,26 +37,41 @@ class Crash:
     ended_at: float | None    # game seconds when the run stopped (None: not a game)
 
 
-def crash(execution, block: int | None) -> Crash | None:
-    """The main program's failed run, or None (it ran, it was not the main block, several files ran)."""
+def record(execution) -> dict | None:
+    """The compact crash record the execution scorer keeps (``artifacts["crash"]``, persisted with the
+    probes so features and claims can be rescored without a new run); None when the run did not fail."""
     if not isinstance(execution, dict) or execution.get("status") not in FAILED:
-        return None
-    if execution.get("block") != block or execution.get("files") or execution.get("exception_file") not in (None, execution.get("entry")):
         return None
     entry = str(execution.get("entry") or "")
     tb = str(execution.get("stderr") or "").rsplit("Traceback (most recent call last):", 1)[-1]
-    frames = tuple(int(m.group(2)) for m in _FRAME.finditer(tb)
-                   if entry and (m.group(1) == entry or m.group(1).endswith("/" + entry)))
-    line = execution.get("lineno") if isinstance(execution.get("lineno"), int) else (frames[-1] if frames else None)
-    if line is not None and (not frames or frames[-1] != line):
-        frames = frames + (line,)
-    exc = execution.get("exception_type") or ""
-    if exc and execution.get("exception_message"):
-        exc = f"{exc}: {str(execution['exception_message'])[:120]}"
+    frames = [int(m.group(2)) for m in _FRAME.finditer(tb)
+              if entry and (m.group(1) == entry or m.group(1).endswith("/" + entry))]
     ended = execution.get("last_active")
     if not isinstance(ended, (int, float)):
         ended = execution.get("virtual_time") if isinstance(execution.get("virtual_time"), (int, float)) else None
-    return Crash(str(execution["status"]), exc, line, frames, ended)
+    return {"status": str(execution["status"]), "block": execution.get("block"),
+            "single_file": not execution.get("files") and execution.get("exception_file") in (None, entry or None),
+            "exception_type": execution.get("exception_type"),
+            "exception_message": str(execution.get("exception_message") or "")[:200],
+            "lineno": execution.get("lineno") if isinstance(execution.get("lineno"), int) else None,
+            "frames": frames[-20:], "ended_at": ended}
+
+
+def crash(rec, block: int | None) -> Crash | None:
+    """The main program's failed run from its record, or None (it ran, it was not the main block,
+    several files ran)."""
+    if not isinstance(rec, dict) or rec.get("status") not in FAILED or rec.get("block") != block \
+            or not rec.get("single_file"):
+        return None
+    frames = tuple(int(f) for f in rec.get("frames") or [] if isinstance(f, int))
+    line = rec.get("lineno") if isinstance(rec.get("lineno"), int) else (frames[-1] if frames else None)
+    if line is not None and (not frames or frames[-1] != line):
+        frames = frames + (line,)
+    exc = rec.get("exception_type") or ""
+    if exc and rec.get("exception_message"):
+        exc = f"{exc}: {str(rec['exception_message'])[:120]}"
+    ended = rec.get("ended_at") if isinstance(rec.get("ended_at"), (int, float)) else None
+    return Crash(str(rec["status"]), exc, line, frames, ended)
 
 
 def _what(c: Crash) -> str:

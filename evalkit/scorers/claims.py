@@ -42,7 +42,7 @@ from .claim_verify import verdict
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
 VERSION = "5"  # 5: a key whose first press broke the run, or whose action's feature is missing, is not supported
-NEEDS = ("probes", "execution")  # claims read the features' verdicts (probes included) and the run's crash
+NEEDS = ("probes", "crash")  # claims read the features' verdicts (probes included) and the run's crash
 METRICS = (
     Metric("claim_consistency", "claims hold", kind="unit", main=True, order=50, gate={"max_drop": 0.10},
            rollups={"production_readiness": 1.0}),
@@ -61,7 +61,7 @@ def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
     prog = program.view(ex)  # a multi-file answer: all its files, evidence relabelled file:line
     main = prog.block if prog is not None else None
     idx = treesitter.index(main.language, main.code) if main is not None else None
-    crash = claim_runtime.crash(artifacts.get("execution"), ex.main_index) \
+    crash = claim_runtime.crash(artifacts.get("crash"), ex.main_index) \
         if prog is not None and not prog.multi_file else None
     run = (crash, gameprobes_generic.script_for(rubric) or DEFAULT_SCRIPT) if crash is not None else None
     out = []

@@ -27,12 +27,13 @@ from ..sandbox import NOT_JUDGED, Job, Outcome, Sandbox
 from ..sandboxed.gameshim import DEFAULT_SCRIPT
 from ..suites import Task
 from .base import Metric, Score
+from .claim_runtime import record as _crash_record
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
 VERSION = "5"  # 5: black-box checks follow saved ids, allow status lists; cases that cannot judge (server not listening, setup or a needed case failed) leave probes not judged
 EXECUTE = True                       # skipped by --no-exec
-PROVIDES = ("execution", "probes")   # for later scorers: the outcome and the game/terminal probes
-PERSIST = ("probes",)                # stored, so features/claims can be rescored without a new run
+PROVIDES = ("execution", "probes", "crash")  # for later scorers: the outcome, the game/terminal probes, a failed run's record
+PERSIST = ("probes", "crash")        # stored, so features/claims can be rescored without a new run
 METRICS = (
     Metric("runs_ok", "runs ok", kind="pass_fail", main=True, order=20, gate={"max_drop": 0.05},
            rollups={"code_correctness": 0.3, "production_readiness": 1.0}),
@@ -160,6 +161,13 @@ def _value(status: str) -> float | None:
 
 
 def run(task: Task, ex: Extraction, sandbox_mode: str = "auto") -> tuple[list[Score], dict]:
+    scores, produced = _run(task, ex, sandbox_mode)
+    # a failed run's compact record (claim_runtime.py): features and claims tie its traceback to their code
+    produced.setdefault("crash", _crash_record(produced.get("execution")))
+    return scores, produced
+
+
+def _run(task: Task, ex: Extraction, sandbox_mode: str) -> tuple[list[Score], dict]:
     main_index = _main_index(task, ex)
     main = ex.blocks[main_index] if main_index is not None else None
     early = _not_run(task, main)

@@ -25,7 +25,7 @@ from .checks import FILE_UNDEFINED, note_file_names, run_check
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
 VERSION = "5"  # 5: a feature whose own code raised in the run is contradicted; flags nothing sets gate nothing
-NEEDS = ("probes", "execution")  # a probe's result overrides the static verdict; the run's crash ties to code
+NEEDS = ("probes", "crash")  # a probe's result overrides the static verdict; the run's crash ties to code
 METRICS = (
     Metric("feature_completeness", "features", kind="unit", main=True, order=40, gate={"max_drop": 0.05},
            rollups={"feature_completeness": 1.0, "production_readiness": 1.0}),
@@ -158,7 +158,7 @@ def feature_results(task, ex: Extraction, artifacts: dict) -> list[dict]:
     static = evaluate(rubric, prog.block if prog else None)
     probes = artifacts.get("probes") or {}
     # the run's crash, tied to a feature's own code (claim_runtime.py); single-file answers only
-    crash = claim_runtime.crash(artifacts.get("execution"), ex.main_index) \
+    crash = claim_runtime.crash(artifacts.get("crash"), ex.main_index) \
         if prog is not None and not prog.multi_file else None
     idx = treesitter.index(prog.block.language, prog.block.code) if crash is not None else None
     out = []
