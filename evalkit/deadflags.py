@@ -32,8 +32,8 @@ _KEYWORDS = {"not", "and", "or", "in", "is", "if", "else", "True", "False", "Non
 
 
 def _occurrence_ok(line: str, m: re.Match, name: str) -> bool | None:
-    """One occurrence of ``name``: True a read, "write" (a false literal write: returned as None),
-    False anything that may set it to something else."""
+    """One occurrence of ``name``: True a read, None a write of ``False``/``0``, False anything that
+    may set it to something else."""
     rest, before = line[m.end():], line[:m.start()]
     if _SIGNATURE.match(line):
         return False  # a parameter (its default is only a default)
@@ -47,9 +47,8 @@ def _occurrence_ok(line: str, m: re.Match, name: str) -> bool | None:
     if (re.match(r"\s*,", rest) or re.search(r",\s*(?:self\.|this\.)?$", before)) and \
             re.search(r"(?<![=!<>])=(?!=)", rest):
         return False  # a tuple target: `self.a, self.shielded = 1, True`
-    if _DECL.search(line) and not re.match(r"\s*(?:el)?if\b|\s*while\b", line):
-        return False  # a parameter, loop or `with` target, an import, a declaration
-    return True
+    # a parameter, loop or `with` target, an import, a declaration: may set it
+    return not (_DECL.search(line) and not re.match(r"\s*(?:el)?if\b|\s*while\b", line))
 
 
 def _status(lines: list[str], name: str) -> tuple[bool, int]:

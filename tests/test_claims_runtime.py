@@ -8,7 +8,7 @@ through the real pipeline (score_response, the apps suite's rubrics and scripted
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pytest
 
@@ -20,7 +20,7 @@ from evalkit.suites import load_suites
 needs_env = pytest.mark.skipif(sandbox_env.ready_dir() is None, reason="run `evalkit setup-sandbox` first")
 
 
-@lru_cache(maxsize=None)
+@cache
 def task(task_id: str):
     return next(t for t in load_suites(["apps"])[0].tasks if t.id == task_id)
 

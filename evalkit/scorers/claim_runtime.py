@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from .checks import _expand, _matching_branches, _search
 
-_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (\S+)', re.M)
+_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (\S+)', re.MULTILINE)
 _SCRIPT_KEY = {"enter": "return"}  # claim key -> the game shim's key name
 FAILED = ("crashed", "killed", "timeout")
 

@@ -18,10 +18,12 @@ import functools
 
 from .. import program, treesitter
 from ..extract import Extraction
-from .base import Metric, Score
 from . import claim_runtime
-from .claim_extract import extract_claims  # reads the prose only (no scorer import: no cycle)
+from .base import Metric, Score
 from .checks import FILE_UNDEFINED, note_file_names, run_check
+from .claim_extract import (
+    extract_claims,  # reads the prose only (no scorer import: no cycle)
+)
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
 VERSION = "5"  # 5: a feature whose own code raised in the run is contradicted; flags nothing sets gate nothing
