@@ -62,6 +62,19 @@ _CONTROL_PATTERNS = [
     # "`H`: party hat mode"), whatever the verb
     re.compile(r"^([`'\"]?)(" + _KEYTOK + r")\1\s*(?:key\s*)?(?:-|–|—|:|=|→|->)\s+(?=[A-Za-z(])", re.I),
 ]
+# Space as chat answers write it ("Space to shoot", "Space launches", "Space / Up: flap", "shoot with
+# Space", "| Space | Shoot |"); case-sensitive so that the room between pipes is no key, and with a
+# key's context so that "Space Invaders" is none
+_SP = r"[`'\"]?(?:Space\s*bar|SPACE\s*BAR|Spacebar|SPACEBAR|spacebar|space[ -]bar|space key|Space|SPACE)[`'\"]?"
+_SPACE_KEY = [
+    re.compile(r"(?<![\w-])" + _SP + r"(?![\w-])(?:\s*(?:/|,|or\b|\(or\b)\s*[`'\"]?[A-Za-z]\w*[`'\"]?\)?)*"
+               r"\s*(?:key\s*)?(?:to\s+(?!the\b|a\b|an\b)[a-z]|[:=→|]\s*\w|[-–—]\s+\w|->\s*\w|"
+               r"(?:launch|shoot|fire|flap|jump|start|serve|release|drop|boost|rotate|pause|restart|reset|begin|"
+               r"quit|exit|toggle|activate|trigger)(?:e?s)?\b)"),
+    re.compile(r"(?i:\b(?:with|using|use|press(?:ing)?|hit(?:ting)?|tap(?:ping)?|hold(?:ing)?|push)\s+(?:the\s+)?)"
+               + _SP + r"(?![\w-])"),
+    re.compile(r"^\|\s*" + _SP + r"\s*(?:key\s*)?\|"),
+]
 _ARROWS = re.compile(r"\barrow(?:\s+|-)?keys?\b|\barrows\b|[↑↓←→](?:\s*(?:/|,|and)?\s*[↑↓←→]){3}", re.I)
 _ONE_ARROW = re.compile(r"\b(up|down|left|right)\s+arrow\b", re.I)
 _WASD = re.compile(r"\bWASD\b")
@@ -81,13 +94,33 @@ _NEGATION = re.compile(r"(?i)\b(no|not|never|can['’]?t|cannot|won['’]?t|does
 _IMPERATIVE = re.compile(r"(?i)^\W*(don['’]?t|do not|never|avoid|try not to)\b")
 
 
+# where a negation's reach ends: punctuation, a dash, a clause join ("..., so you can't ...")
+_NEG_STOP = re.compile(r"(?i)[,;:.|—–]|\s-\s|\b(?:but|so|then|while|whereas|although|though|however)\b|"
+                       r"\band\s+(?=(?:you|it|they|we|i|there|the|this|its|your)\b)")
+# "Lines that don't match are counted": the relative clause ends at the main clause's verb
+_RELATIVE = re.compile(r"(?i)\b(?:that|which|who)\s+(?:(?:do|does|did|is|are|was|were|can|will)\s+)?$")
+_MAIN_VERB = re.compile(r"(?i)\b(?:is|are|was|were|gets?|will|becomes?|goes|ends? up)\b")
+# "without `--json` you get ...", "with no FILE it reads stdin": what happens when the user leaves
+# something out, not what the program lacks
+_CONDITIONAL = re.compile(r"(?i)^\W*(?:without|with no|if no|when no)\b[^,;:.]{0,50}?"
+                          r"(?:,\s*\w|\b(?:you|it|the (?:program|script|tool|app|server|output|command))\s+\w)")
+
+
 def _negated_before(s: str, pos: int) -> bool:
-    """A negation just before a feature's mention, not an instruction ("Don't hit the walls!" says
-    the walls kill you)."""
+    """A negation just before a feature's mention in the same clause, not an instruction ("Don't
+    hit the walls!" says the walls kill you), a relative clause before the main verb or a
+    conditional ("without X you get Y")."""
     s = re.sub(r"`[^`\n]*`", lambda q: "x" * len(q.group()), s)  # a quoted message's "no task" is no negation
-    m = _NEGATION.search(s[:pos])
-    return m is not None and not (_IMPERATIVE.match(s) and _IMPERATIVE.match(s).end() >= m.start() + 1
-                                  and not _NEGATION.search(s[_IMPERATIVE.match(s).end():pos]))
+    lo = max([m.end() for m in _NEG_STOP.finditer(s, 0, pos)], default=0)
+    m = _NEGATION.search(s, lo, pos)
+    if m is None:
+        return False
+    if _RELATIVE.search(s[lo:m.start()]) and _MAIN_VERB.search(s, m.end(1), pos):
+        return False
+    if _CONDITIONAL.match(s[lo:]):
+        return False
+    imp = _IMPERATIVE.match(s)
+    return not (imp and imp.end() >= m.start() + 1 and not _NEGATION.search(s[imp.end():pos]))
 
 
 _BACKTICK = re.compile(r"`([^`\n]{1,80})`")
@@ -273,6 +306,10 @@ def _control_keys(sentence: str, context: str = "") -> list[tuple[str, list, str
             label = tok.upper() if len(tok) == 1 else key
             if all(f[0] != label for f in found):
                 found.append((label, [key], _action(sentence, m.end(2) + len(quote))))
+    m = next((m for rx in _SPACE_KEY for m in [rx.search(sentence)] if m), None)
+    if m and all(f[0] != "space" for f in found):
+        end = re.search(r"(?i)space(?:\s*bar|\s*key)?[`'\"]?", sentence[m.start():]).end() + m.start()
+        found.append(("space", ["space"], _action(sentence, end)))
     return found
 
 
@@ -344,6 +381,15 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
     return claims
 
 
+# "reads stdin if omitted", "when the file is omitted": what the user leaves out, not the program
+_IF_OMITTED = re.compile(r"(?i)\b(?:if|when|unless|whenever)\b[^,;.()|]{0,30}$")
+
+
+def _disclaims(text: str) -> bool:
+    return any(not (m.group(0).lower() == "omitted" and _IF_OMITTED.search(text[:m.start()]))
+               for m in _DISCLAIMER.finditer(text))
+
+
 def _feature_claims(s: str, raw: str, pats, absent_pats: dict, add) -> tuple[list, set]:
     """Feature claims of one sentence: (feature id, position) of every feature it names, and the
     features it says the program does NOT have."""
@@ -352,7 +398,7 @@ def _feature_claims(s: str, raw: str, pats, absent_pats: dict, add) -> tuple[lis
     clauses = [(m.start(), m.end()) for m in re.finditer(r"[^;:]+?(?=;|:|,?\s+\bbut\b|,?\s+\bhowever\b|$)", s)]
     # a code span is quoted code: its `# TODO` or `not_implemented()` disclaims nothing
     prose = re.sub(r"`[^`\n]*`", lambda q: "x" * len(q.group()), s)
-    disclaimed = [(a, b) for a, b in clauses if _DISCLAIMER.search(prose[a:b])]
+    disclaimed = [(a, b) for a, b in clauses if _disclaims(prose[a:b])]
     if any(re.search(r"(?i)\b(them|those|these)\b", prose[a:b]) for a, b in disclaimed):
         disclaimed = [(0, len(s))]  # "...; I can add them if you like": back to what the sentence named
     negated: set[str] = set()

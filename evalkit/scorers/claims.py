@@ -41,7 +41,8 @@ from .claim_extract import MAX_CLAIMS, extract_claims
 from .claim_verify import verdict
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
-VERSION = "5"  # 5: a key whose first press broke the run, or whose action's feature is missing, is not supported
+VERSION = "6"  # 6: Space spellings are key claims; a negation reaches only its own clause
+# 5: a key whose first press broke the run, or whose action's feature is missing, is not supported
 NEEDS = ("probes", "crash")  # claims read the features' verdicts (probes included) and the run's crash
 METRICS = (
     Metric("claim_consistency", "claims hold", kind="unit", main=True, order=50, gate={"max_drop": 0.10},
