@@ -29,8 +29,6 @@ from dataclasses import dataclass
 
 from . import tsparse
 
-_QUERY = tsparse.CODEMETRICS_QUERY
-
 _BINOPS = {"+": "Add", "-": "Sub", "*": "Mult", "/": "Div", "//": "FloorDiv", "%": "Mod", "**": "Pow",
            "<<": "LShift", ">>": "RShift", "|": "BitOr", "^": "BitXor", "&": "BitAnd", "@": "MatMult"}
 _UNARY = {"-": "USub", "+": "UAdd", "~": "Invert"}

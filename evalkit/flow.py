@@ -38,11 +38,9 @@ from __future__ import annotations
 import functools
 import re
 
-from .flowtext import (JS_ITER, PART_CAP, Collections, calls, collection_base, looked_up, memberships, split_args,
+from .flowtext import (JS_ITER, PART_CAP, Collections, calls, collection_base, looked_up, memberships,
                        unpacked)
 from .tsparse import SHAPE_QUERIES
-
-_split_args = split_args  # scorers/claims reads flow._split_args
 
 _FN_TYPES = {"function_definition", "function_declaration", "method_definition", "arrow_function",
              "function_expression", "function", "generator_function_declaration", "lambda"}
@@ -112,9 +110,6 @@ def _params(pnode) -> list[str]:
     return [p for p in out if p not in ("self", "cls", "this")]
 
 
-_SHAPE_QUERIES = SHAPE_QUERIES  # (tsparse.py: every query in one place)
-
-
 @functools.lru_cache(maxsize=None)
 def _shape_query(lang, query_src: str):
     """The compiled query for the tree's own grammar (compiled once per grammar)."""
@@ -134,7 +129,7 @@ class _Shapes:
 
             caps = python_captures(code, "sh")  # the one query every reader of the tree shares
         else:
-            qsrc = _SHAPE_QUERIES["python" if language == "python" else "javascript"]
+            qsrc = SHAPE_QUERIES["python" if language == "python" else "javascript"]
             caps = ts.QueryCursor(_shape_query(tree.language, qsrc)).captures(tree.root_node)
         self.fns = _functions(caps.get("fn", ()))
         self.def_counts: dict[str, int] = {}

@@ -15,9 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from . import flow
-from .tsparse import (  # noqa: F401 - re-exported: readers of the index get trees and queries here too
-    _GRAMMARS, _JS_QUERY, _PY_QUERY, _PY_STATS_QUERY, _QUERIES, DETECT_ORDER, _parse_bytes, _parser, _query, parse,
-    python_captures, supported)
+from .tsparse import _QUERIES, _query, parse, python_captures, supported
+from .tsparse import DETECT_ORDER  # noqa: F401 - re-exported: extract reads the detection order here
 
 def error_bytes(tree) -> tuple[int, int]:
     """(bytes covered by ERROR/MISSING nodes, total bytes): a parse-quality measure."""
@@ -397,7 +396,7 @@ def index(language: str | None, code: str) -> CodeIndex:
             markup = _SCRIPT.sub(" ", code)
             idx.unused = [u for u in idx.unused if not re.search(r"\b" + re.escape(u[2]) + r"\b", markup)]
         return idx
-    if language not in _GRAMMARS:
+    if not supported(language):
         return CodeIndex(language or "", code.split("\n"))
     return _index_cached(language, code)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evalkit import codemetrics, flow, flowtext, regexfold, treesitter
+from evalkit import flow, flowtext, regexfold, treesitter, tsparse
 from evalkit.paths import RUBRICS_DIR
 from evalkit.scorers import checks
 
@@ -134,13 +134,13 @@ def test_splitting_without_a_character_loop():
 def test_one_shared_query_gives_each_reader_its_own_captures():
     import tree_sitter as ts
 
-    own = {"ix": treesitter._PY_QUERY, "st": treesitter._PY_STATS_QUERY, "cm": codemetrics._QUERY,
-           "sh": flow._SHAPE_QUERIES["python"]}
+    own = {"ix": tsparse._PY_QUERY, "st": tsparse._PY_STATS_QUERY, "cm": tsparse.CODEMETRICS_QUERY,
+           "sh": tsparse.SHAPE_QUERIES["python"]}
     for p in PROGRAMS:
         code = p.read_text(encoding="utf-8")
         tree = treesitter.parse("python", code)
         for part, src in own.items():
-            alone = ts.QueryCursor(treesitter._query("python", src)).captures(tree.root_node)
+            alone = ts.QueryCursor(tsparse._query("python", src)).captures(tree.root_node)
             shared = treesitter.python_captures(code, part)
             assert {k: [n.id for n in v] for k, v in alone.items()} == {k: [n.id for n in v] for k, v in shared.items()}
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from .. import flow
 from ..extract import Extraction
+from ..flowtext import split_args
 from . import features as feat
 
 _QUANTITY = {
@@ -54,7 +54,7 @@ def _setting_value(name: str, idx) -> tuple[float, int] | None:
             if m:
                 return float(m.group(1)), ln
             if re.fullmatch(r"\s*[\[(].*[\])]\s*", rt, re.S) and not rt.rstrip().endswith("...]"):
-                items = [a for a in flow._split_args(rt.strip()[1:-1]) if a.strip()]
+                items = [a for a in split_args(rt.strip()[1:-1]) if a.strip()]
                 return float(len(items)), ln  # "`SKINS` | 4 colours": a list of 4
     return None
 
