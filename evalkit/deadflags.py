@@ -17,6 +17,7 @@ method), or a program that sets attributes by computed names (``setattr(o, name,
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -31,32 +32,64 @@ _KEYWORDS = {"not", "and", "or", "in", "is", "if", "else", "True", "False", "Non
              "undefined", "self", "this", "len", "any", "all", "typeof", "instanceof"}
 
 
+_CALLED = re.compile(r"\s*\(")
+_AUG = re.compile(r"\s*(?:[-+*/%|&^@]|\*\*|//|>>|<<|:)=|\s*(?:\+\+|--)")
+_WRITE = re.compile(r"\s*=(?!=)\s*(.*?)\s*(?:[,;)#]|$)")
+_FALSY_RX = re.compile(_FALSY)
+_COLON = re.compile(r"\s*:")
+_KEY_START = re.compile(r"\s*[{,]?\s*$")
+_FALSY_KEY = re.compile(r"\s*:\s*" + _FALSY + r"\s*,?\s*(?:$|#|//)")
+_COMMA = re.compile(r"\s*,")
+_AFTER_COMMA = re.compile(r",\s*(?:self\.|this\.)?$")
+_ASSIGN = re.compile(r"(?<![=!<>])=(?!=)")
+_TEST = re.compile(r"\s*(?:el)?if\b|\s*while\b")
+
+
 def _occurrence_ok(line: str, m: re.Match, name: str) -> bool | None:
     """One occurrence of ``name``: True a read, None a write of ``False``/``0``, False anything that
     may set it to something else."""
     rest, before = line[m.end():], line[:m.start()]
     if _SIGNATURE.match(line):
         return False  # a parameter (its default is only a default)
-    if re.match(r"\s*\(", rest) or re.match(r"\s*(?:[-+*/%|&^@]|\*\*|//|>>|<<|:)=|\s*(?:\+\+|--)", rest):
+    if _CALLED.match(rest) or _AUG.match(rest):
         return False
-    w = re.match(r"\s*=(?!=)\s*(.*?)\s*(?:[,;)#]|$)", rest)
+    w = _WRITE.match(rest)
     if w:
-        return None if re.fullmatch(_FALSY, w.group(1)) else False
-    if re.match(r"\s*:", rest) and re.match(r"\s*[{,]?\s*$", before):  # an annotation or an object key
-        return None if re.match(r"\s*:\s*" + _FALSY + r"\s*,?\s*(?:$|#|//)", rest) else False
-    if (re.match(r"\s*,", rest) or re.search(r",\s*(?:self\.|this\.)?$", before)) and \
-            re.search(r"(?<![=!<>])=(?!=)", rest):
+        return None if _FALSY_RX.fullmatch(w.group(1)) else False
+    if _COLON.match(rest) and _KEY_START.match(before):  # an annotation or an object key
+        return None if _FALSY_KEY.match(rest) else False
+    if (_COMMA.match(rest) or _AFTER_COMMA.search(before)) and _ASSIGN.search(rest):
         return False  # a tuple target: `self.a, self.shielded = 1, True`
     # a parameter, loop or `with` target, an import, a declaration: may set it
-    return not (_DECL.search(line) and not re.match(r"\s*(?:el)?if\b|\s*while\b", line))
+    return not (_DECL.search(line) and not _TEST.match(line))
 
 
-def _status(lines: list[str], name: str) -> tuple[bool, int]:
+class _Code:
+    """The program's lines with trailing comments cut, and the same joined: a substring search of
+    the whole text finds the few lines a flag occurs on (a regex scan of every line was most of
+    the cost)."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = [ln.split("#", 1)[0] if "#" in ln and "'" not in ln and '"' not in ln else ln for ln in lines]
+        self.text = "\n".join(self.lines)
+        self.starts = [0]
+        for ln in self.lines[:-1]:
+            self.starts.append(self.starts[-1] + len(ln) + 1)
+
+    def lines_with(self, name: str) -> list[str]:
+        """The lines ``name`` occurs on, possibly inside a longer word (the caller's regex decides)."""
+        found, text, at = {}, self.text, self.text.find(name)
+        while at >= 0:
+            found[bisect.bisect_right(self.starts, at) - 1] = None
+            at = text.find(name, at + 1)
+        return [self.lines[i] for i in found]
+
+
+def _status(code_: _Code, name: str) -> tuple[bool, int]:
     """(nothing sets it to anything but a false literal, how many false writes)."""
     rx = re.compile(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])")
     writes = 0
-    for line in lines:
-        code = line.split("#", 1)[0] if "#" in line and "'" not in line and '"' not in line else line
+    for code in code_.lines_with(name):
         for m in rx.finditer(code):
             ok = _occurrence_ok(code, m, name)
             if ok is False:
@@ -82,12 +115,13 @@ def dead_flags(idx) -> tuple[str, ...]:
     if idx.branches and idx.complete and not _DYNAMIC.search(idx.text):  # a fragment's flags are set elsewhere
         strings = {s for s, _ in idx.strings}
         seen: dict[str, bool] = {}
+        code = _Code(idx.lines)
         for br in idx.branches:
             for m in _READ_NAMES.finditer(br.cond):
                 obj, name = m.group(1), m.group(2)
                 if name in _KEYWORDS or name in strings or name in idx.defs or name in seen and not seen[name]:
                     continue
-                clean, writes = _status(idx.lines, name)
+                clean, writes = _status(code, name)
                 dead = clean and (writes > 0 or (obj is not None and _in_plain_class(idx, br.line)))
                 seen[name] = dead
                 if dead:

@@ -246,22 +246,30 @@ def _frame_values(value: float, kind: str | None, idx) -> set[float]:
 _SIBLING = re.compile(r"^\s*(}\s*)?(elif\b|else\b|case\b|def\b|function\b|default\s*:)")
 
 
-def _under_terms(idx, ln: int, term_lines: set) -> bool:
-    """Line ``ln`` names the feature or sits at most 3 lines below a line that does, with no other
-    branch or function starting in between (`elif kind == "fast":` under `if kind == "big":`)."""
-    for k in range(4):
-        if ln - k in term_lines:
-            return True
-        if ln - k < 1 or _SIBLING.match(idx.lines[ln - k - 1]):
-            return False
-    return False
+def _under_terms(idx, terms: str) -> set:
+    """Lines that name the feature or sit at most 3 lines below a line that does, with no other
+    branch or function starting in between (`elif kind == "fast":` under `if kind == "big":`).
+    Memoised on the index per terms pattern."""
+    memo = idx.__dict__.setdefault("_under_terms", {})
+    out = memo.get(terms)
+    if out is None:
+        out = set()
+        n = len(idx.lines)
+        for t in idx.lines_matching(terms):
+            out.add(t)
+            for ln in range(t + 1, min(t + 3, n) + 1):
+                if _SIBLING.match(idx.lines[ln - 1]):
+                    break
+                out.add(ln)
+        memo[terms] = out
+    return out
 
 
 def _assigned_name(idx, ln: int) -> str:
     return next((lt.strip() for lt, _rt, n in idx.assigns if n == ln), "a constant")
 
 
-def _flowed_constants(want: set, kind: str | None, idx, term_lines: set, qty_lines) -> dict:
+def _flowed_constants(want: set, kind: str | None, idx, under: set, qty_lines) -> dict:
     """Constants whose name says nothing of the feature, read where the feature acts (`BOOST = 1.5`,
     then `v * BOOST` under `elif kind == "fast":`): {True: [(assignment line, use line)] for an
     equal value, False: [...] for a different factor (multipliers only)}."""
@@ -272,7 +280,7 @@ def _flowed_constants(want: set, kind: str | None, idx, term_lines: set, qty_lin
             continue
         equal = round(float(lit.group(1)), 6) in want
         for use in idx.ident_lines.get(name, []):
-            if use == ln or not _under_terms(idx, use, term_lines):
+            if use == ln or use not in under:
                 continue
             line = idx.lines[use - 1]
             # the factor is what multiplies (`v * BOOST`, `speed *= BOOST`), not what is multiplied (`cell * 2`)
@@ -293,12 +301,12 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
     want = _number_values(value, kind) if not share_of_screen else {round(value, 6), round(value / 100, 6)}
     in_frames = _frame_values(value, kind, idx)
     qty = _QUANTITY.get(kind or "")
-    term_lines = idx.lines_matching(terms)
+    term_lines, under = idx.lines_matching(terms), _under_terms(idx, terms)
     qty_lines = idx.lines_matching(qty) if qty else None
     same, other, worked = [], [], []  # worked: the value as arithmetic (`h // 2` for 50%)
     term_rx = re.compile(terms[4:], re.I) if terms.startswith("(?i)") else re.compile(terms)
     for v, ln in idx.numbers:
-        if not _under_terms(idx, ln, term_lines):
+        if ln not in under:
             continue
         line = idx.lines[ln - 1]
         # arithmetic that is the claimed value (`v * 1.5` under `if kind == "fast":`): the form itself
@@ -330,7 +338,7 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
             # nearby (a colour's 255); a zero is a reset or a start value, not the setting; a
             # multiplier's is a factor (`SPEED_MULT = 2`, `v * 2`), not the speed itself (`BALL_SPEED = 6`)
             other.append(ln)
-    flowed = _flowed_constants(want, kind, idx, term_lines, qty_lines) if not same else {}
+    flowed = _flowed_constants(want, kind, idx, under, qty_lines) if not same else {}
     same += [ln for lines in flowed.get(True, []) for ln in lines]
     other += [ln for lines in flowed.get(False, []) for ln in lines] if not other else []
     # a spawn chance ("an orb appears 35% of the time") says how often the item comes, not what it
