@@ -154,3 +154,61 @@ def test_flow_parts_do_not_depend_on_what_is_read_first():
         for br in reversed(idx.branches):  # bodies first, in reverse
             br.flow_body
         assert [(br.flow_cond, br.flow_body, br.cond_parts, br.body_parts) for br in idx.branches] == first
+
+
+def _plain_status(lines: list[str], name: str) -> tuple[bool, int]:
+    """The dead-flag scan as first written: every line, one boundary regex."""
+    from evalkit import deadflags
+
+    rx = re.compile(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])")
+    writes = 0
+    for line in lines:
+        code = line.split("#", 1)[0] if "#" in line and "'" not in line and '"' not in line else line
+        for m in rx.finditer(code):
+            ok = deadflags._occurrence_ok(code, m, name)
+            if ok is False:
+                return False, writes
+            if ok is None:
+                writes += 1
+    return True, writes
+
+
+def test_dead_flag_scan_equals_the_line_by_line_scan():
+    from evalkit import deadflags
+
+    compared = 0
+    for p in PROGRAMS:
+        lines = p.read_text(encoding="utf-8").splitlines()
+        code = deadflags._Code(lines)
+        # every word of the program, plus names that occur only inside longer words
+        names = set(re.findall(r"[A-Za-z_$][\w$]*", "\n".join(lines))) | {"hield", "peed", "x", "a"}
+        for name in sorted(names):
+            assert deadflags._status(code, name) == _plain_status(lines, name), (p.name, name)
+            compared += 1
+    assert compared > 1000
+    # a flag set to False only, read in a plain class: dead; a comment or a longer name does not count
+    src = ["class S:", "    def __init__(self):", "        self.shielded = False  # shielded = True",
+           "        self.shielded_until = 5", "    def hit(self):", "        if self.shielded:", "            return"]
+    assert deadflags._status(deadflags._Code(src), "shielded") == (True, 1) == _plain_status(src, "shielded")
+
+
+def test_lines_under_the_feature_equal_the_line_by_line_walk():
+    from evalkit.scorers import claim_numbers
+
+    def plain(idx, ln, term_lines):
+        for k in range(4):
+            if ln - k in term_lines:
+                return True
+            if ln - k < 1 or claim_numbers._SIBLING.match(idx.lines[ln - k - 1]):
+                return False
+        return False
+
+    checked = 0
+    for p in PROGRAMS:
+        idx = treesitter.index("python", p.read_text(encoding="utf-8"))
+        for terms in ("(?i)(speed|boost|fast)", "(?i)(shield|immun)", r"\bif\b", "score", "(?i)nothing_matches_this"):
+            under = claim_numbers._under_terms(idx, terms)
+            term_lines = idx.lines_matching(terms)
+            assert under == {ln for ln in range(1, len(idx.lines) + 1) if plain(idx, ln, term_lines)}, (p.name, terms)
+            checked += 1
+    assert checked >= 10
