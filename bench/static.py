@@ -2,6 +2,10 @@
 
     python bench/static.py [--n 300] [--batch 100] [--profile] [--stages] [--workers 2]
 
+Two figures, each against 200/s per core: an evaluation's static scoring (syntax, ratio, claims,
+features and quality against the Snake task's rubric), and `evalkit curate`'s (syntax, ratio and
+quality: the task-independent scorers, as curate scores every example; no rubric).
+
 Every response is distinct (a varying constant and comment), so the per-process parse caches
 cannot turn the benchmark into a cache-hit test. Responses are scored in batches of ``--batch``
 as a scoring run does: the quality scorer's pre-pass (``quality.prepare``) lints a batch with one
@@ -65,6 +69,35 @@ def score_all(task, texts: list[str], batch: int) -> None:
             score_response(task, t, execute=False)
 
 
+def curate_all(texts: list[str], batch: int) -> None:
+    """The scoring step of `evalkit curate` (evalkit/curate/scoring.py): per batch, the extractions
+    and one ruff run, then each example's metrics."""
+    from evalkit.curate.inputs import Example
+    from evalkit.curate.scoring import metrics_of, prepare
+
+    for i in range(0, len(texts), batch):
+        chunk = [Example(id=str(i + k), source="bench", messages=[{"role": "user", "content": "Write Snake."},
+                                                                   {"role": "assistant", "content": t}])
+                 for k, t in enumerate(texts[i:i + batch])]
+        for ex, x in zip(chunk, prepare(chunk, "python")):
+            metrics_of(ex, "python", x)
+
+
+def _report(label: str, n: int, lines: int, batch: int, cpu: float, own: float, wall: float) -> None:
+    rate = n / cpu
+    print(f"{label}: {n} responses of {lines} lines in batches of {batch}: {cpu:.2f} s CPU"
+          f" ({own:.2f} s in this process, {cpu - own:.2f} s in ruff), {wall:.2f} s wall")
+    print(f"  {rate:.0f} responses/s per core, {cpu / n * 1000:.1f} ms CPU each; wall {n / wall:.0f}/s"
+          f"  (target {TARGET:.0f}/s per core: ratio {rate / TARGET:.2f}, {'OK' if rate >= TARGET else 'MISS'})")
+
+
+def _timed(fn, *args) -> tuple[float, float, float]:
+    """(CPU incl. ruff, CPU of this process, wall) of fn(*args)."""
+    c0, own0, w0 = _cpu(), time.process_time(), time.perf_counter()
+    fn(*args)
+    return _cpu() - c0, time.process_time() - own0, time.perf_counter() - w0
+
+
 def stages(task, texts: list[str]) -> list[tuple[str, float]]:
     """(stage, ms of CPU per response), each stage timed alone in pipeline order on fresh responses:
     the shared work first (parse, query, index, quality's analysis, the feature checks), then each
@@ -115,20 +148,16 @@ def main(argv=None) -> int:
     score_response(task, make_responses(1)[0].replace("variant", "warm-up"), execute=False)  # grammars, imports
 
     prof = cProfile.Profile(time.process_time) if a.profile else None  # CPU time: other jobs do not count
-    c0, own0 = _cpu(), time.process_time()
-    w0 = time.perf_counter()
     if prof:
         prof.enable()
-    score_all(task, texts, max(1, a.batch))
+    cpu, own, wall = _timed(score_all, task, texts, max(1, a.batch))
     if prof:
         prof.disable()
-    cpu, own = _cpu() - c0, time.process_time() - own0
-    wall = time.perf_counter() - w0
-    rate = a.n / cpu
-    print(f"static scoring: {a.n} responses of {lines} lines in batches of {a.batch}: {cpu:.2f} s CPU"
-          f" ({own:.2f} s in this process, {cpu - own:.2f} s in ruff), {wall:.2f} s wall")
-    print(f"  {rate:.0f} responses/s per core, {cpu / a.n * 1000:.1f} ms CPU each; wall {a.n / wall:.0f}/s"
-          f"  (target {TARGET:.0f}/s per core: ratio {rate / TARGET:.2f}, {'OK' if rate >= TARGET else 'MISS'})")
+    _report("static scoring, evaluation (syntax, ratio, claims, features, quality; the Snake rubric)",
+            a.n, lines, a.batch, cpu, own, wall)
+    curate_all([t.replace("variant", "curate warm-up") for t in texts[:2]], 2)
+    cpu, own, wall = _timed(curate_all, [t.replace("variant", "curate") for t in texts], max(1, a.batch))
+    _report("static scoring, evalkit curate (syntax, ratio, quality; no rubric)", a.n, lines, a.batch, cpu, own, wall)
     # a machine-speed reference, so figures from different machines can be compared
     t1 = time.process_time()
     for _ in range(5):

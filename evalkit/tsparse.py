@@ -8,6 +8,7 @@ them needs another to get a tree or its captures.
 
 from __future__ import annotations
 
+import collections
 import functools
 import importlib
 import re
@@ -144,25 +145,45 @@ def _query(language: str, query_src: str):
     return ts.Query(_parser(language)[0], query_src)
 
 
+_PARTS = {"ix": _PY_QUERY, "st": _PY_STATS_QUERY, "cm": CODEMETRICS_QUERY, "sh": SHAPE_QUERIES["python"]}
+_QUALITY_PARTS = ("st", "cm")  # all the quality scorer reads
+
+
 @functools.lru_cache(maxsize=None)
-def _python_query():
-    """Every Python query (the index's, quality's statistics, codemetrics', flow's shapes) as one,
-    each one's capture names prefixed ``ix.`` / ``st.`` / ``cm.`` / ``sh.``: one pass over the
-    tree instead of four (each capture list is the same, in the same order, as its own query's)."""
-    parts = {"ix": _PY_QUERY, "st": _PY_STATS_QUERY, "cm": CODEMETRICS_QUERY, "sh": SHAPE_QUERIES["python"]}
-    return _query("python", "\n".join(re.sub(r"@(\w+)", lambda m, k=k: f"@{k}.{m.group(1)}", src)
-                                      for k, src in parts.items()))
+def _python_query(parts: tuple[str, ...] = tuple(_PARTS)):
+    """The Python queries named in ``parts`` (the index's, quality's statistics, codemetrics', flow's
+    shapes) as one, each one's capture names prefixed ``ix.`` / ``st.`` / ``cm.`` / ``sh.``: one pass
+    over the tree instead of four (each capture list is the same, in the same order, as its own query's)."""
+    return _query("python", "\n".join(re.sub(r"@(\w+)", lambda m, k=k: f"@{k}.{m.group(1)}", _PARTS[k])
+                                      for k in parts))
 
 
-@functools.lru_cache(maxsize=8)  # keyed by the tree object: every reader gets nodes of the tree it has
-def _python_captures(tree) -> dict:
+# tree -> {parts: captures}; keyed by the tree object, so every reader gets nodes of the tree it has
+_CAPTURES: collections.OrderedDict = collections.OrderedDict()
+
+
+def _python_captures(tree, part: str) -> dict:
+    """All four queries' captures in one pass; but a reader of quality's parts alone (``evalkit
+    curate``, which scores no rubric) runs only those two, unless the full pass is already made
+    (in an evaluation the code index reads the tree first and quality reuses its captures)."""
     import tree_sitter as ts
 
-    return ts.QueryCursor(_python_query()).captures(tree.root_node)
+    got = _CAPTURES.get(tree)
+    if got is None:
+        got = _CAPTURES[tree] = {}
+        while len(_CAPTURES) > 8:
+            _CAPTURES.popitem(last=False)
+    if "all" in got:
+        return got["all"]
+    parts = _QUALITY_PARTS if part in _QUALITY_PARTS else tuple(_PARTS)
+    key = "quality" if parts == _QUALITY_PARTS else "all"
+    if key not in got:
+        got[key] = ts.QueryCursor(_python_query(parts)).captures(tree.root_node)
+    return got[key]
 
 
 def python_captures(code: str, part: str) -> dict:
     """The captures of one of the Python queries (``ix``, ``st``, ``cm``, ``sh``) on ``code``'s
     (cached) tree."""
     pre = part + "."
-    return {k[len(pre):]: v for k, v in _python_captures(parse("python", code)).items() if k.startswith(pre)}
+    return {k[len(pre):]: v for k, v in _python_captures(parse("python", code), part).items() if k.startswith(pre)}

@@ -139,10 +139,14 @@ def test_one_shared_query_gives_each_reader_its_own_captures():
     for p in PROGRAMS:
         code = p.read_text(encoding="utf-8")
         tree = treesitter.parse("python", code)
-        for part, src in own.items():
-            alone = ts.QueryCursor(tsparse._query("python", src)).captures(tree.root_node)
+        # quality's parts read first (curate: the two-part query), then the index's (the full one),
+        # then quality's again (now from the full pass): every reader gets its own query's captures
+        tsparse._CAPTURES.clear()
+        for part in ("st", "cm", "ix", "sh", "st", "cm"):
+            alone = ts.QueryCursor(tsparse._query("python", own[part])).captures(tree.root_node)
             shared = treesitter.python_captures(code, part)
             assert {k: [n.id for n in v] for k, v in alone.items()} == {k: [n.id for n in v] for k, v in shared.items()}
+        assert set(tsparse._CAPTURES[tree]) == {"quality", "all"}
 
 
 def test_flow_parts_do_not_depend_on_what_is_read_first():

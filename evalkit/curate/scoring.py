@@ -40,9 +40,9 @@ class Settings:
     test_timeout: float = 5.0
 
 
-def metrics_of(ex: Example, language: str) -> tuple[dict, dict]:
-    """(metrics, evidence) of the example's answer."""
-    x = extract(ex.response, language_hint=language)
+def metrics_of(ex: Example, language: str, x=None) -> tuple[dict, dict]:
+    """(metrics, evidence) of the example's answer (``x``: its extraction, when already made)."""
+    x = x if x is not None else extract(ex.response, language_hint=language)
     c = ratio.counts(x)
     syn = syntax.score(None, x, {})[0]
     m = {
@@ -143,20 +143,32 @@ def run_tests(ex: Example, settings: Settings) -> tuple[float | None, str]:
     return passed / judged, f"{passed}/{judged} tests passed"
 
 
+def prepare(batch: list[Example], language: str) -> list:
+    """Each example's extraction (None where there is none to make), after quality's pre-pass: one
+    ruff run lints the whole batch (else one run per example)."""
+    xs = []
+    for ex in batch:
+        try:
+            xs.append(None if ex.problem else extract(ex.response, language_hint=language))
+        except Exception:  # noqa: BLE001 - metrics_of extracts again and reports the error
+            xs.append(None)
+    try:
+        quality.prepare(x for x in xs if x is not None)
+    except Exception:  # noqa: BLE001 - each example's own scoring then reports the error
+        pass
+    return xs
+
+
 def score_batch(batch: list[Example], settings: Settings) -> list[dict]:
     """One result per example: metrics, evidence, dedup keys, contamination hits."""
     index = decontaminate.index_for(settings.suites, settings.suites_dirs, settings.ngram, settings.max_share)
-    try:  # quality's pre-pass: one ruff run lints the whole batch (else one run per example)
-        quality.prepare(extract(ex.response, language_hint=settings.language) for ex in batch if not ex.problem)
-    except Exception:  # noqa: BLE001 - each example's own scoring then reports the error
-        pass
     out = []
-    for ex in batch:
+    for ex, x in zip(batch, prepare(batch, settings.language)):
         if ex.problem:
             out.append({"problem": ex.problem})
             continue
         try:
-            m, evidence = metrics_of(ex, settings.language)
+            m, evidence = metrics_of(ex, settings.language, x)
             if settings.execute:
                 m["tests_pass"], evidence["tests"] = run_tests(ex, settings)
         except Exception as exc:  # noqa: BLE001 - one odd example must not stop a 100k-row run
