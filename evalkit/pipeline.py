@@ -177,6 +177,32 @@ def _score_one(task: Task, text: str, thinking: str | None, execute: bool, sandb
     return scores, keep
 
 
+def _score_chunk(items: list[tuple]) -> list:
+    """Several responses in one worker call: quality's pre-pass first lints all their Python blocks
+    with one ruff run (~0.3 ms of CPU per response instead of ~4 ms for a ruff run each)."""
+    from .extract import extract
+    from .scorers import quality
+
+    try:
+        quality.prepare(extract(text, thinking=thinking, language_hint=task.language, entry_point=task.entry_point)
+                        for task, text, thinking, _x, _m, only, _a in items if only is None or "quality" in only)
+    except Exception:  # noqa: BLE001 - each response's own scoring then lints it (and reports an error)
+        pass
+    return [_score_one(*args) for args in items]
+
+
+def _chunks(items, size: int):
+    """(keys, (args list,)) of ``size`` items at a time, for _score_chunk."""
+    buf: list = []
+    for item in items:
+        buf.append(item)
+        if len(buf) >= size:
+            yield tuple(k for k, _ in buf), ([a for _, a in buf],)
+            buf = []
+    if buf:
+        yield tuple(k for k, _ in buf), ([a for _, a in buf],)
+
+
 UNSETTLED = "+unsettled"  # scorer-version suffix of scores an environment failure spoilt: rescored next time
 
 
@@ -265,21 +291,30 @@ def score_run(store: Store, run_id: str, suites: list[Suite], *, execute: bool =
             yield rid, (task, row["text"], row["thinking"], execute, sandbox_mode, only, artifacts)
 
     workers = workers or max(1, min(os.cpu_count() or 1, len(todo)))
+    # a few responses per worker call (one ruff run each), yet several calls per worker to balance load
+    size = max(1, min(16, len(todo) // (workers * 4)))
     bar = Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=err_console, disable=not progress)
     with bar:
         bar_id = bar.add_task("score", total=len(todo))
-        for rid, (scores, keep) in run_all(_score_one, items(), executor=executor, workers=workers,
-                                           ray_address=ray_address):
-            failure = environment_failure(scores) if execute else None
-            if failure:
-                scores = _mark_unjudged(scores, failure)
-                if problems is not None:
-                    problems.append(failure)
-            _, only, drop, digest = todo[rid]
-            store.save_scorer_results(rid, {
-                name: (versions[name] + (UNSETTLED if failure else ""), [s for s in scores if s.scorer == name],
-                       keep.get(name)) for name in only}, drop, digest)
-            bar.update(bar_id, advance=1)
+        for rids, results in run_all(_score_chunk, _chunks(items(), size), executor=executor, workers=workers,
+                                     ray_address=ray_address):
+            for rid, (scores, keep) in zip(rids, results):
+                _save_scores(store, rid, scores, keep, todo[rid], versions, execute, problems)
+                bar.update(bar_id, advance=1)
     store.update_run(run_id, status="scored", finished_at=time.time())
     return len(todo)
+
+
+def _save_scores(store: Store, rid: int, scores, keep: dict, plan: tuple, versions: dict, execute: bool,
+                 problems: list[str] | None) -> None:
+    """One response's scores into the store (stored as not final when the environment spoilt them)."""
+    failure = environment_failure(scores) if execute else None
+    if failure:
+        scores = _mark_unjudged(scores, failure)
+        if problems is not None:
+            problems.append(failure)
+    _, only, drop, digest = plan
+    store.save_scorer_results(rid, {
+        name: (versions[name] + (UNSETTLED if failure else ""), [s for s in scores if s.scorer == name],
+               keep.get(name)) for name in only}, drop, digest)

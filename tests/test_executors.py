@@ -66,3 +66,46 @@ def test_ray_cluster_gives_the_same_scores(responses):
     finally:
         subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=env, timeout=120)
     assert on_ray == score(responses, "local", "--workers", "1")
+
+
+def test_a_chunk_of_responses_is_linted_by_one_ruff_run_with_the_same_scores():
+    """score_run hands workers a few responses at a time; quality's pre-pass lints them together."""
+    from evalkit import lint, pipeline
+    from evalkit.scorers import quality
+    from evalkit.suites import load_suites
+
+    task = load_suites(["snake"])[0].tasks[0]
+    texts = [f"Here:\n```python\nimport os\nx{i} = undefined_{i}\nprint(x{i})\n```\n" for i in range(5)]
+    args = [(task, t, None, False, "auto", None, None) for t in texts]
+    runs = []
+    real_run = lint._run
+
+    def counting(cmd, stdin=None):
+        runs.append(stdin is None)  # True: a batch run over a folder, False: one block on stdin
+        return real_run(cmd, stdin)
+
+    lint._CACHE.clear()
+    quality.analyse.cache_clear()
+    lint._run = counting
+    try:
+        chunked = pipeline._score_chunk(args)
+        assert runs == [True]  # one ruff run for the five responses
+        lint._CACHE.clear()
+        quality.analyse.cache_clear()  # its memo would answer without linting again
+        runs.clear()
+        alone = [pipeline._score_one(*a) for a in args]
+        assert runs == [False] * 5
+    finally:
+        lint._run = real_run
+    as_rows = lambda res: [[(s.metric, s.value, s.details) for s in scores] for scores, _keep in res]  # noqa: E731
+    assert as_rows(chunked) == as_rows(alone)
+    lint_of = [next(s for s in scores if s.metric == "lint_findings") for scores, _ in chunked]
+    assert [d.value for d in lint_of] == [2.0] * 5  # the unused import and the undefined name, in each
+
+
+def test_chunks_keep_every_item_once_in_order():
+    from evalkit.pipeline import _chunks
+
+    got = list(_chunks(((k, (k * 10,)) for k in range(7)), 3))
+    assert [keys for keys, _ in got] == [(0, 1, 2), (3, 4, 5), (6,)]
+    assert [args for _, (args,) in got] == [[(0,), (10,), (20,)], [(30,), (40,), (50,)], [(60,)]]
