@@ -17,6 +17,8 @@ call         a call's callee text matches ``pattern`` (and, with ``text``, the w
 aug          an augmented assignment (``+=``, ``-=``, ``x = x - 1``, ``x--``) to a target
              matching ``target`` with operator ``op`` (optional)
 assign       an assignment whose left side matches ``lhs`` and right side ``rhs``
+             (aug and assign with ``read: true``: only writes of a name the running program
+             reads somewhere else; a counter or timer nothing consults implements nothing)
 arith        ``a + b`` / ``a - b`` / ``a += b`` where one operand matches ``left`` and the
              other ``right`` (``taint: true``: also variables assigned from a ``right`` match;
              ``same_number``: also variables holding the same literal number as a ``right`` name;
@@ -47,8 +49,8 @@ from typing import NamedTuple
 from .. import treesitter
 from ..deadflags import dead_flags, live_text, mask, never_true
 from ..errors import EvalkitError
-from ..extract import Extraction
 from ..regexfold import lowered as _lowered
+from .runfacts import crash, undefined, unread
 
 
 class Verdict(NamedTuple):
@@ -135,99 +137,6 @@ def _search(pattern: str, text: str) -> bool:
     return _rx(pattern).search(text) is not None
 
 
-# joined multi-file code -> {view line: undefined-name message}, each file checked on its own (a
-# module sees only its own names and imports: `FPS` defined in main.py is a NameError in game.py)
-FILE_UNDEFINED: dict[str, dict[int, str]] = {}
-
-
-def note_file_names(prog, ex: Extraction) -> None:
-    if prog.block.language != "python" or prog.block.code in FILE_UNDEFINED:
-        return
-    from .quality import analyse
-
-    found: dict[int, str] = {}
-    modules = {(p.name or "").rsplit("/", 1)[-1].removesuffix(".py"): ex.blocks[p.block].code for p in prog.parts if p.name}
-    for part in prog.parts:
-        code = _explicit_star_imports(ex.blocks[part.block].code, modules)
-        for f in analyse(code).get("findings", []):
-            if f.get("kind") == "undefined-name":
-                found.setdefault(part.first + f["line"] - 1, f["message"])
-    if len(FILE_UNDEFINED) > 64:  # it only needs to outlive one response's scorers
-        FILE_UNDEFINED.clear()
-    FILE_UNDEFINED[prog.block.code] = found
-
-
-def _explicit_star_imports(code: str, modules: dict[str, str]) -> str:
-    """`from config import *` of a file in the same answer -> `from config import A, B` (its top-level
-    names, on the same line), so pyflakes can still see which names are undefined."""
-    import ast
-
-    def names(src: str) -> list[str]:
-        try:
-            tree = ast.parse(src)
-        except (SyntaxError, ValueError):
-            return []
-        out = []
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                out.append(node.name)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                out += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                out += [(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"]
-        return sorted(set(out))
-
-    def repl(m: re.Match) -> str:
-        src = modules.get(m.group(2))
-        if src is None:
-            return m.group(0)
-        found = names(src)
-        return f"{m.group(1)}from {m.group(2)} import {', '.join(found)}" if found else m.group(0)
-
-    return re.sub(r"(?m)^([ \t]*)from[ \t]+\.?(\w+)[ \t]+import[ \t]+\*[ \t]*$", repl, code)
-
-
-def _undefined(idx: treesitter.CodeIndex) -> dict[int, str]:
-    """Line -> pyflakes' undefined-name message, for Python (memoised on the index)."""
-    if idx.text in FILE_UNDEFINED:  # a multi-file program: each file's own names (not memoised)
-        return FILE_UNDEFINED[idx.text] if idx.complete else {}
-    memo = idx.__dict__.get("_undefined_memo")
-    if memo is None:
-        memo = {}
-        if idx.language == "python" and idx.complete:  # a fragment's names are defined elsewhere
-            from .quality import analyse
-
-            for f in analyse(idx.text).get("findings", []):
-                if f.get("kind") == "undefined-name":
-                    memo.setdefault(f["line"], f["message"])
-        idx.__dict__["_undefined_memo"] = memo
-    return memo
-
-
-def _crash(idx: treesitter.CodeIndex, br: treesitter.Branch) -> tuple[int, str] | None:
-    """(line, message) when the branch's body, or a function it calls, uses a name that is never
-    defined (a NameError as soon as the branch runs)."""
-    undefined = _undefined(idx)
-    if not undefined and not idx.hangs:
-        return None
-    spans = [(br.line + 1, br.end_line, "")]
-    spans += [(ln, ln + t.count("\n") + 1, w.split("()")[0] + "()") for t, ln, w in br.body_parts
-              if w.endswith("() does this")]
-    for first, last, via in spans:
-        for hfirst, _hlast, cond, _names in idx.hangs:
-            if first <= hfirst <= last:
-                where = f"{via}, called on line {br.line}," if via else f"the branch on line {br.line}"
-                return hfirst, (f"{where} enters the loop on line {hfirst} (`while {cond}`), which nothing in it "
-                                f"can end: the game freezes there")
-        for ln in sorted(undefined):
-            if first <= ln <= last:
-                name = undefined[ln].split(" ", 2)[-1]
-                where = f"{via}, called on line {br.line}," if via else f"the branch on line {br.line}"
-                return ln, f"{where} uses {name} on line {ln}, which is never defined (NameError)"
-    return None
-
-
 def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str) -> bool:
     dead = dead_flags(idx)  # `if self.shielded:` with shielded never set guards nothing
     if _search(guard, live_text(idx, br, "cond")):
@@ -305,12 +214,14 @@ def _call(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]:
 
 def _aug(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]:
     pat, op = _arg(check, vocab, "target"), check.get("op")
-    return [ln for t, o, _v, ln in idx.augs if _search(pat, t) and (op is None or o == op)]
+    hits = [(t, ln) for t, o, _v, ln in idx.augs if _search(pat, t) and (op is None or o == op)]
+    return [ln for t, ln in hits if not (check.get("read") and unread(idx, t))]
 
 
 def _assign(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]:
     lp, rp = _arg(check, vocab, "lhs"), _arg(check, vocab, "rhs")
-    return [ln for lt, rt, ln in idx.assigns if _search(lp, lt) and _search(rp, rt)]
+    hits = [(lt, ln) for lt, rt, ln in idx.assigns if _search(lp, lt) and _search(rp, rt)]
+    return [ln for lt, ln in hits if not (check.get("read") and unread(idx, lt))]
 
 
 _NAME = re.compile(r"[\w.]+")
@@ -461,7 +372,7 @@ def _matching_branches(check: dict, idx: treesitter.CodeIndex, vocab: dict):
 
 def _branch(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int] | Verdict:
     matched, flow_lines = _matching_branches(check, idx, vocab)
-    crashing = {id(br): _crash(idx, br) for br in matched}
+    crashing = {id(br): crash(idx, br) for br in matched}
     tested = [br for br in matched if getattr(br.node, "type", "") != "else_clause"]
     if tested and all(crashing[id(br)] for br in tested):
         # every branch that would do it runs into a name the program never defines (the
@@ -586,10 +497,10 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> Verdict:
 
 def _live(hits: list[int], idx: treesitter.CodeIndex, kind: str) -> Verdict:
     """The verdict on a check's hits: code that crashes when it runs, or that nothing calls, does nothing."""
-    undefined = _undefined(idx) if hits and kind not in _NAME_KINDS else {}
-    if undefined and all(ln in undefined for ln in hits):
+    undefined_at = undefined(idx) if hits and kind not in _NAME_KINDS else {}
+    if undefined_at and all(ln in undefined_at for ln in hits):
         # every line that would do it raises NameError when it runs (`fps = FPS * m` with no FPS)
-        name = undefined[hits[0]].split(" ", 2)[-1]
+        name = undefined_at[hits[0]].split(" ", 2)[-1]
         return Verdict(False, sorted(set(hits)), f"crashes: line {hits[0]} uses {name}, which is never defined (NameError)")
     if idx.unused and hits:  # code the program never calls implements nothing
         live = [ln for ln in hits if idx.in_unused(ln) is None]

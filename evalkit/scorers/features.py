@@ -20,7 +20,8 @@ from .. import program, treesitter
 from ..extract import Extraction
 from . import claim_runtime
 from .base import Metric, Score
-from .checks import FILE_UNDEFINED, note_file_names, run_check
+from .checks import run_check
+from .runfacts import FILE_UNDEFINED, note_file_names
 from .claim_extract import (
     extract_claims,  # reads the prose only (no scorer import: no cycle)
 )
