@@ -31,12 +31,17 @@ unguarded    branches matching ``cond``/``body`` exist and none is guarded by ``
 str_as_dict  a name matching ``target`` is assigned a string but used like a dict (``.get(``), or a
              table of strings read as dicts (``T[k].get(``, ``T[k]["key"]``)
 line         a source line matches ``pattern`` (escape hatch for shapes the index lacks)
+off_lattice  a food/item coordinate drawn by ``randrange`` with a step that is not a multiple of the
+             cell size, or by ``randint`` over pixels with nothing rounding it (checkgates.py)
 within       ``{within: <name regex>, check: {...}}``: the inner check's hits that sit inside a
              function or class whose name matches (``class SkinItem: def apply(...)``);
              ``not_within``: the hits outside any such function or class
 under        ``{under: <cond regex>, check: {...}}``: the inner check's hits that sit in the body of
              an if/elif/while whose condition (one step of data flow included) matches, or in a
              function such a branch calls (`shield -= 1` run when a collision happens, not every tick)
+not_under    ``{not_under: <cond regex>, check: {...}}``: the inner check's hits that do not run only under
+             an un-negated test matching it (a game-over screen's score), nor in a function only such
+             branches call (checkgates.py)
 ===========  ==========================================================================
 """
 
@@ -50,6 +55,7 @@ from .. import treesitter
 from ..deadflags import dead_flags, live_text, mask, never_true
 from ..errors import EvalkitError
 from ..regexfold import lowered as _lowered
+from .checkgates import off_lattice, ungated
 from .runfacts import crash, undefined, unread
 
 
@@ -427,7 +433,7 @@ def _line_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int
 HANDLERS = {
     "ident": _names, "string": _names, "token": _names, "number": _number, "call": _call, "aug": _aug,
     "assign": _assign, "arith": _arith, "branch": _branch, "unguarded": _unguarded,
-    "str_as_dict": _str_as_dict, "line": _line_check,
+    "str_as_dict": _str_as_dict, "line": _line_check, "off_lattice": off_lattice,
 }
 CHECK_KINDS = tuple(HANDLERS)
 _NAME_KINDS = ("ident", "string", "token", "number")  # literal presence: no code runs, nothing can crash
@@ -466,6 +472,12 @@ def _under_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> Verdict
     return Verdict(bool(lines), lines, note if lines else "")
 
 
+def _not_under_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> Verdict:
+    _ok, lines, note = run_check(check["check"], idx, vocab)
+    lines = ungated(idx, lines, _rx(_expand(check["not_under"], vocab)))
+    return Verdict(bool(lines), lines, note if lines else "")
+
+
 def _all(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> Verdict:
     acc = []
     for sub in check["all"]:
@@ -477,7 +489,8 @@ def _all(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> Verdict:
 
 
 # first key present wins (a check is one of these or a plain `kind:` check)
-COMBINATORS = (("any", _any), ("within", _within), ("not_within", _within), ("under", _under_check), ("all", _all))
+COMBINATORS = (("any", _any), ("within", _within), ("not_within", _within), ("under", _under_check),
+               ("not_under", _not_under_check), ("all", _all))
 
 
 def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> Verdict:

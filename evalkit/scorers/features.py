@@ -59,7 +59,7 @@ def _evaluate_cached(language: str, code: str, rubric_key: str, features_key: st
     out = []
     for f in features:
         ev, ok = [], True
-        contra, reason = [], ""
+        contra, reason, proof = [], "", False
         for check in f.get("evidence") or []:
             matched, lines, note = run_check(check, idx, vocab)
             if not matched:
@@ -74,6 +74,7 @@ def _evaluate_cached(language: str, code: str, rubric_key: str, features_key: st
                 contra += lines
                 why = check.get("reason") or f"{check.get('kind')} check shows the opposite"
                 reason = f"{reason}; {why}" if reason else why
+                proof = proof or bool(check.get("beats_probe"))
         out.append({
             "id": f["id"],
             "found": ok and not contra and bool(f.get("evidence")),
@@ -81,6 +82,7 @@ def _evaluate_cached(language: str, code: str, rubric_key: str, features_key: st
             "contradicted": bool(contra),
             "contra_evidence": _ev(idx, contra),
             "reason": reason,
+            **({"proof": True} if proof else {}),  # a static proof a passed probe does not overturn
         })
     return out
 
@@ -105,6 +107,8 @@ def apply_probe(feature: dict, result: dict, probes: dict) -> dict:
 
     ``probe_mode: decide`` (default): the probe wins when it ran, pass or fail.
     ``probe_mode: veto``: only a failure counts (a pass proves too little on its own).
+    A passed probe does not overturn a static proof of the opposite (an ``absent`` check with
+    ``beats_probe: true``, which holds whatever one run happened to draw); a failed one still counts.
     A probe that did not judge (``passed`` None: it could not see the snake, the wall was never
     reached) leaves the static verdict standing in either mode.
     """
@@ -122,6 +126,11 @@ def apply_probe(feature: dict, result: dict, probes: dict) -> dict:
             r["found"] = False
             r["contradicted"] = True
             r["reason"] = f"probe {name} failed: {p.get('detail', '')}"[:300]
+        elif result.get("proof"):
+            # the code proves the opposite (`beats_probe` absent check: food drawn off the lattice
+            # 3 times in 4); one run's lucky draws do not overturn it
+            r["source"] = "static"
+            r["probe_detail"] = f"passed on what this run drew, but the code proves otherwise: {r['probe_detail']}"[:300]
         elif feature.get("probe_mode", "decide") == "decide":
             r["found"] = True
             r["contradicted"] = False
