@@ -143,20 +143,45 @@ def _search(pattern: str, text: str) -> bool:
     return _rx(pattern).search(text) is not None
 
 
-def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str) -> bool:
+def _guarded(idx: treesitter.CodeIndex, br: treesitter.Branch, guard: str, ends: str | None = None) -> bool:
     dead = dead_flags(idx)  # `if self.shielded:` with shielded never set guards nothing
     if _search(guard, live_text(idx, br, "cond")):
         return True
     if any(_search(guard, mask(c, dead)) for c in treesitter.ancestors_conditions(br.node)):
         return True
     for other in idx.branches:  # a nested `if shield > 0:` inside the collision branch
-        if br.line < other.line <= br.end_line and _search(guard, mask(other.cond, dead)):
+        if br.line < other.line <= br.end_line and _search(guard, mask(other.cond, dead)) \
+                and not (ends and _ends_after(other, ends)):
             return True
     for name, (text, dline) in idx.defs.items():  # `if self.hit_something():` checks the shield inside
         if re.search(r"\b" + re.escape(name) + r"\s*\(", br.cond):
             end = dline + text.count("\n")
             if any(dline <= b.line <= end and _search(guard, mask(b.cond, dead)) for b in idx.branches):
                 return True
+    return False
+
+
+_LEAVES = re.compile(r"^\s*(?:return|continue|break|raise)\b", re.M)
+_COMPOUND = ("if_statement", "for_statement", "while_statement", "try_statement", "with_statement",
+             "match_statement", "function_definition", "class_definition")
+
+
+def _ends_after(test: treesitter.Branch, ends: str) -> bool:
+    """The nested test decides nothing: a statement after its whole ``if`` (same block, not nested
+    in another compound statement) ends the round anyway, and the test's own block does not leave
+    first (`if shield > 0: shield -= 1` then `game_over()` on the next line)."""
+    stmt = test.node
+    if stmt is None or getattr(stmt, "type", "") not in ("if_statement", "elif_clause"):
+        return False
+    if stmt.type == "elif_clause":
+        stmt = stmt.parent
+    if _LEAVES.search(test.body):
+        return False
+    nxt = stmt.next_named_sibling
+    while nxt is not None:
+        if nxt.type not in _COMPOUND and nxt.type != "comment" and _search(ends, nxt.text.decode("utf-8", "replace")):
+            return True
+        nxt = nxt.next_named_sibling
     return False
 
 
@@ -392,7 +417,8 @@ def _branch(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int] | 
 def _unguarded(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]:
     matched, _flow_lines = _matching_branches(check, idx, vocab)
     guard = _arg(check, vocab, "guard")
-    if matched and not any(_guarded(idx, br, guard) for br in matched):
+    ends = _arg(check, vocab, "body") if check.get("body") else None
+    if matched and not any(_guarded(idx, br, guard, ends) for br in matched):
         return [br.line for br in matched]
     return []
 
