@@ -11,6 +11,7 @@ import re
 
 from ..extract import Extraction
 from ..flowtext import split_args
+from . import claim_values
 from . import features as feat
 
 _QUANTITY = {
@@ -118,25 +119,100 @@ def _literal_keys(line: str, value: float) -> list[str | None]:
     return out
 
 
-def _unused_setting(idx, ln: int) -> str | None:
+def _unused_setting(idx, ln: int, value: float | None = None) -> str | None:
     """The name ``NAME = 5`` on line ``ln`` sets, when nothing else in a whole program reads it (a
-    fragment's other uses may be in the part not shown)."""
+    fragment's other uses may be in the part not shown). With ``value``, also the key a literal equal
+    to it is set to in a settings dict on that line (`"shield": {"duration": 5, "charges": 3}`)."""
     if not idx.complete:
         return None
-    m = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*-?\d[\d.]*\s*(#.*)?$", idx.lines[ln - 1])
+    line = idx.lines[ln - 1]
+    m = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*-?\d[\d.]*\s*(#.*)?$", line)
     if m and len(idx.ident_lines.get(m.group(1), [])) <= 1:
         return m.group(1)
     # a settings dict's entry nothing reads (`"rapid_multiplier": 3`, never SETTINGS["rapid_multiplier"]),
     # unless the dict is read wholesale (`**SETTINGS`, `.items()`, a dataclass built from it)
-    m = re.match(r"""\s*["']([A-Za-z_]\w*)["']\s*:\s*-?\d[\d.]*\s*,?\s*(#.*)?$""", idx.lines[ln - 1])
-    if m and not any(_WHOLESALE.search(t) for t in idx.lines):
-        key = m.group(1)
-        if len([1 for s_, _ in idx.strings if s_ == key]) + len(idx.ident_lines.get(key, [])) <= 1:
-            return key
+    m = re.match(r"""\s*["']([A-Za-z_]\w*)["']\s*:\s*-?\d[\d.]*\s*,?\s*(#.*)?$""", line)
+    keys = [m.group(1)] if m else []
+    if not keys and value is not None:  # every entry of a one-line dict holding the value
+        keys = _literal_keys(line, value)
+        # a quoted key only: its own string is the one occurrence counted below (an unquoted JS key may not be)
+        if not keys or any(k is None or not re.search(r"""["']""" + k + r"""["']\s*:""", line) for k in keys):
+            return None
+    if keys and not any(_WHOLESALE.search(t) for t in idx.lines) and \
+            all(len(idx.string_lines.get(k, [])) + len(idx.ident_lines.get(k, [])) <= 1 for k in keys):
+        return keys[0]
     return None
 
 
-_WHOLESALE = re.compile(r"(\*\*[A-Za-z_]|\.(items|values|keys)\(|\.update\(\s*[^)\s]|getattr\(|setattr\(|__dict__|\bvars\(|"
+def _idle_setting(idx, ln: int, value: float | None) -> tuple[str, list[int]] | None:
+    """Why the setting on line ``ln`` configures nothing (nothing reads it, or it is only stored in a
+    name nothing live reads) and the lines that show it, or None."""
+    name = _unused_setting(idx, ln, value)
+    if name:
+        return f"{name} has this value, but the code never uses {name}", []
+    return _stored_nowhere(idx, ln, value)
+
+
+# `target = <read of the setting>` / `target += ...`: a name or attribute, or a string-keyed entry
+_STORE = re.compile(r"""\s*((?:[\w.]*\.)?)(\w+)(?:\s*\[\s*["'](\w+)["']\s*\])?\s*(?:[-+*/]|//)?=(?!=)(.*)$""")
+_PLAIN_CALLS = re.compile(r"\b(int|float|round|abs)\s*\(")
+
+
+def _owned(idx, st: re.Match, line: int) -> bool:
+    """The store's target is the program's own, so nothing outside it reads the value: a plain name,
+    a string-keyed entry, `self.x` in a class with no base class, or a compound attribute name
+    (`snake.shield_charges`); a library object's attribute (`pad.height` of a Rect) is read by the library."""
+    recv, attr = st.group(1), st.group(2)
+    if not recv or st.group(3):
+        return True
+    if recv == "self." and any(a <= line <= b and re.match(r"\s*class\s+\w+\s*(\(\s*(object)?\s*\))?\s*:", idx.lines[a - 1])
+                               for _n, a, b in idx.def_ranges):
+        return True
+    return "_" in attr.strip("_")
+
+
+def _stored_nowhere(idx, ln: int, value: float | None) -> tuple[str, list[int]] | None:
+    """The setting on line ``ln`` (`"charges": 3`, `BOOST_SECONDS = 5`) is read only to be stored in a
+    name that nothing reads except in functions nothing calls (`snake.shield_charges += cfg["charges"]`
+    where the snake keeps `.shield`; a countdown decremented only in a never-called update_timer()).
+    One step of flow only; any other read (a call argument, a condition) keeps the setting live."""
+    if not idx.complete or value is None:
+        return None
+    m = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*-?\d[\d.]*\s*(#.*)?$", idx.lines[ln - 1])
+    keys = [m.group(1)] if m else _literal_keys(idx.lines[ln - 1], value)
+    if not keys or any(k is None for k in keys) or any(_WHOLESALE.search(t) for t in idx.lines):
+        return None
+    why = []
+    for k in keys:
+        for r in sorted(set(idx.string_lines.get(k, []) + idx.ident_lines.get(k, [])) - {ln}):
+            if idx.in_unused(r):
+                continue
+            st = _STORE.match(idx.lines[r - 1])
+            rhs = st.group(4) if st else ""
+            if not st or k not in rhs or "(" in _PLAIN_CALLS.sub("", rhs) or not _owned(idx, st, r):
+                return None  # read some other way, or stored where a library may read it (`rect.height`)
+            target = st.group(3) or st.group(2)
+            for o in set(idx.string_lines.get(target, []) + idx.ident_lines.get(target, [])) - {r}:
+                w = _STORE.match(idx.lines[o - 1])
+                plain = w and (w.group(3) or w.group(2)) == target and target not in w.group(4) and \
+                    re.match(r"\s*[\w.\[\]\"']+\s*=(?!=)", idx.lines[o - 1])
+                if not plain and not idx.in_unused(o):
+                    return None  # the stored value is read (`if self.big_timer > 0:`)
+            why.append((k, target, r))
+    if not why:
+        return None
+    k, target, r = why[0]
+    return f"{k} is only stored in {target}, which nothing the program runs reads", [r]
+
+
+def _line_value(idx, ln: int, want: set, also: set = frozenset()) -> float | None:
+    """The literal on line ``ln`` equal to the claimed value (one of ``want``/``also``), if any."""
+    return next((v for v, n in idx.numbers if n == ln and (round(v, 6) in want or round(v, 6) in also)), None)
+
+
+# a name given as a literal (`getattr(self, "food", None)`) is counted as a string: only computed names read wholesale
+_WHOLESALE = re.compile(r"(\*\*[A-Za-z_]|\.(items|values|keys)\(|\.update\(\s*[^)\s]|"
+                        r"\b[gs]etattr\((?![^,]*,\s*[\"']\w*[\"']\s*[,)])|__dict__|\bvars\(|"
                         r"SimpleNamespace|namedtuple|json\.dumps?\(|\bfor\s+\w+\s+in\s+[A-Z_]+\b)")
 
 
@@ -229,6 +305,27 @@ def _arith_equivalent(line: str, lit: float, value: float, kind: str | None, scr
     return whole_d and _part_of_itself(line, lit, r"//|/")
 
 
+def _derived_lines(idx, want: set, kind, under: set, qty_lines, term_lines: set, term_rx):
+    """Lines under the feature, naming the quantity, whose arithmetic works out to the claimed value,
+    and those that scale a constant by a value read at run time (their value is not known here).
+    Multipliers and shares have their own arithmetic rules (_arith_equivalent)."""
+    if kind in ("mult", "pct") or idx.language != "python":
+        return [], []
+    hits, scaled = [], []
+    qty_rx = _rx(_QUANTITY[kind]) if kind in _QUANTITY else None
+    for ln, (vals, bases) in sorted(claim_values.derived(idx).items()):
+        if ln not in under or (qty_lines is not None and ln not in qty_lines):
+            continue
+        key = _SETTING_KEY.match(idx.lines[ln - 1]) if ln not in term_lines else None
+        if key and not term_rx.search(key.group(1)):
+            continue  # `ITEM_SPAWN_MS = 2 * 3000` under the boost settings is another setting
+        if any(round(v, 6) in want for v in vals):
+            hits.append(ln)
+        elif qty_rx is not None and any(qty_rx.search(b) for b in bases):
+            scaled.append(ln)  # the quantity itself (`MOVE_MS`) scaled at run time: its value is not known
+    return hits, scaled
+
+
 _FRAMES = re.compile(r"(?i)(frame|tick|fps)")
 _FPS_SETTING = re.compile(r"""(?i)(?:\b\w*(?:fps|frame_?rate)\w*["']?\s*[:=]\s*|\.tick\(\s*)(\d+)\b""")
 
@@ -265,6 +362,46 @@ def _under_terms(idx, terms: str) -> set:
     return out
 
 
+def _rx(pattern: str) -> re.Pattern:
+    return re.compile(pattern[4:], re.IGNORECASE) if pattern.startswith("(?i)") else re.compile(pattern)
+
+
+_CONST = re.compile(r"([A-Za-z_]\w*)\s*(?::[^=]+)?=(?!=)")
+
+
+def _settings_section(idx, terms: str, qty: str | None, others: tuple) -> set:
+    """Module-level constants `NAME = 0.35` in a run of settings (no blank line between) whose
+    nearest statement above naming a feature names this one (`ITEM_TYPES = {...}` then `SPAWN_CHANCE
+    = 0.35`), their own name the quantity's (chance) and no other feature's. Memoised per terms."""
+    memo = idx.__dict__.setdefault("_settings_section", {})
+    key = (terms, qty, others)
+    if key in memo:
+        return memo[key]
+    out: set = set()
+    own, rivals, qty_rx = _rx(terms), [_rx(t) for t in others], _rx(qty) if qty else None
+    for ln in {n for _v, n in idx.numbers}:
+        m = re.match(r"([A-Za-z_]\w*)\s*=\s*-?\d[\d.]*\s*(#.*)?$", idx.lines[ln - 1])
+        if not m or qty_rx is None or not qty_rx.search(m.group(1)) or own.search(m.group(1)):
+            continue
+        for k in range(ln, max(0, ln - 40), -1):  # up the run of settings to the nearest named statement
+            text = idx.lines[k - 1]
+            if not text.strip():
+                break
+            head = _CONST.match(text)
+            if head is None:  # a dict's entries, its closing bracket, a comment: part of the run
+                if not text[:1].isspace() and not text.startswith(("}", "]", ")", "#")):
+                    break  # code at module level (an import, a def): the run ends
+                continue
+            name = head.group(1)
+            if own.search(name):
+                out.add(ln)
+                break
+            if any(r.search(name) for r in rivals):
+                break
+    memo[key] = out
+    return out
+
+
 def _assigned_name(idx, ln: int) -> str:
     return next((lt.strip() for lt, _rt, n in idx.assigns if n == ln), "a constant")
 
@@ -297,7 +434,7 @@ _CHANCE = re.compile(r"(?i)(chance|probab|odds|spawn_?rate|drop_?rate)")
 
 
 def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None,
-                  data_blocks=None, share_of_screen: bool = False) -> dict:
+                  data_blocks=None, share_of_screen: bool = False, others: tuple = ()) -> dict:
     want = _number_values(value, kind) if not share_of_screen else {round(value, 6), round(value / 100, 6)}
     in_frames = _frame_values(value, kind, idx)
     qty = _QUANTITY.get(kind or "")
@@ -305,8 +442,9 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
     qty_lines = idx.lines_matching(qty) if qty else None
     same, other, worked = [], [], []  # worked: the value as arithmetic (`h // 2` for 50%)
     term_rx = re.compile(terms[4:], re.I) if terms.startswith("(?i)") else re.compile(terms)
+    section = _settings_section(idx, terms, qty, others)
     for v, ln in idx.numbers:
-        if ln not in under:
+        if ln not in under and ln not in section:
             continue
         line = idx.lines[ln - 1]
         # arithmetic that is the claimed value (`v * 1.5` under `if kind == "fast":`): the form itself
@@ -321,7 +459,8 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
                 other.append(ln)  # the feature's multiplier is another number (`v * 1.5` for "2x")
             continue
         key = _SETTING_KEY.match(line) if ln not in term_lines else None
-        if key and not term_rx.search(key.group(1)) and not (arith and not key.group(1).isupper()):
+        if key and not term_rx.search(key.group(1)) and not (arith and not key.group(1).isupper()) \
+                and ln not in section:
             continue  # `ITEM_SPAWN_EVERY = 5000` under the boost settings is another setting
         if arith:
             same.append(ln)
@@ -338,6 +477,9 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
             # nearby (a colour's 255); a zero is a reset or a start value, not the setting; a
             # multiplier's is a factor (`SPEED_MULT = 2`, `v * 2`), not the speed itself (`BALL_SPEED = 6`)
             other.append(ln)
+    # arithmetic worked out (`MOVE_MS // 2` for "65 ms") only where no literal says it already
+    derived, scaled = _derived_lines(idx, want, kind, under, qty_lines, term_lines, term_rx) if not same else ([], [])
+    same += derived
     flowed = _flowed_constants(want, kind, idx, under, qty_lines) if not same else {}
     same += [ln for lines in flowed.get(True, []) for ln in lines]
     other += [ln for lines in flowed.get(False, []) for ln in lines] if not other else []
@@ -348,29 +490,45 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
         lines = [e["line"] for e in feature_res.get("contra_evidence", [])] + same
         return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
                 "reason": f"the feature it describes is contradicted: {feature_res.get('reason', '')}"}
-    unused = [ln for ln in same if _unused_setting(idx, ln)]
+    idle = {ln: _idle_setting(idx, ln, _line_value(idx, ln, want, in_frames)) for ln in same}
+    unused = [ln for ln in same if idle[ln]]
     if same and len(unused) == len(same):  # `BOOST_SECONDS = 5` that nothing reads configures nothing
-        name = _unused_setting(idx, unused[0])
-        return {"verdict": "unsupported", "evidence": _evidence(idx, unused, block),
-                "reason": f"{name} has this value, but the code never uses {name}"}
+        lines = unused + [n for ln in unused for n in idle[ln][1]]
+        return {"verdict": "unsupported", "evidence": _evidence(idx, lines, block), "reason": idle[unused[0]][0]}
     same = [ln for ln in same if ln not in unused]
     if same:
-        why = "an equal literal sits where the feature is configured" if set(same) - set(worked) else \
-            "the code applies the same factor where the feature is configured"
-        if flowed.get(True):
-            ln, use = flowed[True][0]
-            why = f"{_assigned_name(idx, ln)} holds this value and the feature's code reads it (line {use})"
-        return {"verdict": "supported", "evidence": _evidence(idx, same, block), "reason": why}
+        return {"verdict": "supported", "evidence": _evidence(idx, same, block),
+                "reason": _support_reason(idx, same, worked, derived, flowed)}
+    in_data = _data_support(data_blocks, want, terms)
+    if in_data:
+        return in_data
+    if other and qty and scaled:  # the feature's own value is a constant scaled at run time: not known here
+        return {"verdict": "unsupported", "evidence": _evidence(idx, scaled, block),
+                "reason": "the feature's code scales this quantity by a value read at run time; its result is not known"}
+    if other and qty:
+        return {"verdict": "contradicted", "evidence": _evidence(idx, other, block),
+                "reason": "the code sets this quantity to a different value"}
+    return {"verdict": "unsupported", "evidence": [], "reason": "no matching literal near the feature's code"}
+
+
+def _support_reason(idx, same: list, worked: list, derived: list, flowed: dict) -> str:
+    if flowed.get(True):
+        ln, use = flowed[True][0]
+        return f"{_assigned_name(idx, ln)} holds this value and the feature's code reads it (line {use})"
+    if not set(same) - set(derived):
+        return f"the feature's code works this value out from the code's constants (line {derived[0]})"
+    return "an equal literal sits where the feature is configured" if set(same) - set(worked) else \
+        "the code applies the same factor where the feature is configured"
+
+
+def _data_support(data_blocks, want: set, terms: str) -> dict | None:
     for bi, b in data_blocks or []:  # settings kept in a JSON/YAML/INI file of the answer
         hit = _data_number(b.code, want, terms)
         if hit:
             return {"verdict": "supported", "evidence": [{"line": hit, "text": b.code.split("\n")[hit - 1].strip()[:160],
                                                           "block": bi, **({"file": b.filename} if b.filename else {})}],
                     "reason": "an equal value sits in the settings file" + (f" {b.filename}" if b.filename else "")}
-    if other and qty:
-        return {"verdict": "contradicted", "evidence": _evidence(idx, other, block),
-                "reason": "the code sets this quantity to a different value"}
-    return {"verdict": "unsupported", "evidence": [], "reason": "no matching literal near the feature's code"}
+    return None
 
 
 def number_verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_by_id: dict) -> dict:
@@ -390,5 +548,7 @@ def number_verdict(claim: dict, ex: Extraction, idx, block, fres: dict, rubric_b
         return {"verdict": "unsupported", "evidence": [], "reason": "no normal setting has this value"}
     data = [(i, b) for i, b in enumerate(ex.blocks) if (b.language or "") in _DATA_LANGS
             or (b.filename or "").lower().endswith((".json", ".yaml", ".yml", ".toml", ".ini", ".cfg"))]
+    others = tuple(sorted({str(f.get("terms")) for fid, f in rubric_by_id.items()
+                           if fid != claim["feature"] and f.get("terms")}))
     return _check_number(claim["value"], claim["quantity"], terms, idx, block, fres.get(claim["feature"]), data,
-                         bool(claim.get("share_of_screen")))
+                         bool(claim.get("share_of_screen")), others)
