@@ -230,10 +230,15 @@ _ENTRY_TYPES = {"expression_statement", "while_statement", "if_statement", "for_
 
 def _is_stub(fn: _Fn) -> bool:
     """The function does nothing: only pass, ``...``, a docstring, comments, ``return``/``return None``
-    or ``raise NotImplementedError``."""
+    or ``raise NotImplementedError``, also under an if/elif/else whose conditions call nothing
+    (`if kind == "speed": pass  # TODO` for each item)."""
     if fn.body is None or fn.body.type not in ("block", "statement_block"):
         return False
-    for c in fn.body.named_children:
+    return _does_nothing(fn.body)
+
+
+def _does_nothing(block) -> bool:
+    for c in block.named_children:
         t = _txt(c).strip()
         if c.type == "comment" or t in ("pass", "...", "return", "return None", "return;", "return null;"):
             continue
@@ -241,7 +246,22 @@ def _is_stub(fn: _Fn) -> bool:
             continue  # a docstring
         if re.fullmatch(r"raise\s+NotImplementedError(\(.*\))?", t):
             continue
+        if c.type == "if_statement" and _empty_if(c):
+            continue
         return False
+    return True
+
+
+def _empty_if(node) -> bool:
+    """A Python if/elif/else chain whose conditions call nothing and whose blocks do nothing."""
+    parts = [node] + [c for c in node.named_children if c.type in ("elif_clause", "else_clause")]
+    for part in parts:
+        cond = part.child_by_field_name("condition")
+        if cond is not None and "(" in _txt(cond):
+            return False
+        body = part.child_by_field_name("consequence") or part.child_by_field_name("body")
+        if body is None or body.type != "block" or not _does_nothing(body):
+            return False
     return True
 
 

@@ -1309,6 +1309,35 @@ def test_item_classes_and_a_board_of_cells(snake):
     assert got["self_collision"] is True
 
 
+@pytest.mark.parametrize("effect, awarded", [("pass", False), ("state['shield'] += 3", True)])
+def test_a_stub_of_empty_branches_per_item_applies_nothing(snake, effect, awarded):
+    code = f"""
+    import pygame
+
+    def apply_item(kind, state):
+        # TODO: implement the item effects
+        if kind == "speed":
+            pass
+        elif kind == "shield":
+            {effect}
+        else:
+            pass
+
+    def main():
+        items, head, state = [], (0, 0), {{"shield": 0}}
+        while True:
+            for e in pygame.event.get():
+                pass
+            for item in items[:]:
+                if item.pos == head:
+                    apply_item(item.kind, state)
+                    items.remove(item)
+
+    main()
+    """
+    assert _found(_run(snake, code)[0])["items_awarded"] is awarded
+
+
 def test_a_big_step_function_does_not_leak_its_tests(snake):
     code = """
     class Game:
