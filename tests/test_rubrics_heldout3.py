@@ -168,12 +168,25 @@ while True:
     ("return (random.randint(0, WIDTH // CELL - 1) * CELL, random.randint(0, HEIGHT // CELL - 1) * CELL)", True),
     (("px = random.randint(0, WIDTH - CELL)\n    py = random.randint(0, HEIGHT - CELL)\n"
       "    return (px - px % CELL, py - py % CELL)"), True),
+    ("return (random.choice(range(0, WIDTH, 10)), random.choice(list(range(0, HEIGHT, 10))))", False),
+    ("return (random.choice(range(0, WIDTH, CELL)), random.choice(list(range(0, HEIGHT, CELL))))", True),
+    ("return (random.uniform(0, WIDTH - CELL), random.uniform(0, HEIGHT - CELL))", False),
 ])
 def test_food_placed_off_the_cell_lattice(rubrics, place, on_grid):
     r = verdict(rubrics["snake"], GRID_GAME.replace("{place}", place))["grid_movement"]
     assert r["found"] is on_grid
     assert r["contradicted"] is (not on_grid)
     assert bool(r.get("proof")) is (not on_grid)
+
+
+def test_decorations_and_a_bare_window_size_are_not_judged(rubrics):
+    # particles may sit anywhere; SIZE = 400 beside CELL = 20 does not make the cell size ambiguous
+    sparks = GRID_GAME.replace("{place}", "return (random.randrange(0, WIDTH, CELL), 0)") + (
+        "\nclass Spark:\n    def __init__(self):\n        self.pos = (random.randint(0, WIDTH), random.randint(0, HEIGHT))\n")
+    assert verdict(rubrics["snake"], sparks)["grid_movement"]["found"] is True
+    sized = GRID_GAME.replace("CELL = 20", "CELL = 20\nSIZE = 400").replace(
+        "{place}", "return (random.randrange(0, SIZE, 10), 0)")
+    assert verdict(rubrics["snake"], sized)["grid_movement"]["contradicted"] is True
 
 
 def test_a_lucky_grid_probe_does_not_overturn_the_proof(rubrics):

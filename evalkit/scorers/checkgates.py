@@ -7,8 +7,10 @@
   the playing loop is not gated (the tutorial's ``Your_score()`` runs in both).
 * ``off_lattice``: the ``off_lattice`` check kind. A food/item coordinate drawn by
   ``random.randrange(a, b, STEP)`` whose step is not a multiple of the cell size, or by
-  ``random.randint(0, WIDTH - CELL)`` over pixels with nothing rounding it to the cell, lands off the
-  snake's lattice most of the time: the code proves it, whatever one run happened to draw.
+  ``random.randint(0, WIDTH - CELL)`` (or ``uniform``) over pixels with nothing rounding it to the cell,
+  or by ``random.choice(range(...))`` of such a step, lands off the snake's lattice most of the time:
+  the code proves it, whatever one run happened to draw. Terminal games, decorations (particles,
+  stars) and programs whose cell size is not one named number are not judged.
 """
 
 from __future__ import annotations
@@ -78,12 +80,15 @@ def ungated(idx: treesitter.CodeIndex, lines: list[int], rx: re.Pattern) -> list
 # names that hold the size of one cell (not a count: GRID_WIDTH = 30; not a font or window size)
 _CELL_NAME = re.compile(r"(?i)^(self\.)?(cell|block|tile|grid|square|seg(ment)?|snake_?block|snake_?seg(ment)?)"
                         r"_?(size|px|pixels?)?$|^(self\.)?(size|grid_?size|cell_?size|block_?size|tile_?size)$")
-_RANDOM = re.compile(r"(^|\.)(randrange|randint)$")
+_RANDOM = re.compile(r"(^|\.)(randrange|randint|uniform|choice)$")
+_CHOICE_RANGE = re.compile(r"^\s*(list\s*\()?\s*range\s*\(")
 # a pixel extent of the window (a count of cells is not: COLS, GRID_W, cell_number, BOARD_W)
 _PIXELS = re.compile(r"(?i)(width|height|screen|window|display|dis_?[wh]|win_?[wh]|\bWINDOW\s*\[)")
 _COUNT = re.compile(r"(?i)(grid|cell|cols|rows|tiles|count|num|board)")
 # a position the rubric cares about: food, an item, a spawn or placement helper's coordinates
 _PLACE = re.compile(r"(?i)(food|apple|fruit|item|power|pickup|bonus|treat|pellet|spawn|place|pos|spot|coord|target)")
+# ... but not a decoration's (a particle or a star may sit anywhere)
+_DECOR = re.compile(r"(?i)(particle|spark|star|confetti|firework|decor|cloud|snow|background|\bbg)")
 _SCALED = re.compile(r"(\*|//|%|/|\bround\(|\bint\()")
 
 
@@ -101,13 +106,21 @@ def _numbers(idx: treesitter.CodeIndex) -> dict[str, float]:
 
 
 def _cell_size(nums: dict[str, float]) -> float | None:
-    sizes = {v for k, v in nums.items() if _CELL_NAME.match(k) and v > 1}
+    """The one cell size the names say (CELL, BLOCK_SIZE ...; a bare SIZE only when none of those)."""
+    named = {k: v for k, v in nums.items() if _CELL_NAME.match(k) and v > 1}
+    strong = {v for k, v in named.items() if not re.fullmatch(r"(?i)(self\.)?size", k)}
+    sizes = strong or set(named.values())
     return sizes.pop() if len(sizes) == 1 else None
 
 
 def _args(call_text: str) -> list[str]:
-    inner = call_text[call_text.find("(") + 1:call_text.rfind(")")]
-    return _split(inner, re.compile(","))
+    """The arguments of the first call in ``call_text`` (up to its matching parenthesis)."""
+    start, depth = call_text.find("("), 0
+    for i in range(start, len(call_text)):
+        depth += {"(": 1, ")": -1}.get(call_text[i], 0)
+        if depth == 0:
+            return _split(call_text[start + 1:i], re.compile(","))
+    return []
 
 
 def _value(text: str, nums: dict[str, float]) -> float | None:
@@ -146,9 +159,13 @@ def off_lattice(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int
             continue
         where = idx.line_text(ln) + " " + " ".join(idx.enclosing_defs(ln))
         args = _args(text)
-        if not _PLACE.search(where) or not args or _realigned(idx, ln, text):
+        if fn.endswith("choice"):  # random.choice(range(0, WIDTH, 10)) draws like randrange
+            if len(args) != 1 or not _CHOICE_RANGE.match(args[0]):
+                continue
+            args = _args(args[0][args[0].find("range"):])
+        if not _PLACE.search(where) or _DECOR.search(where) or not args or _realigned(idx, ln, text):
             continue
-        if fn.endswith("randrange") and len(args) == 3:
+        if not fn.endswith("randint") and not fn.endswith("uniform") and len(args) == 3:
             step = _value(args[2], nums)
             off = step is not None and step % cell != 0
         else:
