@@ -268,3 +268,41 @@ def test_a_chance_in_the_settings_run_below_the_item_table_supports(snake):
 def test_a_chance_outside_the_item_tables_run_does_not(snake, middle):
     got = _numbers(snake, ITEM_PROSE, TABLE.replace("MIDDLE\n", middle))
     assert got[("items_awarded", 25.0)][0] == "unsupported"
+
+
+# ---- 2. a contradicted feature refutes its numbers, except the board's size
+BOARD = '''
+import random
+
+COLS = 24
+ROWS = 24
+CELL = 20
+FOOD_STEP = 10
+BOOST_SECONDS = 4
+
+
+def place_food():
+    return (random.randrange(0, COLS * CELL, FOOD_STEP), random.randrange(0, ROWS * CELL, FOOD_STEP))
+'''
+
+
+def _judge(feature: str, value: float, kind: str | None, contradicted: bool) -> str:
+    from evalkit import treesitter
+    from evalkit.scorers import claim_numbers
+    rubric = next(t for s in load_suites(["snake"]) for t in s.tasks if t.id == "snake").rubric
+    terms = next(f["terms"] for f in rubric["features"] if f["id"] == feature)
+    idx = treesitter.index("python", textwrap.dedent(BOARD).strip())
+    res = {"found": not contradicted, "contradicted": contradicted, "reason": "food is placed off the grid",
+           "contra_evidence": [{"line": 11, "text": "return (...)"}]}
+    return claim_numbers._check_number(value, kind, terms, idx, 0, res)["verdict"]
+
+
+def test_the_boards_size_is_not_refuted_by_a_broken_grid():
+    assert _judge("grid_movement", 24.0, None, contradicted=True) == "supported"   # COLS = 24
+    assert _judge("grid_movement", 20.0, None, contradicted=True) == "supported"   # CELL = 20
+
+
+def test_other_numbers_of_a_contradicted_feature_stay_contradicted():
+    assert _judge("grid_movement", 10.0, None, contradicted=True) == "contradicted"  # FOOD_STEP is no size
+    assert _judge("speed_item", 4.0, "sec", contradicted=True) == "contradicted"
+    assert _judge("speed_item", 4.0, "sec", contradicted=False) == "supported"

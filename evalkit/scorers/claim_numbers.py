@@ -431,6 +431,17 @@ def _flowed_constants(want: set, kind: str | None, idx, under: set, qty_lines) -
 
 
 _CHANCE = re.compile(r"(?i)(chance|probab|odds|spawn_?rate|drop_?rate)")
+_DIMENSION = re.compile(r"(?i)((grid|board|window|screen)_?)?(cols|rows|columns|(cell|tile|block)s?(_?size)?|"
+                        r"[wh]|width|height|size)")
+
+
+def _board_size(idx, same: list, want: set) -> bool:
+    """Every equal literal set to a name sets a size of the board (`GRID_COLS = 30`, `CELL = 20`; a
+    colour's 30 in a tuple sets nothing): it says how big the grid is, which a broken movement or food
+    placement does not refute."""
+    keys = [_literal_key(idx.lines[ln - 1], _line_value(idx, ln, want) or 0.0) for ln in same]
+    keys = [k for k in keys if k]
+    return bool(keys) and all(_DIMENSION.fullmatch(k) for k in keys)
 
 
 def _check_number(value: float, kind: str | None, terms: str, idx, block, feature_res: dict | None,
@@ -486,7 +497,8 @@ def _check_number(value: float, kind: str | None, terms: str, idx, block, featur
     # a spawn chance ("an orb appears 35% of the time") says how often the item comes, not what it
     # does: an effect that is broken does not refute it
     chance = kind == "pct" and same and all(_CHANCE.search(idx.line_text(ln)) for ln in same)
-    if feature_res is not None and feature_res.get("contradicted") and not chance:
+    if feature_res is not None and feature_res.get("contradicted") and not chance and \
+            not _board_size(idx, same, want):
         lines = [e["line"] for e in feature_res.get("contra_evidence", [])] + same
         return {"verdict": "contradicted", "evidence": _evidence(idx, lines, block),
                 "reason": f"the feature it describes is contradicted: {feature_res.get('reason', '')}"}
