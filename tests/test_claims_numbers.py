@@ -187,8 +187,9 @@ def test_code_spans_are_not_number_claims(tasks):
 
 
 def test_words_for_numbers_make_no_claim(tasks):
+    # "doubles" is a factor of 2 (held-out round 3), against the code's 1.5; "halfway" is a place
     got = _numbers(tasks["snake"], "The speed boost doubles the speed for 5 s.", SNAKE)
-    assert got == {("speed_item", 5.0): ("supported", [2])}
+    assert got == {("speed_item", 5.0): ("supported", [2]), ("speed_item", 2.0): ("contradicted", [1])}
     got = _numbers(tasks["pong"], "The ball is served from halfway across the court; the Fast Ball is 1.5x.", PONG)
     assert got == {("fast_ball", 1.5): ("supported", [21])}
 

@@ -143,7 +143,9 @@ def test_get_on_a_string_item_is_a_contradiction(snake):
     f = next(f for f in s["feature_completeness"].details["features"] if f["id"] == "speed_item")
     assert f["found"] is False and f["contradicted"] is True
     assert [e["line"] for e in f["contra_evidence"]] == [6, 9]  # assigned a string; .get() on it
-    assert _claims(s["claim_consistency"]) == [("feature", "speed_item", "contradicted")]
+    # "doubles" is a factor-of-2 claim on the contradicted feature
+    assert _claims(s["claim_consistency"]) == [("feature", "speed_item", "contradicted"),
+                                               ("number", ("speed_item", 2.0), "contradicted")]
 
 
 def test_movement_by_speed_variable_is_not_grid_aligned(snake):

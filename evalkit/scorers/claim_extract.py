@@ -1,6 +1,6 @@
 """Claims in the prose of a response: what it says about the code, found with regexes.
 
-Extraction only (no code is read here): feature mentions (a rubric feature's ``claim`` regexes,
+Extraction only (no code is read here; key claims: claim_keys.py): feature mentions (a rubric feature's ``claim`` regexes,
 negated or disclaimed ones marked), numbers tied to the feature they describe, key bindings,
 backticked identifiers and data files the prose says the program writes. claim_verify.py judges
 each claim against the code; claims.py is the scorer. features.py imports this module for
@@ -13,13 +13,14 @@ import keyword
 import re
 
 from ..errors import EvalkitError
+from .claim_keys import _KEY_WORDS, _control_keys
 
 MAX_CLAIMS = 200
 
 _EMPH = re.compile(r"(\*\*|__|\*(?=\S)|(?<=\S)\*)")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`*\"'(])")  # "... 8 seconds. 1.5x speed ..." is two
 _NUMBER = re.compile(
-    r"(?<![\w.])(\d+(?:\.\d+)?)(?![\d.]*\+)\s*(?:-\s*)?"
+    r"(?:(?<![\w.])|(?<=\d[x×]))(\d+(?:\.\d+)?)(?![\d.]*\+)\s*(?:-\s*)?"  # "600x400": both
     r"(?:(?:extra|bonus|more|additional)\s+(?=points?\b))?"  # "50 extra points" is 50 points
     r"(x\b|×(?!\s*\d)|%|seconds?\b|secs?\b|s\b|ms\b|milliseconds?\b|minutes?\b|mins?\b|collisions?\b|hits?\b"
     r"|charges?\b|times\b|lives\b|px\b|pixels?\b|cells?\b|points?\b|frames?\b|fps\b|segments?\b)?", re.I)
@@ -38,46 +39,6 @@ _UNIT_CLASS = {
     "segment": "segments", "segments": "segments",
 }
 
-_KEY_WORDS = {
-    "space": "space", "spacebar": "space", "esc": "escape", "escape": "escape", "enter": "enter",
-    "return": "enter", "tab": "tab", "backspace": "backspace",
-    "up": "up", "down": "down", "left": "left", "right": "right",
-}
-
-_PADDLE = re.compile(r"(?i)\bpaddles?\b")
-_VERTICAL = re.compile(r"(?i)\b(up\s*(and|/|or|&)\s*down|down\s*(and|/|or|&)\s*up|vertical(ly)?)\b")
-_HORIZONTAL = re.compile(r"(?i)\b(left\s*(and|/|or|&)\s*right|right\s*(and|/|or|&)\s*left|horizontal(ly)?)\b")
-_ARROW_PAIR = re.compile(r"(?i)\b(left\s*(and|/|or|&)\s*right|up\s*(and|/|or|&)\s*down)\s+arrow")
-_KEYTOK = r"(?:[A-Za-z0-9]|space(?:bar)?|esc(?:ape)?|enter|return|tab|backspace)"
-_CONTROL_PATTERNS = [
-    re.compile(r"\b(?:press(?:ing)?|hit(?:ting)?|tap(?:ping)?|push)\s+(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1(?![\w-])", re.I),
-    re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1\s*(?:key\s*)?(?:to|:|-|–|—|=|→|->|\|)?\s*(?:to\s+)?"
-               r"(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|starts?|resets?|unpauses?|play again|"
-               r"start again|try again|new game)\b", re.I),
-    re.compile(r"\b(?:the\s+)?([`'\"]?)(" + _KEYTOK + r")\1\s+key\b", re.I),
-    re.compile(r"(?<![\w-])([`'\"]?)(" + _KEYTOK + r")\1(?=\s*(?:or|/|,)\s*[`'\"]?" + _KEYTOK + r"[`'\"]?\s*"
-               r"(?:key\s*)?(?:to|:|-|–|—|=|→|->)?\s*(?:to\s+)?(?:pauses?|resumes?|restarts?|quits?|exits?|toggles?|"
-               r"starts?|resets?|unpauses?|play again)\b)", re.I),
-    # a controls list: the item starts with the key, then what it does ("**ESC** - Go back to the menu",
-    # "`H`: party hat mode"), whatever the verb
-    re.compile(r"^([`'\"]?)(" + _KEYTOK + r")\1\s*(?:key\s*)?(?:-|–|—|:|=|→|->)\s+(?=[A-Za-z(])", re.I),
-]
-# Space as chat answers write it ("Space to shoot", "Space launches", "Space / Up: flap", "shoot with
-# Space", "| Space | Shoot |"); case-sensitive so that the room between pipes is no key, and with a
-# key's context so that "Space Invaders" is none
-_SP = r"[`'\"]?(?:Space\s*bar|SPACE\s*BAR|Spacebar|SPACEBAR|spacebar|space[ -]bar|space key|Space|SPACE)[`'\"]?"
-_SPACE_KEY = [
-    re.compile(r"(?<![\w-])" + _SP + r"(?![\w-])(?:\s*(?:/|,|or\b|\(or\b)\s*[`'\"]?[A-Za-z]\w*[`'\"]?\)?)*"
-               r"\s*(?:key\s*)?(?:to\s+(?!the\b|a\b|an\b)[a-z]|[:=→|]\s*\w|[-–—]\s+\w|->\s*\w|"
-               r"(?:launch|shoot|fire|flap|jump|start|serve|release|drop|boost|rotate|pause|restart|reset|begin|"
-               r"quit|exit|toggle|activate|trigger)(?:e?s)?\b)"),
-    re.compile(r"(?i:\b(?:with|using|use|press(?:ing)?|hit(?:ting)?|tap(?:ping)?|hold(?:ing)?|push)\s+(?:the\s+)?)"
-               + _SP + r"(?![\w-])"),
-    re.compile(r"^\|\s*" + _SP + r"\s*(?:key\s*)?\|"),
-]
-_ARROWS = re.compile(r"\barrow(?:\s+|-)?keys?\b|\barrows\b|[↑↓←→](?:\s*(?:/|,|and)?\s*[↑↓←→]){3}", re.I)
-_ONE_ARROW = re.compile(r"\b(up|down|left|right)\s+arrow\b", re.I)
-_WASD = re.compile(r"\bWASD\b")
 
 # the sentence says features are left out ("can be added later", "not included in this version")
 _DISCLAIMER = re.compile(r"(?i)\b(not (yet )?(included|implemented|part of)|left out|omitted|(can|could|might) (easily )?be added|"
@@ -128,6 +89,11 @@ _BACKTICK = re.compile(r"`([^`\n]{1,80})`")
 _BASELINE = re.compile(r"(?i)\b(instead of|rather than|up from|normal(ly)?( speed)?( of| is)?|from)\s*$")
 
 _IDENT = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?$")
+# a word as prose writes it (lower case or Capitalised, letters only): code-like names have _ . (),
+# digits, inner capitals (camelCase) or are all capitals
+_PLAIN_WORD = re.compile(r"^[A-Za-z][a-z]+$")
+_CODE_NOUN = re.compile(r"(?i)\s+(?:flag|variable|function|method|class|attribute|field|constant|module|parameter|"
+                        r"argument|dict(?:ionary)?|list|object|instance|property|setting|key|loop|call)s?\b")
 _IDENT_STOP = {"python", "python3", "pip", "py", "bash", "cd", "ls", "true", "false", "none", "null",
                "self", "main", "sh", "npm", "node"}
 _FILE = re.compile(r"(?<![\w./-])([\w-]+(?:\.[\w-]+)*"
@@ -221,12 +187,9 @@ def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, pre
     before_in_clause = [sp for sp in spans if lo <= sp[1] < pos]
     if before_in_clause:
         return max(before_in_clause, key=lambda sp: sp[1])[0]
-    head = sentence[lo:pos]
-    # a term at the start of a word only: "white" holds the shield's "hit"
-    by_terms = [(m.start(), fid) for fid, rx in terms for m in rx.finditer(head)
-                if m.start() == 0 or not head[m.start() - 1].isalpha()]
+    by_terms = _by_terms(sentence, lo, pos, terms)
     if by_terms:
-        return max(by_terms)[1]
+        return by_terms
     after_in_clause = [sp for sp in spans if pos <= sp[1] < hi]
     if after_in_clause:
         return min(after_in_clause, key=lambda sp: sp[1])[0]
@@ -236,81 +199,31 @@ def _tie(spans: list[tuple[str, int]], sentence: str, pos: int, terms: list, pre
     after = [sp for sp in spans if sp[1] >= pos]  # "For 5 s after you grab it, the speed boost ..."
     if after:
         return min(after, key=lambda sp: sp[1])[0]
+    # "Items spawn every 6 s and expire after 7 s": the sentence's subject names the feature's code
+    # terms, for a number whose unit narrows the features it can belong to ("If you hit a wall, a new
+    # game starts after 3 s": "hit" is no subject; a bare number that far from them is no claim)
+    subject = _SUBJECT.match(sentence)
+    by_terms = _by_terms(sentence, subject.start(1), subject.end(1), terms) \
+        if allowed is not None and subject and subject.end(1) <= pos else None
+    if by_terms:
+        return by_terms
     if prev is not None and not named_before:
         return prev
     return only
 
 
-def _arrow_keys(sentence: str, context: str = "") -> list[str] | list[list[str]]:
-    """The arrows an "arrow keys" claim needs: all four, except for a paddle, which moves along one
-    axis (up/down or left/right as the sentence or the task says; either pair when neither does),
-    and a pair the sentence names for the arrows themselves ("Left/Right arrow keys move the ship")."""
-    named = {"h" if _HORIZONTAL.match(m.group(0)) else "v" for m in _ARROW_PAIR.finditer(sentence)}
-    if len(named) == 1:
-        return ["left", "right"] if named == {"h"} else ["up", "down"]
-    if not (_PADDLE.search(sentence) or (_PADDLE.search(context) and not re.search(r"(?i)\bsnake\b", sentence))):
-        return ["up", "down", "left", "right"]
-    for text in (sentence, context):
-        v, h = _VERTICAL.search(text), _HORIZONTAL.search(text)
-        if v and not h:
-            return ["up", "down"]
-        if h and not v:
-            return ["left", "right"]
-    return [["up", "down"], ["left", "right"]]
+_SUBJECT = re.compile(r"(?i)^\W*(?:(?:the|a|an|each|every|all|any|your|its)\s+)?([\w-]+)")
 
 
-_ACTION_WORD = re.compile(
-    r"^\W{0,4}(?:key\s*)?(?:\W{0,3})(?:(?:or|and|/|,)\s*\W?\w{1,6}\W?\s*)*(?:(?:will|to|can|you|button)\s+)*"
-    r"(pauses?|unpauses?|resumes?|restarts?|resets?|play(?:s)? again|start(?:s)? (?:again|over|a new game)|new game|"
-    r"quits?|exits?|close|starts?)\b", re.I)
+def _by_terms(sentence: str, lo: int, pos: int, terms: list) -> str | None:
+    """The feature whose code terms occur last in ``sentence[lo:pos]``, a term at the start of a word
+    only ("white" holds the shield's "hit")."""
+    head = sentence[lo:pos]
+    found = [(m.start(), fid) for fid, rx in terms for m in rx.finditer(head)
+             if m.start() == 0 or not head[m.start() - 1].isalpha()]
+    return max(found)[1] if found else None
 
 
-def _action(sentence: str, end: int) -> str | None:
-    """The action a key claim names right after the key ("P to pause" -> pause)."""
-    m = _ACTION_WORD.match(sentence[end:end + 60])
-    if not m:
-        return None
-    w = m.group(1).lower()
-    if w.startswith(("pause", "unpause", "resume")):
-        return "pause"
-    if w.startswith(("restart", "reset", "play", "new game")) or w.startswith("start") and " " in w:
-        return "restart"
-    if w.startswith(("quit", "exit", "close")):
-        return "quit"
-    return "start"
-
-
-def _control_keys(sentence: str, context: str = "") -> list[tuple[str, list, str | None]]:
-    """(claim key label, normalised keys it needs -- a list of lists means "any one of these sets" --,
-    the action the sentence gives the key or None)."""
-    found: list[tuple[str, list, str | None]] = []
-    if _ARROWS.search(sentence):
-        found.append(("arrow keys", _arrow_keys(sentence, context), None))
-    else:
-        for m in _ONE_ARROW.finditer(sentence):
-            found.append((f"{m.group(1).lower()} arrow", [m.group(1).lower()], None))
-    if _WASD.search(sentence):
-        found.append(("WASD", ["w", "a", "s", "d"], None))
-    for pat in _CONTROL_PATTERNS:
-        for m in pat.finditer(sentence):
-            quote, tok = m.group(1), m.group(2)
-            if len(tok) == 1:
-                # a lone letter counts only when it is written like a key: capital or quoted
-                if not (quote or tok.isupper() or tok.isdigit()) or (tok in "AI" and not quote):
-                    continue
-                key = tok.lower()
-            else:
-                key = _KEY_WORDS.get(tok.lower())
-                if key is None:
-                    continue
-            label = tok.upper() if len(tok) == 1 else key
-            if all(f[0] != label for f in found):
-                found.append((label, [key], _action(sentence, m.end(2) + len(quote))))
-    m = next((m for rx in _SPACE_KEY for m in [rx.search(sentence)] if m), None)
-    if m and all(f[0] != "space" for f in found):
-        end = re.search(r"(?i)space(?:\s*bar|\s*key)?[`'\"]?", sentence[m.start():]).end() + m.start()
-        found.append(("space", ["space"], _action(sentence, end)))
-    return found
 
 
 def _user_rx(pattern) -> re.Pattern:
@@ -352,7 +265,16 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
     seen: set = set()
     prev: str | None = None  # the last feature named in the previous sentence
 
+    weak: dict = {}  # feature -> index of its claim when a bare negation word made it an absence claim
+
     def add(key, claim):
+        if claim.pop("_weak", False) and key not in seen:
+            weak[key] = len(claims)
+        elif key in weak and not claim.get("negated"):
+            # a negation word read before a mention is a guess; the same answer naming the feature
+            # plainly elsewhere wins (a disclaimer or a "wraps around" stays first-come)
+            claims[weak.pop(key)] = claim
+            return
         if key not in seen and len(claims) < MAX_CLAIMS:
             seen.add(key)
             claims.append(claim)
@@ -363,7 +285,7 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
         if terms and (spans or prev is not None):
             _number_claims(s, raw, spans, prev, terms, units, negated, add, header)
         prev = max(spans, key=lambda sp: sp[1])[0] if spans else None
-        for label, keys, action in _control_keys(s, context):
+        for label, keys, action in _control_keys(s, context, header):
             claim = {"text": raw, "kind": "control", "key": label, "keys": keys}
             if action:
                 claim["action"] = action
@@ -377,7 +299,11 @@ def extract_claims(prose: str, rubric: dict, context: str = "") -> list[dict]:
                 continue
             if tok.lower() in _IDENT_STOP or tok.lower() in _KEY_WORDS or keyword.iskeyword(tok):
                 continue
-            add(("identifier", tok.rstrip("()")), {"text": raw, "kind": "identifier", "name": tok})
+            claim = {"text": raw, "kind": "identifier", "name": tok}
+            if _PLAIN_WORD.match(tok) and not _CODE_NOUN.match(raw, m.end()):
+                # `The` and `the`: a claim only if the code has the name (a `paused` flag is one)
+                claim["plain_word"] = True
+            add(("identifier", tok.rstrip("()")), claim)
     return claims
 
 
@@ -402,19 +328,98 @@ def _feature_claims(s: str, raw: str, pats, absent_pats: dict, add) -> tuple[lis
     if any(re.search(r"(?i)\b(them|those|these)\b", prose[a:b]) for a, b in disclaimed):
         disclaimed = [(0, len(s))]  # "...; I can add them if you like": back to what the sentence named
     negated: set[str] = set()
+    variants = _variants(s)
     for f, ps in pats:
-        hits = [m.start() for p in ps for m in p.finditer(s)]
+        hits = sorted({idx[m.start()] for text, idx in variants for p in ps for m in p.finditer(text)})
         absent = any(p.search(s) for p in absent_pats.get(f["id"], []))
         if hits or absent:
             spans += [(f["id"], h) for h in hits]
-            neg = absent or any(a <= h < b for h in hits for a, b in disclaimed) or \
-                any(_negated_before(s, h) for h in hits)
+            strong = absent or any(a <= h < b for h in hits for a, b in disclaimed)
+            weak = any(_negated_before(s, h) and not _means_negated(s, h, ps) for h in hits)
             claim = {"text": raw, "kind": "feature", "feature": f["id"]}
-            if neg:  # the prose says the game does NOT have it
+            if strong or weak:  # the prose says the game does NOT have it
                 negated.add(f["id"])
                 claim["negated"] = True
+                if not strong:
+                    claim["_weak"] = True
             add(("feature", f["id"]), claim)
     return spans, negated
+
+
+# "you can't die by pressing the opposite direction", "you can't pause when the game is over": the
+# negation is about the means or the moment, which the clause after the feature's mention names
+_MEANS = re.compile(r"(?i)\b(?:by|when|whenever|while|if)\b")
+_MEANS_END = re.compile(r"[,;:.|—–]|\s-\s|\b(?:but|so|then|and)\b")
+
+
+def _means_negated(s: str, pos: int, ps: list) -> bool:
+    """The negation before the mention at ``pos`` bears on a "by/when ..." clause after it that does
+    not name the feature itself ("can't die by hitting a wall" names the wall: still an absence)."""
+    m = _MEANS.search(s, pos)
+    if m is None or _MEANS_END.search(s, pos, m.start()):
+        return False
+    stop = _MEANS_END.search(s, m.end())
+    tail = s[m.end():stop.start() if stop else len(s)]
+    return not any(p.search(tail) for p in ps)
+
+
+_TABLE_CELL = re.compile(r"\s*\|\s*")
+# a colour before an item's name in a list label: "Yellow – Speed: ..." is the speed item
+_COLOUR_LABEL = re.compile(r"(?i)^\W*(?:red|green|blue|yellow|orange|purple|pink|cyan|magenta|white|black|gold(?:en)?|"
+                           r"silver|grey|gray|brown|violet|teal|lime)\s*[-–—/:]\s*(?=\w)")
+
+
+# a grid step named by another word: "one block at a time", "a square at a time" is one cell
+_STEP_UNIT = re.compile(r"(?i)(?<=\bone )(?:block|square|tile)\b|\b(?:block|square|tile)(?=s? at a time\b)")
+
+
+def _sub_mapped(t: str, ix: list[int], rx: re.Pattern, repl: str) -> tuple[str, list[int]]:
+    """``rx`` replaced by ``repl`` in ``t``, the positions in ``ix`` kept (a replacement takes its match's first)."""
+    out, oix, last = "", [], 0
+    for m in rx.finditer(t):
+        out += t[last:m.start()] + repl
+        oix += ix[last:m.start()] + [ix[m.start()]] * len(repl)
+        last = m.end()
+    return out + t[last:], oix + ix[last:len(t)]
+
+
+def _variants(s: str) -> list[tuple[str, list[int]]]:
+    """The sentence as the feature regexes read it, each with the position in ``s`` of each of its
+    characters: as written, without backticks, a table row's cells joined ("| `GET` | `/todos` |"
+    is "GET /todos") and each cell as a label of the rest ("| Speed | 5 seconds |": "Speed – 5 seconds"),
+    a colour label dropped ("Yellow – Speed: ..."), spaced slashes closed ("A / D" is "A/D")."""
+    out = [(s, list(range(len(s) + 1)))]
+    text, idx = [], []
+    for i, ch in enumerate(s):
+        if ch != "`":
+            text.append(ch)
+            idx.append(i)
+    plain = "".join(text)
+    cells = []  # (start, end) in plain of each table cell
+    if plain.lstrip().startswith("|"):
+        cuts = [m for m in _TABLE_CELL.finditer(plain)]
+        cells = [(a.end(), b.start()) for a, b in zip(cuts, cuts[1:]) if b.start() > a.end()]
+    pieces = [[(a, b) for a, b in cells]] if cells else [[(0, len(plain))]]
+    pieces += [[(a, b) for a, b in cells[k:]] for k in range(len(cells)) if len(cells) > 1]
+    for n, row in enumerate(pieces):
+        t, ix = "", []
+        for j, (a, b) in enumerate(row):
+            sep = " – " if (n > 0 and j == 1) else " " if j else ""
+            t += sep + plain[a:b]
+            ix += [idx[a]] * len(sep) + idx[a:b]
+        m = _COLOUR_LABEL.match(t)
+        if m:
+            t, ix = t[m.end():], ix[m.end():]
+        t, ix = _sub_mapped(t, ix, _STEP_UNIT, "cell")
+        t2, ix2 = "", []
+        for k, ch in enumerate(t):  # "A / D" -> "A/D"
+            if ch == " " and (t[k + 1:k + 3] == "/ " or k > 1 and t[k - 2:k] == " /"):
+                continue
+            t2 += ch
+            ix2.append(ix[k])
+        if t2 != s:
+            out.append((t2, ix2 + [ix2[-1] + 1 if ix2 else 0]))
+    return out
 
 
 _CODE_SETTING = re.compile(r"""`\s*(?:[A-Za-z_]\w*\.)*["']?([A-Za-z_]\w*)["']?\s*[:=]\s*-?\d+(?:\.\d+)?\s*,?\s*`""")
@@ -425,7 +430,7 @@ def _setting_beside(s: str, start: int, end: int) -> str | None:
     best = None
     for q in _BACKTICK.finditer(s):
         name = q.group(1).strip()
-        if not _IDENT.match(name) or "(" in name or "." in name:
+        if not _IDENT.match(name) or "(" in name or "." in name or len(name) < 2:  # `S`: a key, not a setting
             continue
         gap = s[q.end():start] if q.end() <= start else s[end:q.start()] if q.start() >= end else None
         if gap is None or re.search(r"\d", gap) or len(re.findall(r"[A-Za-z]+", gap)) > 3:
@@ -433,6 +438,29 @@ def _setting_beside(s: str, start: int, end: int) -> str | None:
         if best is None or len(gap) < best[0]:
             best = (len(gap), name)
     return best[1] if best else None
+
+
+_NAME_NUMBER = re.compile(r"(?i)\b(?:player|level|stage|wave|team|round|chapter|step|part|version|option|case)\s*#?\s*$")
+_CARDINALS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+# number words in the forms answers use for a feature's quantity: "twice as wide", "doubles the speed",
+# "halves the interval", "two extra balls" (a cardinal only before what it counts)
+_WORD_NUMBER = re.compile(
+    r"(?i)\b(twice|doubl(?:es|ed|ing|e)(?=\s+(?:the|your|its|his|their|as|speed|width|size|points?)\b)|"
+    r"halv(?:es|ed|ing)|half(?=\s+(?:as\b|speed\b|the\s+(?:speed|size|width|height)\b)))\b|"
+    r"\b(two|three|four|five|six|seven|eight|nine|ten)\b(?=\s+(?:(?:extra|more|additional|bonus|new)\s+)?"
+    r"(?:balls?|lives|charges?|hits?|collisions?|points?|seconds?|segments?|cells?|shots?|bullets?|tiles?|bombs?)\b)")
+
+
+def _number_words(text: str) -> str:
+    """``text`` with number words written as numbers of the same length (positions unchanged)."""
+    def sub(m):
+        w = m.group(0)
+        if m.group(2):
+            num = str(_CARDINALS[w.lower()])
+        else:
+            num = "0.5x" if w.lower().startswith("hal") else "2x"
+        return num + " " * (len(w) - len(num)) if len(num) <= len(w) else w
+    return _WORD_NUMBER.sub(sub, text)
 
 
 _SHARE_OF = re.compile(r"(?i)\s+of\s+(the\s+)?(screen|window|display|board|court|field|arena|playfield)")
@@ -450,7 +478,11 @@ def _number_claims(s: str, raw: str, spans: list, prev: str | None, terms: list,
     spans_set = {m.start(): m.group(1) for m in _CODE_SETTING.finditer(s)}
     masked = _BACKTICK.sub(lambda q: q.group() if q.start() in spans_set or _NUMBER.fullmatch(q.group(1).strip())
                            else " " * len(q.group()), s)
+    written = masked
+    masked = _number_words(masked)
     for m in _NUMBER.finditer(masked):
+        if _NAME_NUMBER.search(masked, 0, m.start()):  # "Player 1", "Level 3": a name, not a quantity
+            continue
         unit = (m.group(2) or "").lower() or (_header_unit(header, s, m.start()) or "")
         kind = _UNIT_KIND.get(unit)
         if unit and kind is None and unit not in _CLASSED_UNITS:
@@ -467,6 +499,8 @@ def _number_claims(s: str, raw: str, spans: list, prev: str | None, terms: list,
         claims_extra = {"setting": setting} if setting else {}
         if baseline:  # "70 ms instead of 150 ms": 150 is the normal setting, not the feature's
             claims_extra["baseline"] = True
+        if not written[m.start()].isdigit():  # "twice as fast": often a ratio of two settings
+            claims_extra["word_number"] = True
         if kind == "pct" and _SHARE_OF.match(masked, m.end()):  # "50% of the screen": a share of its size
             claims_extra["share_of_screen"] = True
         add(("number", fid, value, kind), {**claims_extra, "text": raw, "kind": "number", "feature": fid,

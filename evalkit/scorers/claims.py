@@ -68,12 +68,18 @@ def score(task, ex: Extraction, artifacts: dict) -> list[Score]:
     out = []
     for c in claims:
         v = verdict(c, ex, idx, ex.main_index, fres, rubric_by_id, run=run)
+        if c.get("plain_word") and v["verdict"] != "supported":
+            continue  # a plain word in backticks the code does not have is an example word, not a name
+        if c.get("word_number") and v["verdict"] == "unsupported":
+            continue  # "twice as fast" with no literal 2: often two settings' ratio, no evidence either way
         if prog is not None and prog.multi_file:
             v = dict(v, evidence=prog.relabel(v["evidence"], ex.main_index))
         extra = {k: c[k] for k in ("feature", "key", "value", "unit", "name", "file", "negated") if k in c}
         entry = {"text": c["text"], "kind": c["kind"], **extra,
                  "verdict": v["verdict"], "evidence": v["evidence"], "reason": v["reason"]}
         out.append(entry)
+    if not out:
+        return [Score("claim_consistency", None, {"claims": [], "reason": "the prose makes no checkable claim"})]
     counts = {k: sum(1 for c in out if c["verdict"] == k) for k in ("supported", "unsupported", "contradicted")}
     value = counts["supported"] / len(out)
     details = {"claims": out, **counts, "block": ex.main_index,
