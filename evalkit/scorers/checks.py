@@ -56,7 +56,7 @@ from ..deadflags import dead_flags, live_text, mask, never_true
 from ..errors import EvalkitError
 from ..regexfold import lowered as _lowered
 from .checkgates import off_lattice, ungated
-from .runfacts import crash, undefined, unread
+from .runfacts import crash, failing_lines, unread
 
 
 class Verdict(NamedTuple):
@@ -536,11 +536,11 @@ def run_check(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> Verdict:
 
 def _live(hits: list[int], idx: treesitter.CodeIndex, kind: str) -> Verdict:
     """The verdict on a check's hits: code that crashes when it runs, or that nothing calls, does nothing."""
-    undefined_at = undefined(idx) if hits and kind not in _NAME_KINDS else {}
-    if undefined_at and all(ln in undefined_at for ln in hits):
-        # every line that would do it raises NameError when it runs (`fps = FPS * m` with no FPS)
-        name = undefined_at[hits[0]].split(" ", 2)[-1]
-        return Verdict(False, sorted(set(hits)), f"crashes: line {hits[0]} uses {name}, which is never defined (NameError)")
+    failing = failing_lines(idx) if hits and kind not in _NAME_KINDS else {}
+    if failing and all(ln in failing for ln in hits):
+        # every line that would do it raises when it runs (`fps = FPS * m` with no FPS)
+        what, why = failing[hits[0]]
+        return Verdict(False, sorted(set(hits)), f"crashes: line {hits[0]} {what}, {why}")
     if idx.unused and hits:  # code the program never calls implements nothing
         live = [ln for ln in hits if idx.in_unused(ln) is None]
         if not live:

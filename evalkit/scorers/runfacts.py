@@ -1,6 +1,7 @@
 """What running the program would do, read without running it: names it never defines (a
-NameError when the line runs), loops nothing in them can end (the game freezes), and writes of
-names nothing reads (a counter or timer nobody consults). Rubric checks (checks.py) drop or
+NameError when the line runs), a float where pygame's timers need whole milliseconds (TypeError),
+loops nothing in them can end (the game freezes), and writes of names nothing reads (a counter or
+timer nobody consults). Rubric checks (checks.py) drop or
 refute evidence that sits on such lines.
 """
 
@@ -81,11 +82,61 @@ def undefined(idx: treesitter.CodeIndex) -> dict[int, str]:
     return memo
 
 
+def failing_lines(idx: treesitter.CodeIndex) -> dict[int, tuple[str, str]]:
+    """Line -> (what it does, why that raises) for lines that raise as soon as they run: a name
+    never defined (NameError), a float where pygame's clock needs whole milliseconds (TypeError)."""
+    memo = idx.__dict__.get("_failing_memo")
+    if memo is None or idx.text in FILE_UNDEFINED:
+        memo = {ln: (f"uses {msg.split(' ', 2)[-1]}", "which is never defined (NameError)")
+                for ln, msg in undefined(idx).items()}
+        for ln, fn in _float_milliseconds(idx):
+            memo.setdefault(ln, (f"passes a float to {fn}()", "which needs whole milliseconds (TypeError)"))
+        idx.__dict__["_failing_memo"] = memo
+    return memo
+
+
+# pygame's timer calls -> which argument is the milliseconds (an int; a float raises TypeError)
+_MS_ARG = {"pygame.time.set_timer": 1, "pygame.time.wait": 0, "pygame.time.delay": 0}
+_FLOAT_LITERAL = re.compile(r"\s*-?(\d+\.\d*|\.\d+)\s*")
+_TRUE_DIVISION = re.compile(r"(?<!/)/(?!/)")
+_WHOLE = re.compile(r"\s*(int|round|math\.floor|math\.ceil|len)\s*\([\s\S]*\)\s*")
+
+
+def _float_milliseconds(idx: treesitter.CodeIndex) -> list[tuple[int, str]]:
+    """Calls of pygame's timers whose milliseconds are a float: a float literal, a true division
+    (`MOVE_DELAY / 1.5`), or a name every assignment of which is one of those."""
+    from ..flowtext import split_args
+
+    if idx.language != "python" or "pygame.time." not in idx.text:
+        return []
+
+    def floaty(arg: str, follow: bool = True) -> bool:
+        if _WHOLE.fullmatch(arg):
+            return False
+        if _FLOAT_LITERAL.fullmatch(arg) or _TRUE_DIVISION.search(arg):
+            return True
+        name = arg.strip()
+        if follow and re.fullmatch(r"[A-Za-z_][\w.]*", name):
+            rhs = [rt for lt, rt, _ln in idx.assigns if lt.strip() == name]
+            return bool(rhs) and all(floaty(rt, False) for rt in rhs)
+        return False
+
+    out = []
+    for fn, text, ln in idx.calls:
+        pos = _MS_ARG.get(fn)
+        if pos is None or "(" not in text:
+            continue
+        args = [a for a in split_args(text[text.index("(") + 1:text.rindex(")")]) if "=" not in a.split("(")[0]]
+        if len(args) > pos and floaty(args[pos]):
+            out.append((ln, fn))
+    return out
+
+
 def crash(idx: treesitter.CodeIndex, br: treesitter.Branch) -> tuple[int, str] | None:
-    """(line, message) when the branch's body, or a function it calls, uses a name that is never
-    defined (a NameError as soon as the branch runs)."""
-    undefined_at = undefined(idx)
-    if not undefined_at and not idx.hangs:
+    """(line, message) when the branch's body, or a function it calls, runs a line that raises
+    (a never-defined name, a float for pygame's milliseconds) or a loop nothing can end."""
+    failing = failing_lines(idx)
+    if not failing and not idx.hangs:
         return None
     spans = [(br.line + 1, br.end_line, "")]
     spans += [(ln, ln + t.count("\n") + 1, w.split("()")[0] + "()") for t, ln, w in br.body_parts
@@ -96,13 +147,12 @@ def crash(idx: treesitter.CodeIndex, br: treesitter.Branch) -> tuple[int, str] |
                 where = f"{via}, called on line {br.line}," if via else f"the branch on line {br.line}"
                 return hfirst, (f"{where} enters the loop on line {hfirst} (`while {cond}`), which nothing in it "
                                 f"can end: the game freezes there")
-        for ln in sorted(undefined_at):
+        for ln in sorted(failing):
             if first <= ln <= last:
-                name = undefined_at[ln].split(" ", 2)[-1]
+                what, why = failing[ln]
                 where = f"{via}, called on line {br.line}," if via else f"the branch on line {br.line}"
-                return ln, f"{where} uses {name} on line {ln}, which is never defined (NameError)"
+                return ln, f"{where} {what} on line {ln}, {why}"
     return None
-
 
 
 _TARGET = re.compile(r"\s*(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*)\s*")
