@@ -232,9 +232,7 @@ def _is_stub(fn: _Fn) -> bool:
     """The function does nothing: only pass, ``...``, a docstring, comments, ``return``/``return None``
     or ``raise NotImplementedError``, also under an if/elif/else whose conditions call nothing
     (`if kind == "speed": pass  # TODO` for each item)."""
-    if fn.body is None or fn.body.type not in ("block", "statement_block"):
-        return False
-    return _does_nothing(fn.body)
+    return fn.body is not None and fn.body.type in ("block", "statement_block") and _does_nothing(fn.body)
 
 
 def _does_nothing(block) -> bool:
