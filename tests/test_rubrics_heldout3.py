@@ -124,6 +124,49 @@ def test_a_negated_game_over_loop_still_shows_the_score(rubrics):
     assert verdict(rubrics["snake"], code)["score"]["found"] is True
 
 
+@pytest.mark.parametrize("cond, gated", [
+    ("game_over", True), ("not game_over", False), ("state == 'game_over'", True), ("state != 'game_over'", False),
+    ("game_close == True", True), ("game_over == False", False), ("playing or game_over", False),
+    ("game_over and not paused", True), ("not (not game_over)", True), ("lives <= 0", True),
+    ("gameOver === true", True), ("!gameOver", False), ("game_over_at is not None", True), ("game_over_at is None", False),
+])
+def test_game_over_tests_and_their_negations(rubrics, cond, gated):
+    import re
+
+    from evalkit.scorers.checkgates import positive_test
+    rx = re.compile(rubrics["snake"].rubric["vocab"]["over_test"])
+    assert positive_test(cond, rx) is gated
+
+
+BREAKOUT_HUD = '''
+import pygame
+pygame.init()
+win = pygame.display.set_mode((480, 400))
+font = pygame.font.SysFont(None, 24)
+points, lives, game_over = 0, 3, False
+while True:
+    for ev in pygame.event.get():
+        if ev.type == pygame.QUIT:
+            raise SystemExit
+    points += 1
+    if points > 99:
+        lives -= 1
+    game_over = lives <= 0
+    win.fill((0, 0, 0))
+    win.blit(font.render(f"Lives {lives}", True, (255, 255, 255)), (400, 5))
+{hud}
+    pygame.display.flip()
+'''
+
+
+@pytest.mark.parametrize("hud, shown", [
+    ("    if game_over:\n        win.blit(font.render(f'Final score {points}', True, (255, 0, 0)), (150, 200))", False),
+    ("    win.blit(font.render(f'Score {points}', True, (255, 255, 255)), (5, 5))", True),
+])
+def test_breakout_hud_score_only_after_the_game_is_not_shown(rubrics, hud, shown):
+    assert verdict(rubrics["breakout"], BREAKOUT_HUD.replace("{hud}", hud))["hud"]["found"] is shown
+
+
 # ---- snake: food off the lattice -----------------------------------------------------------------
 
 GRID_GAME = '''

@@ -19,8 +19,10 @@ import re
 
 from .. import treesitter
 
-# a conjunct that tests the opposite (`not game_over`, `over == False`, `state != "over"`, `!dead`)
-_NEGATED = re.compile(r"(?i)(\bnot\b|!=|!(?!=)|\bis\s+not\b|==\s*(False|false|0|None|null)\b)")
+# a conjunct that tests the opposite (`not game_over`, `over == False`, `state != "over"`, `!dead`,
+# `winner is None`); `winner is not None` / `!= null` test that it is there
+_NEGATED = re.compile(r"(?i)(\bnot\b(?!\s+None\b)|!=(?!=?\s*(None|null|undefined)\b)|!(?!=)"
+                      r"|(?<![!=])===?\s*(False|false|0|None|null)\b|\bis\s+None\b)")
 _DOUBLE_NOT = re.compile(r"^\s*not\s*\(\s*not\s+(.*)\)\s*$", re.DOTALL)
 
 
