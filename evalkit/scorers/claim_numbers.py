@@ -138,7 +138,7 @@ def _unused_setting(idx, ln: int, value: float | None = None) -> str | None:
         # a quoted key only: its own string is the one occurrence counted below (an unquoted JS key may not be)
         if not keys or any(k is None or not re.search(r"""["']""" + k + r"""["']\s*:""", line) for k in keys):
             return None
-    if keys and not any(_WHOLESALE.search(t) for t in idx.lines) and \
+    if keys and not _reads_wholesale(idx) and \
             all(len(idx.string_lines.get(k, [])) + len(idx.ident_lines.get(k, [])) <= 1 for k in keys):
         return keys[0]
     return None
@@ -180,7 +180,7 @@ def _stored_nowhere(idx, ln: int, value: float | None) -> tuple[str, list[int]] 
         return None
     m = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*-?\d[\d.]*\s*(#.*)?$", idx.lines[ln - 1])
     keys = [m.group(1)] if m else _literal_keys(idx.lines[ln - 1], value)
-    if not keys or any(k is None for k in keys) or any(_WHOLESALE.search(t) for t in idx.lines):
+    if not keys or any(k is None for k in keys) or _reads_wholesale(idx):
         return None
     why = []
     for k in keys:
@@ -203,6 +203,14 @@ def _stored_nowhere(idx, ln: int, value: float | None) -> tuple[str, list[int]] 
         return None
     k, target, r = why[0]
     return f"{k} is only stored in {target}, which nothing the program runs reads", [r]
+
+
+def _reads_wholesale(idx) -> bool:
+    """Some line reads a dict or object by computed names (`**cfg`, `.items()`): memoised on the index."""
+    memo = idx.__dict__.get("_reads_wholesale")
+    if memo is None:
+        memo = idx.__dict__["_reads_wholesale"] = any(_WHOLESALE.search(t) for t in idx.lines)
+    return memo
 
 
 def _line_value(idx, ln: int, want: set, also: set = frozenset()) -> float | None:
