@@ -49,6 +49,15 @@ def test_negation_of_a_means_is_no_absence(tasks, sentence, negated):
     assert _features(tasks["snake"], sentence)["self_collision"][0] is negated
 
 
+def test_an_absence_only_under_another_feature_is_no_absence(tasks):
+    snake = tasks["snake"]
+    got = _features(snake, "Running into a wall with the shield up lets the snake pass through the wall.")
+    assert got["wall_collision"][0] is False
+    # the other feature in another clause: the wrap-around is the rule
+    got = _features(snake, "The snake passes through the walls, and with the speed boost it moves faster.")
+    assert got["wall_collision"][0] is True
+
+
 def test_bare_negation_read_does_not_hide_a_plain_mention(tasks):
     prose = ("The snake is not allowed to reverse into itself.\n\n"
              "Running into your own body ends the game.")

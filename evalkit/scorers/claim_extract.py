@@ -329,9 +329,11 @@ def _feature_claims(s: str, raw: str, pats, absent_pats: dict, add) -> tuple[lis
         disclaimed = [(0, len(s))]  # "...; I can add them if you like": back to what the sentence named
     negated: set[str] = set()
     variants = _variants(s)
-    for f, ps in pats:
-        hits = sorted({idx[m.start()] for text, idx in variants for p in ps for m in p.finditer(text)})
-        absent = any(p.search(s) for p in absent_pats.get(f["id"], []))
+    found = [(f, ps, sorted({idx[m.start()] for text, idx in variants for p in ps for m in p.finditer(text)}))
+             for f, ps in pats]
+    for f, ps, hits in found:
+        aps = absent_pats.get(f["id"], [])
+        absent = any(p.search(s) for p in aps) and not _only_with_other(s, f, found, aps)
         if hits or absent:
             spans += [(f["id"], h) for h in hits]
             strong = absent or any(a <= h < b for h in hits for a, b in disclaimed)
@@ -344,6 +346,20 @@ def _feature_claims(s: str, raw: str, pats, absent_pats: dict, add) -> tuple[lis
                     claim["_weak"] = True
             add(("feature", f["id"]), claim)
     return spans, negated
+
+
+_WITH = re.compile(r"(?i)\b(?:with|while|when|whenever|if|during|as long as)\s+")
+_CLAUSE_JOIN = re.compile(r"(?i)[,;:.]|\b(?:and|but|so)\b")
+
+
+def _only_with_other(s: str, f: dict, found: list, absent_pats: list) -> bool:
+    """The absence holds only under another feature named in its clause ("Hitting a wall with the
+    shield makes the snake come out on the other side": without the shield a wall still ends the round)."""
+    others = [h for g, _, hits in found if g["id"] != f["id"] for h in hits]
+    conds = [m.start() for m in _WITH.finditer(s)
+             if any(h >= m.end() and re.fullmatch(r"(?:\w+\s+){0,2}", s[m.end():h]) for h in others)]
+    return any(not _CLAUSE_JOIN.search(s, min(c, a.start()), max(c, a.start()))
+               for c in conds for p in absent_pats for a in p.finditer(s))
 
 
 # "you can't die by pressing the opposite direction", "you can't pause when the game is over": the
