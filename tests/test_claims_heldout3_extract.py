@@ -88,6 +88,8 @@ def test_key_lists_whatever_the_action(tasks):
     table = "| Key | Action |\n| --- | --- |\n| H | Show the help screen |\n| ↑ / ↓ or W / S | Move |\n"
     keys = _keys(flappy, table)
     assert keys["H"] == ["h"] and keys["W"] == ["w"] and keys["arrow keys"] == ["up", "down"]
+    emoji = "| Key | Action |\n| --- | --- |\n| ⬆️⬇️⬅️➡️ | Steer |\n"
+    assert _keys(flappy, emoji)["arrow keys"] == ["up", "down", "left", "right"]
     # the first column of an items table is a symbol drawn in the game, not a key
     assert "H" not in _keys(flappy, "| Symbol | Item |\n| --- | --- |\n| H | Heal |\n")
     assert "M" in _keys(flappy, "It has music you can toggle (M) and a help screen.")

@@ -46,7 +46,9 @@ _SPACE_KEY = [
                + _SP + r"(?![\w-])"),
     re.compile(r"^\|\s*" + _SP + r"\s*(?:key\s*)?\|"),
 ]
-_ARROWS = re.compile(r"\barrow(?:\s+|-)?keys?\b|\barrows\b|[↑↓←→](?:\s*(?:/|,|and)?\s*[↑↓←→]){3}", re.I)
+# arrow glyphs, the emoji ones too ("⬆️", with its variation selector)
+_ARROWS = re.compile(r"\barrow(?:\s+|-)?keys?\b|\barrows\b|[↑↓←→⬆⬇⬅➡]\ufe0f?(?:\s*(?:/|,|and)?\s*[↑↓←→⬆⬇⬅➡]\ufe0f?){3}",
+                     re.I)
 _ONE_ARROW = re.compile(r"\b(up|down|left|right)\s+arrow\b", re.I)
 _WASD = re.compile(r"\bWASD\b")
 
@@ -91,7 +93,7 @@ def _action(sentence: str, end: int) -> str | None:
 
 
 _KEY_HEADER = re.compile(r"(?i)\b(keys?|controls?|inputs?|buttons?|shortcuts?|press)\b")
-_GLYPH = {"←": "left", "→": "right", "↑": "up", "↓": "down"}
+_GLYPH = {"←": "left", "→": "right", "↑": "up", "↓": "down", "⬅": "left", "➡": "right", "⬆": "up", "⬇": "down"}
 _KEY_SEP = re.compile(r"\s*(?:/|,|\+|\bor\b|\band\b)\s*|\s+")
 # "undo (U)": an action named, then its key in brackets; "U undoes the move": a key, then its verb
 _KEY_AFTER = re.compile(r"\b[a-z]{3,}(?:ing)?\s+\(([`'\"]?)([A-Z])\1\)")
@@ -108,7 +110,7 @@ def _more_keys(sentence: str, header: list[str] | None) -> list[tuple[str, list,
     out = []
     if header and len(header) > 2 and _KEY_HEADER.search(re.sub(r"[*_`]", "", header[1])) and sentence.startswith("|"):
         cell = sentence.split("|")[1]
-        toks = [t.strip("`'\"") for t in _KEY_SEP.split(cell.strip()) if t.strip("`'\"")]
+        toks = [t.strip("`'\"\ufe0f") for t in _KEY_SEP.split(cell.strip()) if t.strip("`'\"\ufe0f")]
         keys, arrows = [], []
         for t in toks:
             if t in _GLYPH:
