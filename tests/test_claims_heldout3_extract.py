@@ -107,6 +107,8 @@ def test_number_words_and_names(tasks):
     snake = tasks["snake"]
     assert ("speed_item", 0.5, "mult") in _numbers(snake, "The speed boost halves the move delay for 5 seconds.")
     assert not any(v == 0.5 for _, v, _ in _numbers(snake, "The speed boost lasts half a minute."))
+    # a "double points" item is a name, not a factor of the speed
+    assert not any(v == 2.0 for _, v, _ in _numbers(snake, "The speed boost could come with double points."))
 
 
 def test_numbers_in_names(tasks):

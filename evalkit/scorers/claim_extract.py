@@ -461,7 +461,7 @@ _CARDINALS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, 
 # number words in the forms answers use for a feature's quantity: "twice as wide", "doubles the speed",
 # "halves the interval", "two extra balls" (a cardinal only before what it counts)
 _WORD_NUMBER = re.compile(
-    r"(?i)\b(twice|doubl(?:es|ed|ing|e)(?=\s+(?:the|your|its|his|their|as|speed|width|size|points?)\b)|"
+    r"(?i)\b(twice|doubl(?:es|ed|ing|e)(?=\s+(?:the|your|its|their|speed|width|size)\b)|"  # not "double points"
     r"halv(?:es|ed|ing)|half(?=\s+(?:as\b|speed\b|the\s+(?:speed|size|width|height)\b)))\b|"
     r"\b(two|three|four|five|six|seven|eight|nine|ten)\b(?=\s+(?:(?:extra|more|additional|bonus|new)\s+)?"
     r"(?:balls?|lives|charges?|hits?|collisions?|points?|seconds?|segments?|cells?|shots?|bullets?|tiles?|bombs?)\b)")
