@@ -94,14 +94,18 @@ _DECOR = re.compile(r"(?i)(particle|spark|star|confetti|firework|decor|cloud|sno
 _SCALED = re.compile(r"(\*|//|%|/|\bround\(|\bint\()")
 
 
-def _numbers(idx: treesitter.CodeIndex) -> dict[str, float]:
-    from .checks import (
-        _same_number,  # (checks imports this module: imported when first used)
-    )
+def same_number(text: str) -> float | None:
+    """``10`` or ``(10, 10)`` -> 10.0 (one literal number, or a tuple of equal ones); else None."""
+    nums = re.fullmatch(r"\s*\(?\s*(\d+(?:\.\d+)?)\s*(?:,\s*(\d+(?:\.\d+)?)\s*)?\)?\s*", text)
+    if not nums or (nums.group(2) is not None and float(nums.group(2)) != float(nums.group(1))):
+        return None
+    return float(nums.group(1))
 
+
+def _numbers(idx: treesitter.CodeIndex) -> dict[str, float]:
     out: dict[str, float] = {}
     for lt, rt, _ln in idx.assigns:
-        v = _same_number(rt)
+        v = same_number(rt)
         if v is not None:
             out[lt.strip()] = v
     return out

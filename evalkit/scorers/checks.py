@@ -55,7 +55,7 @@ from .. import treesitter
 from ..deadflags import dead_flags, live_text, mask, never_true
 from ..errors import EvalkitError
 from ..regexfold import lowered as _lowered
-from .checkgates import off_lattice, ungated
+from .checkgates import off_lattice, same_number, ungated
 from .runfacts import crash, failing_lines, unread
 
 
@@ -189,14 +189,6 @@ def _ends_after(test: treesitter.Branch, ends: str) -> bool:
 _COUNTISH = re.compile(r"(?i)(width|height|count|num|cols|rows|_[wh]$)")
 
 
-def _same_number(text: str) -> float | None:
-    """``10`` or ``(10, 10)`` -> 10.0 (one literal number, or a tuple of equal ones); else None."""
-    nums = re.fullmatch(r"\s*\(?\s*(\d+(?:\.\d+)?)\s*(?:,\s*(\d+(?:\.\d+)?)\s*)?\)?\s*", text)
-    if not nums or (nums.group(2) is not None and float(nums.group(2)) != float(nums.group(1))):
-        return None
-    return float(nums.group(1))
-
-
 def _under(idx: treesitter.CodeIndex, line: int, cond: str) -> bool:
     """``line`` runs only when a branch whose condition matches ``cond`` is taken: it sits in that
     branch's body, or in a function that branch's body calls (one level)."""
@@ -264,7 +256,7 @@ class _Row(NamedTuple):
     rt: str
     name: str | None        # the stripped left side when it is a plain (dotted) name
     collection: bool        # the right side is a dict/list literal
-    number: float | None    # _same_number(rt)
+    number: float | None    # same_number(rt)
     countish: bool          # _COUNTISH matches the left side
 
 
@@ -272,7 +264,7 @@ def _rows(idx: treesitter.CodeIndex) -> list[_Row]:
     memo = idx.__dict__.get("_assign_rows")
     if memo is None:
         memo = [_Row(lt, rt, lt.strip() if _NAME.fullmatch(lt.strip()) else None,
-                     rt.lstrip().startswith(("{", "[", "dict(")), _same_number(rt), bool(_COUNTISH.search(lt)))
+                     rt.lstrip().startswith(("{", "[", "dict(")), same_number(rt), bool(_COUNTISH.search(lt)))
                 for lt, rt, _ in idx.assigns]
         idx.__dict__["_assign_rows"] = memo
     return memo
