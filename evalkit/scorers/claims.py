@@ -41,7 +41,7 @@ from .claim_extract import MAX_CLAIMS, extract_claims
 from .claim_verify import verdict
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
-VERSION = "6"  # 6: Space spellings are key claims; a negation reaches only its own clause
+VERSION = "7"  # 7: held-out round 3: tables, key tables, number words, negation by another cause; unread settings support nothing
 # 5: a key whose first press broke the run, or whose action's feature is missing, is not supported
 NEEDS = ("probes", "crash")  # claims read the features' verdicts (probes included) and the run's crash
 METRICS = (

@@ -27,7 +27,7 @@ from .claim_extract import (
 )
 
 # ---- the registry's declaration (evalkit/scorers/registry.py): version and metrics --------------
-VERSION = "5"  # 5: a feature whose own code raised in the run is contradicted; flags nothing sets gate nothing
+VERSION = "6"  # 6: unread counters/timers, nested guards that decide nothing, stubs of empty branches, float milliseconds, not_under, off_lattice
 NEEDS = ("probes", "crash")  # a probe's result overrides the static verdict; the run's crash ties to code
 METRICS = (
     Metric("feature_completeness", "features", kind="unit", main=True, order=40, gate={"max_drop": 0.05},
