@@ -306,3 +306,43 @@ def test_other_numbers_of_a_contradicted_feature_stay_contradicted():
     assert _judge("grid_movement", 10.0, None, contradicted=True) == "contradicted"  # FOOD_STEP is no size
     assert _judge("speed_item", 4.0, "sec", contradicted=True) == "contradicted"
     assert _judge("speed_item", 4.0, "sec", contradicted=False) == "supported"
+
+
+# ---- a settings dict whose keys alone are read (to pick an item at random) has unread settings
+PICKER = '''
+import random
+import pygame
+
+GRID = 20
+YELLOW = (255, 220, 0)
+ITEM_SETTINGS = {
+    "speed": {"color": YELLOW, "duration": 5, "multiplier": 1.5},
+}
+
+
+def apply_item(kind):
+    # TODO: effects
+    pass
+
+
+def main():
+    screen = pygame.display.set_mode((400, 400))
+    kind = random.choice(list(ITEM_SETTINGS.keys()))
+    pygame.draw.rect(screen, ITEM_SETTINGS[kind]["color"], (0, 0, GRID, GRID))
+    READ_VALUES
+    apply_item(kind)
+
+
+main()
+'''
+
+
+@pytest.mark.parametrize("read_values, verdict", [
+    ("pass", "unsupported"),  # only the names and the colour are read
+    ("print(*ITEM_SETTINGS[kind].values())", "supported"),  # .values() reads every setting
+])
+def test_a_dict_whose_keys_alone_are_read_configures_nothing(snake, read_values, verdict):
+    got = _numbers(snake, "The **Speed** item makes you 1.5x faster for 5 seconds.",
+                   PICKER.replace("READ_VALUES", read_values))
+    assert got[("speed_item", 1.5)][0] == verdict
+    assert got[("speed_item", 5.0)][0] == verdict

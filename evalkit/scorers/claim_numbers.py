@@ -218,8 +218,9 @@ def _line_value(idx, ln: int, want: set, also: set = frozenset()) -> float | Non
     return next((v for v, n in idx.numbers if n == ln and (round(v, 6) in want or round(v, 6) in also)), None)
 
 
-# a name given as a literal (`getattr(self, "food", None)`) is counted as a string: only computed names read wholesale
-_WHOLESALE = re.compile(r"(\*\*[A-Za-z_]|\.(items|values|keys)\(|\.update\(\s*[^)\s]|"
+# a name given as a literal (`getattr(self, "food", None)`) is counted as a string: only computed names read
+# wholesale (`.keys()` gives the names alone: `random.choice(list(ITEMS.keys()))` reads no setting)
+_WHOLESALE = re.compile(r"(\*\*[A-Za-z_]|\.(items|values)\(|\.update\(\s*[^)\s]|"
                         r"\b[gs]etattr\((?![^,]*,\s*[\"']\w*[\"']\s*[,)])|__dict__|\bvars\(|"
                         r"SimpleNamespace|namedtuple|json\.dumps?\(|\bfor\s+\w+\s+in\s+[A-Z_]+\b)")
 
