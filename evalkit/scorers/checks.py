@@ -20,7 +20,9 @@ assign       an assignment whose left side matches ``lhs`` and right side ``rhs`
              (aug and assign with ``read: true``: only writes of a name the running program
              reads somewhere else; a counter or timer nothing consults implements nothing)
 arith        ``a + b`` / ``a - b`` / ``a += b`` where one operand matches ``left`` and the
-             other ``right`` (``taint: true``: also variables assigned from a ``right`` match;
+             other ``right`` (``taint: true``: also variables assigned from a ``right`` match,
+             ``taint: 2`` two assignments deep, ``factor_not_whole``: not from a product whose
+             factors all work out to whole numbers;
              ``same_number``: also variables holding the same literal number as a ``right`` name;
              ``unless_from``: variables assigned from a match of it, or its number, do not count)
 branch       an if/elif/while whose condition matches every regex in ``cond`` and whose body
@@ -56,6 +58,7 @@ from ..deadflags import dead_flags, live_text, mask, never_true
 from ..errors import EvalkitError
 from ..regexfold import lowered as _lowered
 from .checkgates import off_lattice, same_number, ungated
+from .claim_values import whole_product
 from .runfacts import crash, failing_lines, unread
 
 
@@ -278,10 +281,14 @@ def _tainted(check: dict, idx: treesitter.CodeIndex, rp: str) -> set[str]:
     right = _rx(rp).search
     # one level of data flow: `step = int(self.speed * m)` makes `step` match too
     # (not through dict/list literals: a config table mentioning "speed" is not a speed)
-    names = {r.name for r in rows if not r.collection and right(r.rt) and r.name is not None}
+    names = {r.name for r in rows if not r.collection and right(r.rt) and r.name is not None
+             and not (check.get("factor_not_whole") and whole_product(idx, r.rt))}
     # tuple assignments pair up: `x_change, y_change = BLOCK, 0` taints x_change
     for ls, rs in _tuple_assigns(idx):
         names |= {a for a, b in zip(ls, rs) if _NAME.fullmatch(a) and right(b)}
+    if check.get("taint") == 2 and names:  # two levels: `step = CELL * mult` ... `dx = step if dx > 0 else -step`
+        word = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(names))) + r")(?!\w)")
+        names |= {r.name for r in rows if not r.collection and r.name is not None and word.search(r.rt)}
     if check.get("same_number"):
         # `seg_size = (16, 16)` ... `snake_speed = 16`: a name holding the same number as a match
         values = {r.number for r in rows if right(r.lt) and not r.countish and r.number}

@@ -440,7 +440,7 @@ def _flowed_constants(want: set, kind: str | None, idx, under: set, qty_lines) -
 
 
 _CHANCE = re.compile(r"(?i)(chance|probab|odds|spawn_?rate|drop_?rate)")
-_DIMENSION = re.compile(r"(?i)((grid|board|window|screen)_?)?(cols|rows|columns|(cell|tile|block)s?(_?size)?|"
+_DIMENSION = re.compile(r"(?i)((grid|board|window|screen|snake|seg(ment)?)_?)?(cols|rows|columns|(cell|tile|block)s?(_?size)?|"
                         r"[wh]|width|height|size)")
 
 

@@ -89,3 +89,28 @@ def derived(idx) -> dict:
             todo.extend(ast.iter_child_nodes(n))
     idx.__dict__["_derived"] = out
     return out
+
+
+def whole_product(idx, expr: str) -> bool:
+    """``expr`` is a product whose every factor works out to a whole number (`CELL * 2`,
+    `snake_block * ITEMS["speed"]["multiplier"]` with the multiplier set to 2): it keeps a step on
+    the cell lattice. Unknown factors (read at run time) and fractions (1.5) do not."""
+    consts = idx.__dict__.get("_module_constants")
+    if consts is None:
+        try:
+            tree = ast.parse("\n".join(idx.lines)) if idx.language == "python" else None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        consts = idx.__dict__["_module_constants"] = _module_constants(tree) if tree is not None else {}
+    try:
+        node = ast.parse(expr.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    factors, todo = [], [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
+            todo += [n.left, n.right]
+        else:
+            factors.append(_eval(n, consts))
+    return all(_is_num(v) and float(v).is_integer() for v in factors)
