@@ -102,3 +102,58 @@ def test_a_charge_spent_before_the_round_ends_anyway_is_no_shield():
 @pytest.mark.parametrize("handling", [IN_ELSE, LEAVES_FIRST, OWN_TEST], ids=["else", "continue", "own-test"])
 def test_a_shield_test_that_decides_the_end_still_guards(handling):
     assert _ice_shield(handling)["found"] is True
+
+
+KINDS = '''import sys
+import pygame
+
+CELL, W, H = 20, 400, 400
+
+
+class Game:
+    def __init__(self):
+        self.body = [(100, 100), (80, 100)]
+        self.shield = 3
+        self.over = False
+
+    def step(self, head):
+        if head[0] < 0 or head[0] >= W or head[1] < 0 or head[1] >= H:
+            if self.shield > 0:
+                self.shield -= 1
+                return
+            self.over = True
+            return
+        if head in self.body:
+{body_hit}
+        self.body.insert(0, head)
+        self.body.pop()
+
+
+def main():
+    pygame.init()
+    pygame.display.set_mode((W, H))
+    game = Game()
+    while not game.over:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                sys.exit()
+        game.step((game.body[0][0] + CELL, game.body[0][1]))
+
+
+main()
+'''
+
+
+def test_a_shield_for_the_walls_only_is_not_the_ice_shield():
+    walls_only = KINDS.replace("{body_hit}", "            self.over = True\n            return")
+    r = _ice_shield_of(walls_only)
+    assert r["found"] is False and "only some collisions" in r["reason"]
+    both = KINDS.replace("{body_hit}", "            if self.shield > 0:\n                self.shield -= 1\n"
+                                       "                return\n            self.over = True\n            return")
+    assert _ice_shield_of(both)["found"] is True
+
+
+def _ice_shield_of(code: str) -> dict:
+    task = next(t for t in load_suites(["snake"])[0].tasks if t.id == "snake")
+    ex = extract(f"Here it is:\n\n```python\n{code}```\n", language_hint="python")
+    return next(r for r in features.feature_results(task, ex, {}) if r["id"] == "ice_shield")

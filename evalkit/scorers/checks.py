@@ -417,9 +417,34 @@ def _unguarded(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]
     matched, _flow_lines = _matching_branches(check, idx, vocab)
     guard = _arg(check, vocab, "guard")
     ends = _arg(check, vocab, "body") if check.get("body") else None
+    if check.get("each_kind"):  # walls guarded, the snake's own body not (or the other way round)
+        return _unguarded_kind(idx, matched, guard, ends)
     if matched and not any(_guarded(idx, br, guard, ends) for br in matched):
         return [br.line for br in matched]
     return []
+
+
+# what a collision branch's own condition tests (its text, not data flow): a bound, or the body
+_WALL_TEST = re.compile(r"(?i)<\s*0\b|>=?\s*[\w.]*(width|height|cols|rows|\b[WH]\b)|not\s*\(?\s*0\s*<=|"
+                        r"out_of_bounds|\bwall")
+_BODY_TEST = re.compile(r"(?i)(?<!not )\bin\s+(list\()?[\w.]*(body|snake|segments|tail)|collidelist|\.count\(")
+
+
+def _unguarded_kind(idx: treesitter.CodeIndex, matched: list, guard: str, ends: str | None) -> list[int]:
+    """Ending branches of one kind (wall, body) none of which is guarded, while a branch of the
+    other kind is: a shield that covers only some collisions."""
+    kinds: dict[str, list[bool]] = {}
+    lines: dict[str, list[int]] = {}
+    for br in matched:
+        if getattr(br.node, "type", "") not in ("if_statement", "elif_clause"):
+            continue
+        for kind, rx in (("wall", _WALL_TEST), ("body", _BODY_TEST)):
+            if rx.search(br.cond):
+                kinds.setdefault(kind, []).append(_guarded(idx, br, guard, ends))
+                lines.setdefault(kind, []).append(br.line)
+    covered = {k for k, g in kinds.items() if any(g)}
+    bare = [k for k, g in kinds.items() if not any(g)]
+    return [ln for k in bare for ln in lines[k]] if covered and bare else []
 
 
 def _str_as_dict(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]:
