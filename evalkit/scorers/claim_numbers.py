@@ -314,6 +314,9 @@ def _arith_equivalent(line: str, lit: float, value: float, kind: str | None, scr
     return whole_d and _part_of_itself(line, lit, r"//|/")
 
 
+_ARITH_CHARS = re.compile(r"[-+*/]")
+
+
 def _derived_lines(idx, want: set, kind, under: set, qty_lines, term_lines: set, term_rx):
     """Lines under the feature, naming the quantity, whose arithmetic works out to the claimed value,
     and those that scale a constant by a value read at run time (their value is not known here).
@@ -321,9 +324,15 @@ def _derived_lines(idx, want: set, kind, under: set, qty_lines, term_lines: set,
     if kind in ("mult", "pct") or idx.language != "python":
         return [], []
     hits, scaled = [], []
+    # only lines under the feature that name the quantity and do arithmetic can count: when there
+    # are none, the program's arithmetic is not worked out at all (it parses the whole program)
+    cands = {ln for ln in under if (qty_lines is None or ln in qty_lines) and 0 < ln <= len(idx.lines)
+             and _ARITH_CHARS.search(idx.lines[ln - 1])}
+    if not cands:
+        return hits, scaled
     qty_rx = _rx(_QUANTITY[kind]) if kind in _QUANTITY else None
-    for ln, (vals, bases) in sorted(claim_values.derived(idx).items()):
-        if ln not in under or (qty_lines is not None and ln not in qty_lines):
+    for ln, (vals, bases) in sorted(claim_values.derived(idx, cands).items()):
+        if ln not in cands:
             continue
         key = _SETTING_KEY.match(idx.lines[ln - 1]) if ln not in term_lines else None
         if key and not term_rx.search(key.group(1)):

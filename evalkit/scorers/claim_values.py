@@ -12,11 +12,24 @@ _ARITH_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult
 _UNKNOWN = object()
 
 
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(tree):
+    """Every statement of the program (assignments are statements: no expression needs walking)."""
+    todo = [tree]
+    while todo:
+        n = todo.pop()
+        yield n
+        for field in _BODIES:
+            todo += [c for c in getattr(n, field, ()) if isinstance(c, ast.AST)]
+
+
 def _module_constants(tree) -> dict:
     """Names bound once in the whole program, at module level, to a literal (`MOVE_MS = 130`, a settings
     dict): a name assigned anywhere else (`global SPEED; SPEED = 5`) may hold another value."""
     bound: dict[str, int] = {}
-    for n in ast.walk(tree):
+    for n in _statements(tree):
         targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign)) else []
         for t in targets:
             for name in ast.walk(t):
@@ -60,34 +73,57 @@ def _is_num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def derived(idx) -> dict:
+def _program(idx):
+    """(the program's ast or None, its module constants), parsed once per code index."""
+    memo = idx.__dict__.get("_ast_program")
+    if memo is None:
+        try:
+            tree = ast.parse("\n".join(idx.lines)) if idx.language == "python" else None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        memo = idx.__dict__["_ast_program"] = (tree, _module_constants(tree) if tree is not None else {})
+    return memo
+
+
+def _expression_roots(st):
+    """A statement's own expressions (not the statements in its bodies)."""
+    for field, value in ast.iter_fields(st):
+        if field in _BODIES:
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, ast.AST):
+                yield v
+
+
+def derived(idx, lines=None) -> dict:
     """{line: ([values its arithmetic works out to], [constants scaled by an unknown])} over the
     program's outermost arithmetic; a constant scaled by an unknown is `BASE_DELAY // cfg["multiplier"]`:
-    a known base times or divided by a factor the code reads at run time. Memoised on the index."""
-    memo = idx.__dict__.get("_derived")
-    if memo is not None:
-        return memo
+    a known base times or divided by a factor the code reads at run time. With ``lines``, only the
+    statements that touch those lines are read (the same entries for those lines)."""
+    tree, consts = _program(idx)
     out: dict = {}
-    try:
-        tree = ast.parse("\n".join(idx.lines)) if idx.language == "python" else None
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        tree = None
-    if tree is not None:
-        consts = _module_constants(tree)
-        todo = [tree]
-        while todo:
-            n = todo.pop()
-            if isinstance(n, ast.BinOp) and type(n.op) in _ARITH_OPS:
-                v = _eval(n, consts)
-                vals, scaled = out.setdefault(n.lineno, ([], []))
-                if _is_num(v):
-                    vals.append(v)
-                    continue
-                if isinstance(n.op, (ast.Mult, ast.Div, ast.FloorDiv)) and _is_num(_eval(n.left, consts)) \
-                        and _eval(n.right, consts) is _UNKNOWN and isinstance(n.left, (ast.Name, ast.Subscript)):
-                    scaled.append(ast.unparse(n.left))  # a known base over an unknown factor
-            todo.extend(ast.iter_child_nodes(n))
-    idx.__dict__["_derived"] = out
+    if tree is None:
+        return out
+    todo = []
+    for st in _statements(tree):
+        if isinstance(st, ast.Module):
+            continue
+        if lines is None or any(st.lineno <= ln <= (st.end_lineno or st.lineno) for ln in lines):
+            todo.extend(_expression_roots(st))
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.BinOp) and type(n.op) in _ARITH_OPS:
+            v = _eval(n, consts)
+            vals, scaled = out.setdefault(n.lineno, ([], []))
+            if _is_num(v):
+                vals.append(v)
+                continue
+            if isinstance(n.op, (ast.Mult, ast.Div, ast.FloorDiv)) and _is_num(_eval(n.left, consts)) \
+                    and _eval(n.right, consts) is _UNKNOWN and isinstance(n.left, (ast.Name, ast.Subscript)):
+                scaled.append(ast.unparse(n.left))  # a known base over an unknown factor
+        if isinstance(n, (ast.stmt, ast.excepthandler, ast.match_case)):
+            continue  # a statement inside an expression's reach (a lambda's body is an expression)
+        todo.extend(ast.iter_child_nodes(n))
     return out
 
 
@@ -95,13 +131,7 @@ def whole_product(idx, expr: str) -> bool:
     """``expr`` is a product whose every factor works out to a whole number (`CELL * 2`,
     `snake_block * ITEMS["speed"]["multiplier"]` with the multiplier set to 2): it keeps a step on
     the cell lattice. Unknown factors (read at run time) and fractions (1.5) do not."""
-    consts = idx.__dict__.get("_module_constants")
-    if consts is None:
-        try:
-            tree = ast.parse("\n".join(idx.lines)) if idx.language == "python" else None
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            tree = None
-        consts = idx.__dict__["_module_constants"] = _module_constants(tree) if tree is not None else {}
+    consts = _program(idx)[1]
     try:
         node = ast.parse(expr.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
