@@ -186,7 +186,7 @@ def test_code_spans_are_not_number_claims(tasks):
     assert got == {("speed_item", 1.5): ("supported", [1]), ("speed_item", 5.0): ("supported", [2])}
 
 
-def test_words_for_numbers_make_no_claim(tasks):
+def test_doubles_is_a_factor_and_halfway_makes_no_claim(tasks):
     # "doubles" is a factor of 2 (held-out round 3), against the code's 1.5; "halfway" is a place
     got = _numbers(tasks["snake"], "The speed boost doubles the speed for 5 s.", SNAKE)
     assert got == {("speed_item", 5.0): ("supported", [2]), ("speed_item", 2.0): ("contradicted", [1])}
