@@ -1,4 +1,5 @@
-"""Two rubric-check helpers that read the code index (checks.py registers them).
+"""Rubric-check helpers that read the code index (checks.py registers them; ``same_number`` is
+shared with checks.py's arithmetic rows).
 
 * ``ungated``: the ``not_under`` combinator's filter. A hit is *gated* when it runs only in a branch
   whose condition is a positive test of ``cond`` (``elif state == "game_over":``, ``while game_close
