@@ -307,8 +307,7 @@ def _UNREAD(names: tuple) -> re.Pattern:
 
 
 def complete_program(tree) -> bool:
-    """The program does something at module level (calls a function, runs a loop): a whole
-    program, not a fragment of definitions shown to the reader."""
+    """It does something at module level (calls, loops): a whole program, not a fragment."""
     top = [c for c in tree.root_node.named_children if c.type in _ENTRY_TYPES]
     return any(c.type != "expression_statement" or re.search(r"\w\s*\(", _txt(c)) for c in top)
 
@@ -318,8 +317,10 @@ def unused_functions(idx, tree, shapes: _Shapes) -> list[tuple[int, int, str]]:
 
     Only for a complete program (it does something at module level: calls a function, runs a
     loop): code that is never called implements nothing. A fragment of definitions is judged as
-    written, since the reader is shown only part of the program."""
-    if not complete_program(tree):
+    written, since the reader is shown only part of the program; so is an answer cut off in its
+    last top-level statement (a parse error there): the call of `main()` may be what was cut."""
+    top = tree.root_node.named_children
+    if not complete_program(tree) or (top and top[-1].has_error):
         return []
     uses: dict[str, int] = {}
     for name, _ln in idx.idents:

@@ -1338,6 +1338,21 @@ def test_a_stub_of_empty_branches_per_item_applies_nothing(snake, effect, awarde
     assert _found(_run(snake, code)[0])["items_awarded"] is awarded
 
 
+@pytest.mark.parametrize("ending, pause", [
+    ('            if event.key == pygame.K_p:\n                paused = not paused\n        if not paused:\n'
+     '            x += CELL\n        clock.tick(10)\n\n\nmain()\n', True),  # the whole program
+    ('            if event.key == pygame.K_p:\n                paused = not paused\n        if not paused:\n'
+     '            x += CELL\n        clock.tick(10)\n', False),  # main() never called: implements nothing
+    ('            if event.key == pygame.K_p:\n                paused = not paused\n        if not paused:\n'
+     '            x += CELL\n        label = font.render("Score: {score', True),  # cut off: judged as written
+])
+def test_an_answer_cut_off_mid_statement_is_judged_as_written(snake, ending, pause):
+    code = "import pygame\n\npygame.init()\nCELL = 20\n\n\ndef main():\n    clock = pygame.time.Clock()\n" \
+           "    paused, x, score = False, 0, 0\n    while True:\n        for event in pygame.event.get():\n" \
+           "            if event.type == pygame.QUIT:\n                return\n" + ending
+    assert _found(_run(snake, code)[0])["pause"] is pause
+
+
 def test_a_big_step_function_does_not_leak_its_tests(snake):
     code = """
     class Game:
