@@ -198,7 +198,13 @@ def _live_key_branch(claim: dict, idx) -> bool:
         return False
     if not idx.complete:  # a fragment: the feature's other half may be in the part not shown
         return False
-    return any(_key_in(br.cond, claim["keys"][0]) and idx.in_unused(br.line) is None for br in idx.branches)
+    key = claim["keys"][0]
+    return any(_key_in(br.cond, key) and idx.in_unused(br.line) is None for br in idx.branches) or \
+        any(_BINDS_KEY.search(fn) and _key_in(text, key) and idx.in_unused(ln) is None for fn, text, ln in idx.calls)
+
+
+# a key handed to a handler without a branch: tkinter `root.bind("<p>", toggle)`, turtle `onkey(f, "p")`
+_BINDS_KEY = re.compile(r"(^|\.)(bind|bind_all|onkey|onkeypress|onkeyrelease|addEventListener)$")
 
 
 def _frozen_key(claim: dict, idx, block) -> dict | None:
