@@ -1146,7 +1146,8 @@ def test_a_feature_whose_code_crashes_is_contradicted(snake):
     fixed = code.replace("import pygame\n", "import pygame\n\npause_font = None\n", 1)
     assert _found(_run(snake, fixed)[0])["pause"] is True
     # a fragment of definitions is judged as written (its names live in the part not shown)
-    fragment = "def loop(self):\n    if self.paused:\n        draw_pause(pause_font)\n    if key == pygame.K_p:\n        pass"
+    # (its paused branch returns: pausing must stop the game, not only draw the pause screen)
+    fragment = "def loop(self):\n    if self.paused:\n        draw_pause(pause_font)\n        return\n    if key == pygame.K_p:\n        pass"
     assert _found(_run(snake, fragment)[0])["pause"] is True
 
 

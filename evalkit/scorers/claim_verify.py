@@ -200,11 +200,17 @@ def _live_key_branch(claim: dict, idx) -> bool:
         return False
     key = claim["keys"][0]
     return any(_key_in(br.cond, key) and idx.in_unused(br.line) is None for br in idx.branches) or \
-        any(_BINDS_KEY.search(fn) and _key_in(text, key) and idx.in_unused(ln) is None for fn, text, ln in idx.calls)
+        any(_BINDS_KEY.search(fn) and _key_in(text, key) and idx.in_unused(ln) is None and _names_own_handler(text, idx)
+            for fn, text, ln in idx.calls)
 
 
-# a key handed to a handler without a branch: tkinter `root.bind("<p>", toggle)`, turtle `onkey(f, "p")`
+# a key handed to a handler without a branch: tkinter `root.bind("<p>", self.toggle_pause)`, turtle
+# `onkey(toggle, "p")`; the handler must be the program's own (a snippet's `game.toggle_pause()` is not shown)
 _BINDS_KEY = re.compile(r"(^|\.)(bind|bind_all|onkey|onkeypress|onkeyrelease|addEventListener)$")
+
+
+def _names_own_handler(call_text: str, idx) -> bool:
+    return any(w in idx.defs for w in re.findall(r"[A-Za-z_]\w*", call_text.split("(", 1)[-1]))
 
 
 def _frozen_key(claim: dict, idx, block) -> dict | None:
