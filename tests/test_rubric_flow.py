@@ -1354,6 +1354,40 @@ def test_an_answer_cut_off_mid_statement_is_judged_as_written(snake, ending, pau
     assert _found(_run(snake, code)[0])["pause"] is pause
 
 
+@pytest.mark.parametrize("reroll, awarded", [("continue", True), ("pass", False)])
+def test_a_free_cell_search_that_skips_items_is_no_pickup(snake, reroll, awarded):
+    # `if any(p.pos == pos ...): continue` looks for a free cell; a pickup branch that only passes awards nothing
+    code = f"""
+    import random
+
+    class PowerUp:
+        def apply(self, game):
+            game.speed_until = game.now + 5000
+
+    class Game:
+        def free_cell(self):
+            while True:
+                pos = (random.randrange(20), random.randrange(15))
+                if pos in self.snake:
+                    continue
+                if any(p.pos == pos for p in self.powerups):
+                    {reroll}
+                return pos
+
+        def step(self):
+            head = self.snake[0]
+            if random.random() < 0.1:
+                self.spawn_at = self.free_cell()
+            for p in self.powerups[:]:
+                if p.pos == head:
+                    p.apply(self)
+                    self.powerups.remove(p)
+
+    Game().step()
+    """
+    assert _found(_run(snake, code)[0])["items_awarded"] is awarded
+
+
 def test_a_big_step_function_does_not_leak_its_tests(snake):
     code = """
     class Game:

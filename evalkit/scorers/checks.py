@@ -387,8 +387,10 @@ def _matching_branches(check: dict, idx: treesitter.CodeIndex, vocab: dict):
         if body_not is not None:
             # "a branch that does not do X" is about an if/elif that tests something, not the
             # `else:` of a dispatch (`if kind == "speed": ... else: rainbow_until = ...`) nor a loop
-            # (`while food in body or food == powerup.pos:` re-rolls a spawn, it picks nothing up)
-            if body_hit or getattr(br.node, "type", "") in ("else_clause", "while_statement"):
+            # (`while food in body or food == powerup.pos:` re-rolls a spawn, it picks nothing up; so does
+            # `if any(p.pos == pos for p in items): continue` in a loop looking for a free cell)
+            if body_hit or getattr(br.node, "type", "") in ("else_clause", "while_statement") \
+                    or _LOOP_CONTROL_ONLY.fullmatch(br.body):
                 continue
         elif not body_hit:
             continue
@@ -398,6 +400,9 @@ def _matching_branches(check: dict, idx: treesitter.CodeIndex, vocab: dict):
         if body_not is None and body != "." and not _search(body, br.body):
             flow_lines += [ln for t, ln, _w in br.body_parts if _search(body, t)]
     return matched, flow_lines
+
+
+_LOOP_CONTROL_ONLY = re.compile(r"\s*(?:continue|break)\s*;?\s*")
 
 
 def _branch(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int] | Verdict:
