@@ -72,3 +72,48 @@ def test_pause_stops_the_game_and_p_is_judged_by_it(snake, tick, paused):
     assert pause["found"] is paused
     keys = {c["key"]: c["verdict"] for c in claims.score(snake, ex, arts)[0].details["claims"] if c["kind"] == "control"}
     assert keys["P"] == ("supported" if paused else "unsupported")
+
+
+@pytest.mark.parametrize("line", [
+    "self.state = State.PLAYING if self.state is State.PAUSED else State.PAUSED",
+    "game_state = GameState.PAUSED",
+    "self.gamestate = 'paused'",
+])
+def test_a_paused_state_is_a_pause(snake, line):
+    code = f'''import enum
+
+import pygame
+
+
+class State(enum.Enum):
+    PLAYING = 1
+    PAUSED = 2
+
+
+GameState = State
+
+
+class Game:
+    def __init__(self):
+        self.state = None
+        self.gamestate = None
+
+    def on_key(self, event):
+        if event.key == pygame.K_p:
+            {line}
+
+    def draw(self, screen):
+        if self.state == "paused" or self.gamestate == "paused":
+            screen.fill((0, 0, 0))
+
+
+game = Game()
+screen = pygame.display.set_mode((200, 200))
+while True:
+    for event in pygame.event.get():
+        game.on_key(event)
+    game.draw(screen)
+'''
+    ex = extract(f"P pauses.\n\n```python\n{code}```\n", language_hint="python")
+    pause = next(r for r in features.feature_results(snake, ex, {"extraction": ex}) if r["id"] == "pause")
+    assert pause["found"] is True
