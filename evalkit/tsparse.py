@@ -175,8 +175,7 @@ def _python_captures(tree, part: str) -> dict:
             _CAPTURES.popitem(last=False)
     if "all" in got:
         return got["all"]
-    parts = _QUALITY_PARTS if part in _QUALITY_PARTS else tuple(_PARTS)
-    key = "quality" if parts == _QUALITY_PARTS else "all"
+    key, parts = ("quality", _QUALITY_PARTS) if part in _QUALITY_PARTS else ("all", tuple(_PARTS))
     if key not in got:
         got[key] = ts.QueryCursor(_python_query(parts)).captures(tree.root_node)
     return got[key]

@@ -438,18 +438,19 @@ _BODY_TEST = re.compile(r"(?i)(?<!not )\bin\s+(list\()?[\w.]*(body|snake|segment
 def _unguarded_kind(idx: treesitter.CodeIndex, matched: list, guard: str, ends: str | None) -> list[int]:
     """Ending branches of one kind (wall, body) none of which is guarded, while a branch of the
     other kind is: a shield that covers only some collisions."""
-    kinds: dict[str, list[bool]] = {}
-    lines: dict[str, list[int]] = {}
+    kinds: dict[str, list[tuple[int, bool]]] = {}  # kind -> (line, guarded) of its branches
     for br in matched:
         if getattr(br.node, "type", "") not in ("if_statement", "elif_clause"):
             continue
-        for kind, rx in (("wall", _WALL_TEST), ("body", _BODY_TEST)):
-            if rx.search(br.cond):
-                kinds.setdefault(kind, []).append(_guarded(idx, br, guard, ends))
-                lines.setdefault(kind, []).append(br.line)
-    covered = {k for k, g in kinds.items() if any(g)}
-    bare = [k for k, g in kinds.items() if not any(g)]
-    return [ln for k in bare for ln in lines[k]] if covered and bare else []
+        found = [kind for kind, rx in (("wall", _WALL_TEST), ("body", _BODY_TEST)) if rx.search(br.cond)]
+        if found:
+            guarded = _guarded(idx, br, guard, ends)
+            for kind in found:
+                kinds.setdefault(kind, []).append((br.line, guarded))
+    covered = {k for k, brs in kinds.items() if any(g for _ln, g in brs)}
+    if not covered:
+        return []
+    return [ln for k, brs in kinds.items() if k not in covered for ln, _g in brs]
 
 
 def _str_as_dict(check: dict, idx: treesitter.CodeIndex, vocab: dict) -> list[int]:

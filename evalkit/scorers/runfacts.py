@@ -165,10 +165,9 @@ def unread(idx: treesitter.CodeIndex, target: str) -> bool:
     (``snake.shield_charges += 3`` when the game tests ``snake.shield``; a timer set on pickup whose
     countdown sits in a method nothing calls). A name in a string (``getattr``, a key) counts as
     read; a target that is not a plain (dotted) name cannot be judged and counts as read."""
-    m = _TARGET.fullmatch(target)
-    if m is None:
+    name = _last_name(target)
+    if name is None:
         return False
-    name = m.group(1)
     memo = idx.__dict__.setdefault("_unread_memo", {})
     if name not in memo:
         if any(name in s for s, _ in idx.strings):
