@@ -63,10 +63,11 @@ def _cpu() -> float:
 def score_all(task, texts: list[str], batch: int) -> None:
     for i in range(0, len(texts), batch):
         chunk = texts[i:i + batch]
+        exs = [extract(t, language_hint=task.language, entry_point=task.entry_point) for t in chunk]
         if batch > 1:
-            quality.prepare(extract(t, language_hint=task.language, entry_point=task.entry_point) for t in chunk)
-        for t in chunk:
-            score_response(task, t, execute=False)
+            quality.prepare(exs)
+        for t, ex in zip(chunk, exs):
+            score_response(task, t, execute=False, extraction=ex)
 
 
 def curate_all(texts: list[str], batch: int) -> None:

@@ -167,13 +167,13 @@ def _short_hash(text: str) -> str:
 
 # ---- scoring -----------------------------------------------------------------------------------------
 def _score_one(task: Task, text: str, thinking: str | None, execute: bool, sandbox_mode: str,
-               only: list[str] | None = None, artifacts: dict | None = None):
+               only: list[str] | None = None, artifacts: dict | None = None, extraction=None):
     """(scores, scorer -> artifacts it keeps): runs in a scoring worker."""
     from . import scorers
 
     keep: dict = {}
     scores = scorers.score_response(task, text, thinking, execute=execute, sandbox_mode=sandbox_mode,
-                                    only=only, artifacts=artifacts, keep=keep)
+                                    only=only, artifacts=artifacts, keep=keep, extraction=extraction)
     return scores, keep
 
 
@@ -183,12 +183,18 @@ def _score_chunk(items: list[tuple]) -> list:
     from .extract import extract
     from .scorers import quality
 
+    exs = []  # each response extracted once: for the pre-pass and for its scorers
+    for task, text, thinking, *_rest in items:
+        try:
+            exs.append(extract(text, thinking=thinking, language_hint=task.language, entry_point=task.entry_point))
+        except Exception:  # noqa: BLE001 - score_response extracts again and reports the error
+            exs.append(None)
     try:
-        quality.prepare(extract(text, thinking=thinking, language_hint=task.language, entry_point=task.entry_point)
-                        for task, text, thinking, _x, _m, only, _a in items if only is None or "quality" in only)
+        quality.prepare(x for x, (*_head, only, _a) in zip(exs, items)
+                        if x is not None and (only is None or "quality" in only))
     except Exception:  # noqa: BLE001 - each response's own scoring then lints it (and reports an error)
         pass
-    return [_score_one(*args) for args in items]
+    return [_score_one(*args, extraction=x) for args, x in zip(items, exs)]
 
 
 def _chunks(items, size: int):

@@ -28,15 +28,18 @@ def score_response(
     only: Iterable[str] | None = None,
     artifacts: dict | None = None,
     keep: dict | None = None,
+    extraction=None,
 ) -> list[Score]:
     """Every registered scorer's scores (execution only when ``execute``); each Score names its scorer.
 
     only: run just these scorers (a partial rescore); artifacts: what scorers that are not run
     again left behind (their stored ``persist`` keys, e.g. probes); keep: filled with
-    scorer -> the artifacts it persists, for the store.
+    scorer -> the artifacts it persists, for the store; extraction: ``extract()`` of this text for
+    this task, when the caller already made it (a batch's lint pre-pass).
     """
     wanted = None if only is None else set(only)
-    ex = extract(text, thinking=thinking, language_hint=task.language, entry_point=task.entry_point)
+    ex = extraction if extraction is not None else \
+        extract(text, thinking=thinking, language_hint=task.language, entry_point=task.entry_point)
     arts: dict = {**(artifacts or {}), "extraction": ex, "sandbox_mode": sandbox_mode}
     scores: list[Score] = []
     for sc in registry.scorers():
